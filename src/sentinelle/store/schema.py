@@ -1,0 +1,142 @@
+"""The store's versioned schema: an ordered list of migrations applied once each.
+
+A migration is appended, never edited: a store created by an older Sentinelle is
+brought forward by running the migrations it has not seen, each in its own
+transaction, and ``schema_version`` records which ran and when.
+"""
+
+from __future__ import annotations
+
+import duckdb
+
+# Violence types of the common event model. UCDP's type_of_violence 1/2/3 map onto the
+# first three; ACLED events are classified by their event type and actors (see
+# sources.acled); protests, riots and strategic developments are "other".
+VIOLENCE_TYPES = ("state_based", "non_state", "one_sided", "other")
+
+_V1 = """
+CREATE TABLE ingests (
+    ingest_id        INTEGER PRIMARY KEY,
+    source           VARCHAR NOT NULL,
+    source_version   VARCHAR,
+    location         VARCHAR NOT NULL,   -- file path or URL
+    sha256           VARCHAR NOT NULL,
+    rows_read        BIGINT,
+    rows_inserted    BIGINT,
+    rows_updated     BIGINT,
+    rows_unchanged   BIGINT,
+    rows_deleted     BIGINT,
+    rows_quarantined BIGINT,
+    started_at       TIMESTAMP NOT NULL,
+    finished_at      TIMESTAMP,
+    status           VARCHAR NOT NULL    -- 'ok' (a failed ingest leaves no trace)
+);
+CREATE SEQUENCE ingest_id_seq START 1;
+
+CREATE TYPE violence_type AS ENUM ('state_based', 'non_state', 'one_sided', 'other');
+
+CREATE TABLE events (
+    source            VARCHAR NOT NULL,  -- 'ged', 'ged_candidate', 'acled', ...
+    source_event_id   VARCHAR NOT NULL,
+    source_version    VARCHAR NOT NULL,  -- release ('23.1') or row revision (ACLED timestamp)
+    date_start        DATE NOT NULL,
+    date_end          DATE NOT NULL,
+    date_precision    SMALLINT,          -- UCDP date_prec / ACLED time_precision (1 = day)
+    latitude          DOUBLE,
+    longitude         DOUBLE,
+    where_precision   SMALLINT,          -- UCDP where_prec / ACLED geo_precision
+    country_iso3      VARCHAR,
+    country_gwno      INTEGER,
+    country_name      VARCHAR,
+    admin1            VARCHAR,
+    admin2            VARCHAR,
+    location_name     VARCHAR,
+    violence_type     violence_type NOT NULL,
+    event_type        VARCHAR,           -- source's own typology (ACLED event/sub-event)
+    conflict_id       VARCHAR,
+    dyad_id           VARCHAR,
+    side_a            VARCHAR,
+    side_b            VARCHAR,
+    side_a_id         VARCHAR,
+    side_b_id         VARCHAR,
+    fatalities_best   INTEGER NOT NULL,
+    fatalities_low    INTEGER,
+    fatalities_high   INTEGER,
+    civilian_deaths   INTEGER,
+    notes             VARCHAR,
+    deleted           BOOLEAN NOT NULL DEFAULT false,  -- withdrawn by the publisher
+    ingest_id         INTEGER NOT NULL
+    -- key (source, source_event_id): kept unique by the ingest merge, not by an index,
+    -- which would make bulk loads of a 400,000-event release several times slower
+);
+
+CREATE TABLE actors (
+    source           VARCHAR NOT NULL,
+    source_actor_id  VARCHAR NOT NULL,   -- UCDP actor id; ACLED has none: the name
+    name             VARCHAR NOT NULL,
+    first_seen       DATE,
+    last_seen        DATE,
+    ingest_id        INTEGER NOT NULL   -- key (source, source_actor_id), kept by the merge
+);
+
+CREATE TABLE deployments (
+    source           VARCHAR NOT NULL,   -- 'geopko_frontmap', 'geopko_full'
+    mission          VARCHAR NOT NULL,
+    location         VARCHAR NOT NULL,
+    country          VARCHAR,
+    latitude         DOUBLE NOT NULL,
+    longitude        DOUBLE NOT NULL,
+    year             SMALLINT NOT NULL,
+    month            SMALLINT NOT NULL,  -- 0 where the source is yearly
+    troops           DOUBLE,
+    police           DOUBLE,
+    observers        DOUBLE,
+    -- Geo-PKO publishes several maps for some years: record numbers the rows of one
+    -- mission-location-period in file order so that each map's row is kept.
+    record           SMALLINT NOT NULL DEFAULT 1,
+    hq               SMALLINT,           -- Geo-PKO HQ code as published: 0 none, 3 mission HQ
+    ingest_id        INTEGER NOT NULL
+    -- key (source, mission, location, year, month, record), kept by the ingest merge
+);
+
+CREATE TABLE quarantine (
+    ingest_id    INTEGER NOT NULL,
+    source       VARCHAR NOT NULL,
+    location     VARCHAR NOT NULL,
+    line         BIGINT,                 -- line in the file (header = line 1), when known
+    reason       VARCHAR NOT NULL,
+    raw          VARCHAR
+);
+"""
+
+MIGRATIONS: tuple[str, ...] = (_V1,)
+
+
+def current_version(con: duckdb.DuckDBPyConnection) -> int:
+    """The highest migration applied to this store (0 for an empty file)."""
+    con.execute(
+        "CREATE TABLE IF NOT EXISTS schema_version "
+        "(version INTEGER PRIMARY KEY, applied_at TIMESTAMP DEFAULT current_timestamp)"
+    )
+    row = con.execute("SELECT coalesce(max(version), 0) FROM schema_version").fetchone()
+    return int(row[0]) if row else 0
+
+
+def migrate(con: duckdb.DuckDBPyConnection) -> int:
+    """Apply the migrations this store has not seen; return the resulting version."""
+    version = current_version(con)
+    if version > len(MIGRATIONS):
+        raise RuntimeError(
+            f"store schema version {version} is newer than this Sentinelle knows "
+            f"({len(MIGRATIONS)}): upgrade Sentinelle"
+        )
+    for number, sql in enumerate(MIGRATIONS[version:], start=version + 1):
+        con.execute("BEGIN TRANSACTION")
+        try:
+            con.execute(sql)
+            con.execute("INSERT INTO schema_version (version) VALUES (?)", [number])
+            con.execute("COMMIT")
+        except BaseException:
+            con.execute("ROLLBACK")
+            raise
+    return len(MIGRATIONS)
