@@ -25,9 +25,9 @@ from rich.table import Table
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from sentinelle.sources.ucdp_ged import ingest_ged  # noqa: E402
-from sentinelle.store import open_store  # noqa: E402
-from tests.factories import ged_frame, write_ged_csv  # noqa: E402
+from sentinelle.sources.ucdp_ged import ingest_ged
+from sentinelle.store import open_store
+from tests.factories import ged_frame, write_ged_csv
 
 
 def main() -> None:

@@ -1,0 +1,60 @@
+"""Source adapters: publishers' files and APIs into the store, one module per source.
+
+``INGESTERS`` maps the names the CLI accepts (``sentinelle ingest NAME PATH``) to the
+adapter that reads a local file of that source; every adapter runs through
+:mod:`sentinelle.sources.ingest`, so all share its transaction, idempotence and
+quarantine rules.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import duckdb
+
+from sentinelle.sources.errors import (
+    AuthError,
+    FetchError,
+    IncompleteError,
+    IngestError,
+    OfflineError,
+    SchemaError,
+    SentinelleError,
+    SourceFileError,
+)
+from sentinelle.sources.ingest import IngestReport, Step
+from sentinelle.sources.ucdp_ged import ingest_ged
+
+Ingester = Callable[[duckdb.DuckDBPyConnection, Path, str | None, Step], IngestReport]
+
+
+def _ged(
+    con: duckdb.DuckDBPyConnection, path: Path, version: str | None, step: Step
+) -> IngestReport:
+    return ingest_ged(con, path, version=version, step=step)
+
+
+def _ged_candidate(
+    con: duckdb.DuckDBPyConnection, path: Path, version: str | None, step: Step
+) -> IngestReport:
+    return ingest_ged(con, path, version=version, candidate=True, step=step)
+
+
+INGESTERS: dict[str, Ingester] = {
+    "ged": _ged,
+    "ged-candidate": _ged_candidate,
+}
+
+__all__ = [
+    "INGESTERS",
+    "AuthError",
+    "FetchError",
+    "IncompleteError",
+    "IngestError",
+    "IngestReport",
+    "OfflineError",
+    "SchemaError",
+    "SentinelleError",
+    "SourceFileError",
+]

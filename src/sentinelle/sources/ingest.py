@@ -3,7 +3,8 @@
 An adapter only knows its publisher's layout: it reads a file into a staging table
 ``_stage`` whose columns are the target table's (``events`` or ``deployments``) plus
 ``_ord`` (the row's position among the rows the CSV reader could parse, see
-``RAW_ORDINAL``) and ``_reason`` (why the row cannot be accepted, NULL if it can). This module does the rest, identically for every source:
+``RAW_ORDINAL``) and ``_reason`` (why the row cannot be accepted, NULL if it can).
+This module does the rest, identically for every source:
 
 * one transaction per ingest: the provenance row, the quarantine, the merge and the
   actor registry commit together or not at all (an exception or Ctrl-C rolls back);
@@ -92,8 +93,6 @@ def sha256_of(path: Path) -> str:
 @contextmanager
 def unpacked_csv(path: Path) -> Iterator[Path]:
     """Yield a readable CSV path: the file itself, or the one CSV inside a zip."""
-    if not path.exists():
-        raise SourceFileError(f"{path}: no such file")
     if not zipfile.is_zipfile(path):
         yield path
         return
@@ -161,7 +160,9 @@ def read_csv_raw(
     opts = ", ".join(f"{k} := {_sql_literal(v)}" for k, v in options.items())
     con.execute("DROP TABLE IF EXISTS _raw")
     try:
-        con.execute(f"CREATE TEMP TABLE _raw AS SELECT * FROM read_csv({_sql_literal(str(path))}, {opts})")
+        con.execute(
+            f"CREATE TEMP TABLE _raw AS SELECT * FROM read_csv({_sql_literal(str(path))}, {opts})"
+        )
     except duckdb.Error as exc:
         raise SourceFileError(f"{path}: cannot be read as CSV: {exc}") from exc
     con.execute(
@@ -179,7 +180,9 @@ def _sql_literal(value: object) -> str:
     if isinstance(value, list):
         return "[" + ", ".join(_sql_literal(v) for v in value) + "]"
     if isinstance(value, dict):
-        return "{" + ", ".join(f"{_sql_literal(k)}: {_sql_literal(v)}" for k, v in value.items()) + "}"
+        return (
+            "{" + ", ".join(f"{_sql_literal(k)}: {_sql_literal(v)}" for k, v in value.items()) + "}"
+        )
     return "'" + str(value).replace("'", "''") + "'"
 
 
@@ -211,6 +214,8 @@ def run_ingest(
     authoritative for. ``location`` is what provenance records (a URL for downloads).
     """
     path = Path(path)
+    if not path.is_file():
+        raise SourceFileError(f"{path}: no such file")
     location = location or str(path.resolve())
     step(f"checksum {path.name}")
     digest = sha256_of(path)
@@ -234,9 +239,7 @@ def run_ingest(
         with unpacked_csv(path) as csv_path:
             header_records = stage(con, csv_path)
             step("validate")
-            _quarantine(
-                con, target, ingest_id, source, location, csv_path, header_records, report
-            )
+            _quarantine(con, target, ingest_id, source, location, csv_path, header_records, report)
         step("merge")
         _merge(con, target, ingest_id, delete_scope, report)
         if target is EVENTS:
@@ -375,20 +378,26 @@ def _merge(
         if target.versioned
         else ""
     )
-    changed = f"({', '.join('t.' + c for c in values)}) IS DISTINCT FROM ({', '.join('v.' + c for c in values)})"
+    stored_values = ", ".join("t." + c for c in values)
+    changed = f"({stored_values}) IS DISTINCT FROM ({', '.join('v.' + c for c in values)})"
     con.execute(
         "CREATE OR REPLACE TEMP MACRO version_key(v) AS "
         r"list_transform(regexp_extract_all(v, '\d+'), x -> x::BIGINT)"
     )
     # A first load of a source has nothing to update: skip the join.
     stored = con.execute(
-        f"SELECT 1 FROM {target.table} WHERE source IN (SELECT DISTINCT source FROM _valid) LIMIT 1"
+        f"SELECT 1 FROM {target.table} WHERE source IN (SELECT source FROM _valid) LIMIT 1"
     ).fetchone()
-    report.rows_updated = 0 if stored is None else _count(
-        con,
-        f"UPDATE {target.table} t SET {', '.join(f'{c} = v.{c}' for c in values)}, ingest_id = ? "
-        f"FROM _valid v WHERE {on} {newer} AND {changed}",
-        [ingest_id],
+    assignments = ", ".join(f"{c} = v.{c}" for c in values)
+    report.rows_updated = (
+        0
+        if stored is None
+        else _count(
+            con,
+            f"UPDATE {target.table} t SET {assignments}, ingest_id = ? "
+            f"FROM _valid v WHERE {on} {newer} AND {changed}",
+            [ingest_id],
+        )
     )
     report.rows_inserted = _count(
         con,

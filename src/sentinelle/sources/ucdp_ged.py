@@ -15,6 +15,7 @@ from pathlib import Path
 
 import duckdb
 
+from sentinelle.sources.errors import SchemaError
 from sentinelle.sources.ingest import (
     EVENTS,
     RAW_ORDINAL,
@@ -25,7 +26,6 @@ from sentinelle.sources.ingest import (
     read_csv_raw,
     run_ingest,
 )
-from sentinelle.sources.errors import SchemaError
 
 GED_COLUMNS: tuple[str, ...] = (
     "id", "relid", "year", "active_year", "code_status", "type_of_violence",

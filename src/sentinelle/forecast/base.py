@@ -1,0 +1,272 @@
+"""The forecasting interface every model implements, and the forecast it returns.
+
+A model is fitted on a unit-month panel up to an origin month and then samples future
+draws: ``model.fit(panel, origin, target).sample(horizons, n_draws, rng)``. The base
+class cuts the panel at the origin *before* any model code sees it, so no model can
+read data after its origin; subclasses implement ``_fit`` on the resulting
+``History`` and ``_sample`` returning an array ``[units, horizons, draws]``.
+
+Month ids follow VIEWS: 1 is January 1980, 457 January 2018.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from abc import ABC, abstractmethod
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import ClassVar, Self
+
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+
+__all__ = [
+    "KEYS",
+    "TARGETS",
+    "Forecast",
+    "Forecaster",
+    "History",
+    "month_id",
+    "month_label",
+    "panel_version",
+]
+
+KEYS = ("unit_id", "month_id")
+# Outcomes a model may be asked to forecast: state-based, non-state and one-sided
+# fatalities (UCDP GED best) and civilian deaths.
+TARGETS = ("ged_sb", "ged_ns", "ged_os", "civ_deaths")
+_MAX_DRAW = np.iinfo(np.int32).max
+
+
+def month_id(label: str) -> int:
+    """VIEWS month id of a ``YYYY-MM`` label.
+
+    Examples
+    --------
+    >>> month_id("2017-10")
+    454
+    """
+    try:
+        year_str, month_str = label.split("-")
+        year, month = int(year_str), int(month_str)
+    except ValueError as exc:
+        raise ValueError(f"expected YYYY-MM, got {label!r}") from exc
+    if not 1 <= month <= 12:
+        raise ValueError(f"month out of range in {label!r}")
+    return (year - 1980) * 12 + month
+
+
+def month_label(mid: int) -> str:
+    """``YYYY-MM`` label of a VIEWS month id (inverse of :func:`month_id`).
+
+    Examples
+    --------
+    >>> month_label(457)
+    '2018-01'
+    """
+    year, month0 = divmod(int(mid) - 1, 12)
+    return f"{1980 + year:04d}-{month0 + 1:02d}"
+
+
+def panel_version(panel: pd.DataFrame) -> str:
+    """Data version recorded with forecasts: ``panel.attrs['data_version']`` if set.
+
+    Loaders set it (a hash of their input files); otherwise a content hash of the
+    panel's keys and outcome columns identifies the data.
+    """
+    version = panel.attrs.get("data_version")
+    if version:
+        return str(version)
+    cols = [c for c in (*KEYS, *TARGETS) if c in panel.columns]
+    digest = hashlib.sha256(pd.util.hash_pandas_object(panel[cols], index=False).to_numpy())
+    return "sha256:" + digest.hexdigest()[:16]
+
+
+@dataclass(frozen=True)
+class History:
+    """A panel cut at the origin, with the target as a dense ``[unit, month]`` matrix.
+
+    Attributes
+    ----------
+    panel : pandas.DataFrame
+        Rows with ``month_id <= origin`` only, sorted by unit and month.
+    origin : int
+        Last month whose data may be used.
+    target : str
+        Outcome column being forecast.
+    unit_ids : numpy.ndarray
+        Units forecast, in the row order of ``y`` and of the draws.
+    months : numpy.ndarray
+        Consecutive month ids from the first panel month to ``origin``.
+    y : numpy.ndarray
+        Target values ``[unit, month]``; NaN where the panel has no value.
+    data_version : str
+        Version of the data the panel came from.
+    """
+
+    panel: pd.DataFrame
+    origin: int
+    target: str
+    unit_ids: npt.NDArray[np.int64]
+    months: npt.NDArray[np.int64]
+    y: npt.NDArray[np.float64]
+    data_version: str
+
+    @classmethod
+    def from_panel(cls, panel: pd.DataFrame, origin: int, target: str) -> History:
+        """Cut ``panel`` at ``origin`` and build the target matrix."""
+        missing = [c for c in (*KEYS, target) if c not in panel.columns]
+        if missing:
+            raise ValueError(f"panel lacks columns {missing}")
+        past = panel.loc[panel["month_id"] <= origin]
+        if past.empty:
+            raise ValueError(f"panel has no rows at or before origin month {origin}")
+        past = past.sort_values(list(KEYS), kind="stable").reset_index(drop=True)
+        if past.duplicated(list(KEYS)).any():
+            raise ValueError("panel has duplicate (unit_id, month_id) rows")
+        unit_ids = np.unique(past["unit_id"].to_numpy(np.int64))
+        months = np.arange(int(past["month_id"].min()), origin + 1, dtype=np.int64)
+        y = np.full((unit_ids.size, months.size), np.nan)
+        rows = np.searchsorted(unit_ids, past["unit_id"].to_numpy(np.int64))
+        cols = past["month_id"].to_numpy(np.int64) - months[0]
+        y[rows, cols] = past[target].to_numpy(np.float64)
+        if np.nanmin(y, initial=0.0) < 0:
+            raise ValueError(f"negative values in {target}")
+        return cls(past, origin, target, unit_ids, months, y, panel_version(panel))
+
+    def recent(self, window: int) -> npt.NDArray[np.float64]:
+        """The last ``window`` months of the target (fewer if the panel is shorter)."""
+        return self.y[:, -window:]
+
+
+@dataclass(frozen=True)
+class Forecast:
+    """Sample draws of one target per unit and forecast month.
+
+    Attributes
+    ----------
+    model : str
+        Registry name of the model that produced the draws.
+    target : str
+        Outcome column forecast.
+    origin : int
+        Month id of the last data used; forecast month = ``origin + horizon``.
+    unit_ids : numpy.ndarray, shape (U,)
+    horizons : numpy.ndarray, shape (H,)
+    draws : numpy.ndarray, shape (U, H, D)
+        Non-negative integer draws (int32, the challenge files' type).
+    data_version : str
+        Version of the panel the model was fitted on.
+    """
+
+    model: str
+    target: str
+    origin: int
+    unit_ids: npt.NDArray[np.int64]
+    horizons: npt.NDArray[np.int64]
+    draws: npt.NDArray[np.int32]
+    data_version: str = "unknown"
+    meta: dict[str, str] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        expected = (self.unit_ids.size, self.horizons.size)
+        if self.draws.ndim != 3 or self.draws.shape[:2] != expected:
+            raise ValueError(f"draws shape {self.draws.shape} does not match {expected} x D")
+
+    @property
+    def month_ids(self) -> npt.NDArray[np.int64]:
+        """Forecast month of each horizon."""
+        return self.origin + self.horizons
+
+    @property
+    def n_draws(self) -> int:
+        """Number of draws per unit-month."""
+        return int(self.draws.shape[2])
+
+    def to_frame(self) -> pd.DataFrame:
+        """Tidy draws: columns ``month_id, unit_id, draw, outcome``, sorted in that order."""
+        n_units, n_h, n_d = self.draws.shape
+        return pd.DataFrame(
+            {
+                "month_id": np.repeat(self.month_ids, n_units * n_d),
+                "unit_id": np.tile(np.repeat(self.unit_ids, n_d), n_h),
+                "draw": np.tile(np.arange(n_d), n_units * n_h),
+                "outcome": self.draws.transpose(1, 0, 2).reshape(-1),
+            }
+        )
+
+    def for_months(self, unit_ids: Sequence[int], month_ids: Sequence[int]) -> np.ndarray:
+        """Draws ``[len(unit_ids) * len(month_ids), D]`` in month-major, unit-minor order.
+
+        Raises ``KeyError`` if a requested unit or month was not forecast.
+        """
+        u_index = pd.Index(self.unit_ids).get_indexer(np.asarray(unit_ids))
+        h_index = pd.Index(self.month_ids).get_indexer(np.asarray(month_ids))
+        if (u_index < 0).any() or (h_index < 0).any():
+            raise KeyError("forecast does not cover every requested unit and month")
+        return self.draws[u_index][:, h_index].transpose(1, 0, 2).reshape(-1, self.n_draws)
+
+
+class Forecaster(ABC):
+    """A probabilistic model: fit on a panel up to an origin, then sample the future.
+
+    Subclasses set ``name`` and implement ``_fit`` and ``_sample``; they only ever see
+    the ``History`` the base class built from rows at or before the origin.
+    """
+
+    name: ClassVar[str]
+
+    _history: History | None = None
+
+    def fit(self, panel: pd.DataFrame, origin: int, target: str = "ged_sb") -> Self:
+        """Fit on ``panel`` rows with ``month_id <= origin``; later rows are never read."""
+        if target not in TARGETS:
+            raise ValueError(f"unknown target {target!r}; expected one of {TARGETS}")
+        history = History.from_panel(panel, origin, target)
+        self._fit(history)
+        self._history = history
+        return self
+
+    @property
+    def history(self) -> History:
+        """The history the model was fitted on."""
+        if self._history is None:
+            raise RuntimeError(f"{type(self).__name__} is not fitted")
+        return self._history
+
+    def sample(
+        self, horizons: Sequence[int], n_draws: int, rng: np.random.Generator
+    ) -> Forecast:
+        """Draw ``n_draws`` samples for every unit and horizon (months after the origin)."""
+        h = np.asarray(horizons, dtype=np.int64)
+        if h.ndim != 1 or h.size == 0 or (h < 1).any():
+            raise ValueError("horizons must be a non-empty sequence of integers >= 1")
+        if n_draws < 1:
+            raise ValueError("n_draws must be >= 1")
+        history = self.history
+        draws = np.asarray(self._sample(h, n_draws, rng))
+        if draws.shape != (history.unit_ids.size, h.size, n_draws):
+            raise RuntimeError(f"{self.name} returned draws of shape {draws.shape}")
+        # Draws are stored as int32 like the challenge files; the clip guards the cast
+        # against the rare astronomically large draw of a heavy-tailed model.
+        draws = np.clip(draws, 0, _MAX_DRAW).astype(np.int32, copy=False)
+        return Forecast(
+            model=self.name,
+            target=history.target,
+            origin=history.origin,
+            unit_ids=history.unit_ids,
+            horizons=h,
+            draws=draws,
+            data_version=history.data_version,
+        )
+
+    @abstractmethod
+    def _fit(self, history: History) -> None:
+        """Estimate parameters from ``history``."""
+
+    @abstractmethod
+    def _sample(
+        self, horizons: npt.NDArray[np.int64], n_draws: int, rng: np.random.Generator
+    ) -> npt.NDArray[np.integer] | npt.NDArray[np.floating]:
+        """Return draws ``[units, horizons, draws]`` in ``history.unit_ids`` order."""

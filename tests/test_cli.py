@@ -1,0 +1,52 @@
+"""The command line: every command has help with an example; ingest/status round-trip."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from sentinelle.cli import app
+from tests.factories import ged_frame, write_ged_csv
+
+runner = CliRunner()
+COMMANDS = sorted(c.name or c.callback.__name__ for c in app.registered_commands)  # type: ignore[union-attr]
+
+
+@pytest.mark.parametrize("command", COMMANDS)
+def test_every_command_has_help_with_an_example(command: str) -> None:
+    result = runner.invoke(app, [command, "--help"])
+    assert result.exit_code == 0, result.output
+    assert "Example: sentinelle " + command.split()[0] in " ".join(result.output.split())
+
+
+def test_ingest_status_and_quarantine(tmp_path: Path) -> None:
+    store = tmp_path / "s.duckdb"
+    frame = ged_frame(20)
+    frame.loc[3, "type_of_violence"] = "9"
+    path = write_ged_csv(frame, tmp_path / "GEDEvent_v23_1.csv")
+    result = runner.invoke(app, ["ingest", "ged", str(path), "--store", str(store)])
+    assert result.exit_code == 0, result.output
+    assert "inserted 19" in result.output and "quarantined 1" in result.output
+    again = runner.invoke(app, ["ingest", "ged", str(path), "--store", str(store)])
+    assert "already ingested" in again.output
+    status = runner.invoke(app, ["status", "--store", str(store)])
+    assert "ged" in status.output and "23.1" in status.output and "19" in status.output
+    held = runner.invoke(app, ["quarantine", "--store", str(store)])
+    assert "unknown violence type: 9" in held.output
+
+
+def test_errors_are_one_clear_line_and_exit_1(tmp_path: Path) -> None:
+    store = tmp_path / "s.duckdb"
+    missing = runner.invoke(
+        app, ["ingest", "ged", str(tmp_path / "GEDEvent_v23_1.csv"), "--store", str(store)]
+    )
+    assert missing.exit_code == 1 and "no such file" in missing.output
+    unknown = runner.invoke(app, ["ingest", "gdelt", str(tmp_path), "--store", str(store)])
+    assert unknown.exit_code == 2 and "unknown source" in unknown.output
+
+
+def test_status_of_a_missing_store(tmp_path: Path) -> None:
+    result = runner.invoke(app, ["status", "--store", str(tmp_path / "none.duckdb")])
+    assert result.exit_code == 0 and "No store" in result.output
