@@ -53,7 +53,8 @@ def test_ingest_maps_ged_columns_to_the_event_model(con, tmp_path):
     assert (report.rows_read, report.rows_inserted, report.rows_quarantined) == (50, 50, 0)
     stored = con.execute(
         "SELECT source_event_id, violence_type::VARCHAR AS violence_type, date_start, "
-        "fatalities_best, civilian_deaths, side_a, side_b_id, country_gwno, source_version FROM events "
+        "fatalities_best, civilian_deaths, side_a, side_b_id, country_gwno, source_version "
+        "FROM events "
         "ORDER BY source_event_id"
     ).df()
     first = frame.sort_values("id").iloc[0]

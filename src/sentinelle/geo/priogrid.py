@@ -87,8 +87,12 @@ def gid_from_latlon(lat: npt.ArrayLike, lon: npt.ArrayLike) -> int | IntArray:
     bad_lon = ~((lon_arr >= -180.0) & (lon_arr <= 180.0))
     if bad_lon.any():
         raise ValueError(f"longitude must lie in [-180, 180], got {first_bad(lon_arr, bad_lon)!r}")
-    row = np.minimum(np.floor((lat_arr + 90.0) / CELL_SIZE).astype(np.int64), N_ROWS - 1)
-    col = np.minimum(np.floor((lon_arr + 180.0) / CELL_SIZE).astype(np.int64), N_COLS - 1)
+    # Shift after flooring: lat / 0.5 is exact in binary floating point, whereas
+    # lat + 90 rounds a point 1e-20 south of the equator onto it (into the wrong row).
+    row = np.floor(lat_arr / CELL_SIZE).astype(np.int64) + N_ROWS // 2
+    col = np.floor(lon_arr / CELL_SIZE).astype(np.int64) + N_COLS // 2
+    row = np.minimum(row, N_ROWS - 1)
+    col = np.minimum(col, N_COLS - 1)
     gid = row * N_COLS + col + 1
     return int(gid) if gid.ndim == 0 else gid
 
