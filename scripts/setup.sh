@@ -5,4 +5,4 @@ cd "$(dirname "$0")/.."
 export UV_PYTHON_DOWNLOADS=never
 command -v uv >/dev/null 2>&1 || python3 -m pip install --quiet uv
 [ -x .venv/bin/python ] || uv venv --quiet --python python3.11 .venv
-uv pip install --quiet --python .venv/bin/python -e ".[dev]"
+uv pip install --quiet --python .venv/bin/python -e ".[dev,spark]"

@@ -84,9 +84,9 @@ def test_corners_and_edges(lat: float, lon: float, gid: int) -> None:
 @pytest.mark.parametrize(
     ("lat", "lon", "message"),
     [
-        (float("nan"), 0.0, "latitude must lie in \\[-90, 90\\], got nan"),
+        (float("nan"), 0.0, r"latitude must lie in \[-90, 90\], got nan"),
         (90.0001, 0.0, "got 90.0001"),
-        (0.0, -180.5, "longitude must lie in \\[-180, 180\\], got -180.5"),
+        (0.0, -180.5, r"longitude must lie in \[-180, 180\], got -180\.5"),
         ([10.0, 95.0], [0.0, 0.0], "got 95.0"),  # names the offending element of an array
     ],
 )

@@ -68,6 +68,7 @@ def test_ingest_maps_ged_columns_to_the_event_model(con, tmp_path):
     assert row.fatalities_best == int(first["best"])
     assert row.side_a == first["side_a"] and row.side_b_id == first["side_b_new_id"]
     assert row.country_gwno == 432 and row.source_version == "23.1"
+    assert con.execute("SELECT DISTINCT country_iso3 FROM events").fetchall() == [("MLI",)]
     assert stored.fatalities_best.sum() == frame["best"].astype(int).sum()
     # Every side becomes an actor, once.
     n_actors = con.execute(
@@ -239,6 +240,10 @@ def test_real_ged_23_1_files(con, tmp_path):
         con.execute("SELECT country_name, sum(fatalities_best) FROM events GROUP BY 1").fetchall()
     )
     assert totals["Central African Republic"] == caf["best"].astype(int).sum()
+    iso3 = con.execute(
+        "SELECT DISTINCT country_gwno, country_iso3 FROM events ORDER BY 1"
+    ).fetchall()
+    assert iso3 == [(482, "CAF"), (530, "ETH")]
     assert (
         totals["Ethiopia"] == pd.read_csv(SHARED / "ged" / "GEDEvent_v23_1_ETH.csv")["best"].sum()
     )

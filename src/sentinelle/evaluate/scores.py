@@ -31,6 +31,7 @@ __all__ = [
     "coverage",
     "crps_ensemble",
     "event_probability",
+    "expected_abs_difference",
     "ignorance_score",
     "interval_bounds",
     "interval_score",
@@ -69,9 +70,7 @@ def _validate(obs: npt.ArrayLike, draws: npt.ArrayLike) -> tuple[FloatArray, Flo
     y = np.asarray(obs, dtype=np.float64)
     x = np.asarray(draws, dtype=np.float64)
     if x.ndim != 2 or y.ndim != 1 or x.shape[0] != y.shape[0]:
-        raise ValueError(
-            f"expected obs (n,) and draws (n, m); got {y.shape} and {x.shape}"
-        )
+        raise ValueError(f"expected obs (n,) and draws (n, m); got {y.shape} and {x.shape}")
     if x.shape[1] == 0:
         raise ValueError("draws must have at least one member per row")
     return y, x
@@ -105,6 +104,49 @@ def crps_ensemble(obs: npt.ArrayLike, draws: npt.ArrayLike) -> FloatArray:
         # properscoring and xskillscore compute.
         out[start:stop] = sr.crps_ensemble(y[start:stop], x[start:stop], estimator="qd")
     return out
+
+
+def expected_abs_difference(x: npt.ArrayLike, z: npt.ArrayLike) -> FloatArray:
+    """``E|X - Z|`` for independent draws from two ensembles, row by row.
+
+    With ``x = draws`` and ``z = obs[:, None]`` this is the first term of the CRPS; with
+    two models' draws it is the cross term of the CRPS of their mixture, which is
+    ``sum_k w_k E|X_k - y| - 1/2 sum_kl w_k w_l E|X_k - X_l|``. Exact, in
+    ``O(m log m)`` per row: each ``x`` is placed among the sorted ``z`` and the
+    distances to the ``z`` below and above it come from prefix sums.
+
+    Parameters
+    ----------
+    x : array_like, shape (n, m)
+    z : array_like, shape (n, k)
+
+    Returns
+    -------
+    numpy.ndarray, shape (n,)
+
+    Examples
+    --------
+    >>> expected_abs_difference([[0.0, 2.0]], [[1.0]])
+    array([1.])
+    """
+    xa = np.asarray(x, dtype=np.float64)
+    za = np.sort(np.asarray(z, dtype=np.float64), axis=1)
+    if xa.ndim != 2 or za.ndim != 2 or xa.shape[0] != za.shape[0]:
+        raise ValueError(f"expected (n, m) and (n, k) arrays; got {xa.shape} and {za.shape}")
+    n, k = za.shape
+    # Shift every row into its own disjoint value range so that one flat searchsorted
+    # places each x among the z of its own row only.
+    span = float(max(np.ptp(xa), np.ptp(za), 1.0)) + 1.0
+    base = min(xa.min(initial=0.0), za.min(initial=0.0))
+    offset = (np.arange(n) * 2 * span)[:, None] - base
+    flat_z = (za + offset).ravel()
+    position = np.searchsorted(flat_z, (xa + offset).ravel(), side="right").reshape(xa.shape)
+    below = position - (np.arange(n) * k)[:, None]
+    prefix = np.concatenate([np.zeros((n, 1)), np.cumsum(za, axis=1)], axis=1)
+    sum_below = np.take_along_axis(prefix, below, axis=1)
+    total = prefix[:, -1:]
+    dist = xa * below - sum_below + (total - sum_below) - xa * (k - below)
+    return dist.mean(axis=1) / k
 
 
 def ignorance_score(
@@ -205,9 +247,7 @@ def coverage(obs: npt.ArrayLike, draws: npt.ArrayLike, alpha: float = 0.1) -> Fl
     return ((y >= lower) & (y <= upper)).astype(np.float64)
 
 
-def event_probability(
-    draws: npt.ArrayLike, threshold: float = EVENT_THRESHOLD
-) -> FloatArray:
+def event_probability(draws: npt.ArrayLike, threshold: float = EVENT_THRESHOLD) -> FloatArray:
     """Share of each row's draws at or above ``threshold``."""
     x = np.asarray(draws, dtype=np.float64)
     return (x >= threshold).mean(axis=-1)

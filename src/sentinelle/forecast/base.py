@@ -235,9 +235,7 @@ class Forecaster(ABC):
             raise RuntimeError(f"{type(self).__name__} is not fitted")
         return self._history
 
-    def sample(
-        self, horizons: Sequence[int], n_draws: int, rng: np.random.Generator
-    ) -> Forecast:
+    def sample(self, horizons: Sequence[int], n_draws: int, rng: np.random.Generator) -> Forecast:
         """Draw ``n_draws`` samples for every unit and horizon (months after the origin)."""
         h = np.asarray(horizons, dtype=np.int64)
         if h.ndim != 1 or h.size == 0 or (h < 1).any():

@@ -19,9 +19,9 @@ and re-issued ids, so one GW or ISO code can match several rows (GW 365 matches
 Russia and nine USSR rows). Every lookup by a code other than ``views_id`` resolves
 in this order:
 
-1. GW 345 is read as Serbia (GW 340 in the VIEWS key): UCDP follows Gleditsch and
-   Ward in coding today's Serbia 345 ("Serbia (Yugoslavia)"), while VIEWS keeps 345
-   for the historical Yugoslavia and Serbia-and-Montenegro rows.
+1. GW 345 is read as Serbia (GW 340 in the VIEWS key): UCDP codes today's Serbia
+   345, continuing Yugoslavia's code (GED country "Serbia (Yugoslavia)"), while the
+   VIEWS key keeps 345 for the historical Yugoslavia and Serbia-and-Montenegro rows.
 2. Rows of the 191 *current* countries (those in the VIEWS cm actuals) win; among
    them each GW, ISO3 and ISO numeric code is unique.
 3. Otherwise the historical rows are used if they agree on the requested code

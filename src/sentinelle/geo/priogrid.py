@@ -75,12 +75,12 @@ def gid_from_latlon(lat: npt.ArrayLike, lon: npt.ArrayLike) -> int | IntArray:
     -----
     A point on a cell edge belongs to the cell north / east of the edge (floor
     convention); latitude 90 and longitude 180 fall into the last row / column.
-    Some published datasets put points on a meridian into the western cell instead
-    (see ``tests/geo/test_priogrid.py`` for Geo-PKO's ``prioid``).
+    Some published datasets put points lying on a meridian into the western cell
+    instead: Geo-PKO's ``prioid`` does, which affects 0.5 % of its records.
     """
     lat_arr = np.asarray(lat, dtype=np.float64)
     lon_arr = np.asarray(lon, dtype=np.float64)
-    # ``not <=`` is also true for NaN, so one test catches both problems.
+    # Comparisons with NaN are False, so the negated range test flags NaN as well.
     bad_lat = ~((lat_arr >= -90.0) & (lat_arr <= 90.0))
     if bad_lat.any():
         raise ValueError(f"latitude must lie in [-90, 90], got {first_bad(lat_arr, bad_lat)!r}")

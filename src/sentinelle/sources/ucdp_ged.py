@@ -15,6 +15,7 @@ from pathlib import Path
 
 import duckdb
 
+from sentinelle.geo.countries import map_codes
 from sentinelle.sources.errors import SchemaError
 from sentinelle.sources.ingest import (
     EVENTS,
@@ -137,7 +138,22 @@ def _stage(con: duckdb.DuckDBPyConnection, path: Path, source: str, version: str
         FROM _raw r
         """
     )
+    _fill_iso3(con)
     return 1 if has_header else 0
+
+
+def _fill_iso3(con: duckdb.DuckDBPyConnection) -> None:
+    """ISO3 from GED's Gleditsch-Ward ``country_id`` (the key UCDP joins on)."""
+    codes = con.execute(
+        "SELECT DISTINCT country_gwno FROM _stage WHERE country_gwno IS NOT NULL"
+    ).df()
+    codes["iso3"] = map_codes(codes["country_gwno"], "gwcode", "iso3", errors="coerce")
+    con.register("_gw_iso3", codes)
+    con.execute(
+        "UPDATE _stage s SET country_iso3 = g.iso3 FROM _gw_iso3 g "
+        "WHERE s.country_gwno = g.country_gwno"
+    )
+    con.unregister("_gw_iso3")
 
 
 def ingest_ged(

@@ -1,0 +1,108 @@
+"""Features of a unit at a month, computed only from that month and earlier ones.
+
+``feature_cube`` turns a ``History`` into an array ``[unit, month, feature]``: the
+target's recent level, lags, trend, frequency and recency of fatalities, the same
+levels for the other violence types, and a few of the panel's own covariate columns.
+Every feature at month ``t`` uses data of months ``<= t`` only, so a model trained on
+``(features at t, outcome at t + h)`` and applied to the features at the origin never
+looks past the origin (the VIEWS convention).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+
+from sentinelle.forecast.base import TARGETS, History
+
+__all__ = ["DEFAULT_COVARIATES", "feature_cube"]
+
+# Slow-moving structural covariates of the VIEWS cm files that conflict-forecasting
+# work routinely finds informative (population, income, infant mortality, liberal
+# democracy) and the neighbours' recent state-based violence (a spatial lag). A panel
+# without a column simply lacks that feature.
+DEFAULT_COVARIATES: tuple[str, ...] = (
+    "wdi_sp_pop_totl",
+    "wdi_ny_gdp_pcap_kd",
+    "wdi_sp_dyn_imrt_in",
+    "vdem_v2x_libdem",
+    "splag_1_decay_ged_sb_5",
+)
+
+_LAGS = 6
+_LEVEL_WINDOWS = (3, 6, 12, 24)
+_SHARE_WINDOWS = (12, 24)
+_OTHER_WINDOWS = (3, 12)
+
+
+def _rolling(frame: pd.DataFrame, window: int, how: str) -> pd.DataFrame:
+    """Trailing rolling statistic over months (rows), using whatever months exist."""
+    roll = frame.rolling(window, min_periods=1)
+    return getattr(roll, how)()
+
+
+def _months_since_positive(y: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
+    """Months since the last positive value up to each month; NaN if none seen yet."""
+    steps = np.arange(y.shape[1], dtype=np.float64)
+    last = np.where(np.nan_to_num(y) > 0, steps, np.nan)
+    last = pd.DataFrame(last.T).ffill().to_numpy().T
+    return steps - last
+
+
+def feature_cube(
+    history: History, covariates: Sequence[str] = DEFAULT_COVARIATES
+) -> tuple[npt.NDArray[np.float32], list[str]]:
+    """Features ``[unit, month, feature]`` for every unit and month of ``history``.
+
+    Parameters
+    ----------
+    history : History
+        The panel cut at the origin.
+    covariates : sequence of str
+        Panel columns used as features as they are (absent ones are skipped).
+
+    Returns
+    -------
+    cube : numpy.ndarray, shape (units, months, features)
+    names : list of str
+        Feature names in the cube's last-axis order.
+    """
+    target = pd.DataFrame(history.y.T)  # months x units
+    log_target = np.log1p(target)
+    blocks: dict[str, pd.DataFrame] = {}
+    for lag in range(_LAGS):
+        blocks[f"log_lag_{lag}"] = log_target.shift(lag)
+    for window in _LEVEL_WINDOWS:
+        blocks[f"log_mean_{window}"] = np.log1p(_rolling(target, window, "mean"))
+    blocks["log_max_12"] = np.log1p(_rolling(target, 12, "max"))
+    blocks["trend_3_12"] = blocks["log_mean_3"] - blocks["log_mean_12"]
+    positive = (target > 0).astype(np.float64).where(target.notna())
+    for window in _SHARE_WINDOWS:
+        blocks[f"share_pos_{window}"] = _rolling(positive, window, "mean")
+    blocks["months_since_pos"] = pd.DataFrame(_months_since_positive(history.y).T)
+
+    panel = history.panel
+    rows = np.searchsorted(history.unit_ids, panel["unit_id"].to_numpy(np.int64))
+    cols = panel["month_id"].to_numpy(np.int64) - history.months[0]
+
+    def as_matrix(column: str) -> pd.DataFrame:
+        matrix = np.full(history.y.shape, np.nan)
+        matrix[rows, cols] = panel[column].to_numpy(np.float64)
+        return pd.DataFrame(matrix.T)
+
+    for other in TARGETS:
+        if other == history.target or other not in panel.columns:
+            continue
+        values = as_matrix(other)
+        for window in _OTHER_WINDOWS:
+            blocks[f"{other}_log_mean_{window}"] = np.log1p(_rolling(values, window, "mean"))
+    for column in covariates:
+        if column in panel.columns:
+            blocks[column] = as_matrix(column)
+
+    names = list(blocks)
+    cube = np.stack([blocks[name].to_numpy(np.float32).T for name in names], axis=-1)
+    return cube, names

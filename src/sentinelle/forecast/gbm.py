@@ -1,0 +1,185 @@
+"""LightGBM hurdle model producing a full predictive distribution of fatalities.
+
+One set of boosted trees serves every horizon (the horizon is a feature). Training rows
+pair the features of a unit at month ``t`` (see ``features.feature_cube``) with its
+outcome at ``t + h``, for every ``t + h <= origin``:
+
+- a classifier gives ``P(y > 0)``;
+- quantile regressions of ``log1p(y)`` on the positive rows give the size distribution
+  at fixed levels (quantiles commute with the monotone ``log1p``, so these are the
+  quantiles of the count itself).
+
+A draw is zero with probability ``1 - P(y > 0)``, else the quantile function
+(piecewise-linear between the fitted levels, linearly extrapolated beyond them) at a
+uniform level, back-transformed and rounded, at least 1.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import numpy.typing as npt
+from lightgbm import LGBMClassifier, LGBMRegressor
+
+from sentinelle.forecast.base import Forecaster, History
+from sentinelle.forecast.features import DEFAULT_COVARIATES, feature_cube
+
+__all__ = ["LightGBMModel"]
+
+_MIN_POSITIVE_ROWS = 30
+_LOG_ONE = float(np.log1p(1.0))
+
+
+class LightGBMModel(Forecaster):
+    """Hurdle LightGBM: zero/non-zero classifier and quantile regressions of the size.
+
+    Parameters
+    ----------
+    horizons : sequence of int
+        Horizons (months after the origin) the model is trained for and can sample.
+    quantiles : sequence of float
+        Levels of the size quantile regressions, strictly inside (0, 1).
+    n_estimators, learning_rate, num_leaves, min_child_samples : int or float
+        LightGBM settings shared by all the boosted models.
+    covariates : sequence of str
+        Panel columns used as features besides the outcome history.
+    max_train_rows : int
+        Cap on training rows: rows of units quiet for the last 12 months are
+        subsampled (and up-weighted) to stay under it, as they are the bulk of a panel.
+    n_jobs : int
+        LightGBM threads.
+    seed : int
+        Seed of LightGBM's bagging and of the row subsampling.
+    """
+
+    name = "lightgbm"
+    feature_names: list[str]
+    _cube_at_origin: npt.NDArray[np.float32]
+    _classifier: LGBMClassifier
+    _regressors: list[LGBMRegressor]
+
+    def __init__(
+        self,
+        horizons: Sequence[int] = tuple(range(1, 37)),
+        quantiles: Sequence[float] = (0.02, 0.1, 0.25, 0.5, 0.75, 0.9, 0.98),
+        n_estimators: int = 150,
+        learning_rate: float = 0.05,
+        num_leaves: int = 15,
+        min_child_samples: int = 40,
+        covariates: Sequence[str] = DEFAULT_COVARIATES,
+        max_train_rows: int = 300_000,
+        n_jobs: int = 2,
+        seed: int = 0,
+    ) -> None:
+        levels = np.asarray(quantiles, dtype=np.float64)
+        if levels.size < 2 or np.any(np.diff(levels) <= 0) or levels[0] <= 0 or levels[-1] >= 1:
+            raise ValueError("quantiles must be >= 2 increasing levels inside (0, 1)")
+        self.horizons = np.asarray(sorted(set(horizons)), dtype=np.int64)
+        self.quantiles = levels
+        self.params: dict[str, float | int | str] = {
+            "n_estimators": n_estimators,
+            "learning_rate": learning_rate,
+            "num_leaves": num_leaves,
+            "min_child_samples": min_child_samples,
+            "subsample": 0.8,
+            "subsample_freq": 1,
+            "colsample_bytree": 0.8,
+            "n_jobs": n_jobs,
+            "random_state": seed,
+            "verbose": -1,
+        }
+        self.covariates = tuple(covariates)
+        self.max_train_rows = max_train_rows
+        self.seed = seed
+
+    def _fit(self, history: History) -> None:
+        cube, self.feature_names = feature_cube(history, self.covariates)
+        self._cube_at_origin = cube[:, -1, :]
+        x, y, weight = self._training_rows(cube, history.y)
+        positive = y > 0
+        if positive.sum() < _MIN_POSITIVE_ROWS or positive.all():
+            raise ValueError(
+                f"too few zero and positive outcomes before month {history.origin} to train"
+            )
+        self._classifier = LGBMClassifier(objective="binary", **self.params)
+        self._classifier.fit(x, positive, sample_weight=weight)
+        log_size = np.log1p(y[positive])
+        self._regressors = [
+            LGBMRegressor(objective="quantile", alpha=float(q), **self.params).fit(
+                x[positive], log_size, sample_weight=weight[positive]
+            )
+            for q in self.quantiles
+        ]
+
+    def _training_rows(
+        self, cube: npt.NDArray[np.float32], y: npt.NDArray[np.float64]
+    ) -> tuple[npt.NDArray[np.float32], npt.NDArray[np.float64], npt.NDArray[np.float64]]:
+        """Rows (features at t, horizon) -> outcome at t + h, with sampling weights."""
+        n_units, n_months = y.shape
+        units, months, horizons = [], [], []
+        for h in self.horizons:
+            if h >= n_months:
+                continue
+            u, t = np.nonzero(np.isfinite(y[:, h:]))
+            units.append(u)
+            months.append(t)
+            horizons.append(np.full(u.size, h))
+        if not units:
+            raise ValueError("history is shorter than the smallest horizon")
+        u = np.concatenate(units)
+        t = np.concatenate(months)
+        h = np.concatenate(horizons)
+        weight = np.ones(u.size)
+        quiet = ~(cube[u, t, self.feature_names.index("log_max_12")] > 0)
+        n_active = int((~quiet).sum())
+        if u.size > self.max_train_rows and quiet.any():
+            rate = max(self.max_train_rows - n_active, 1) / quiet.sum()
+            rng = np.random.default_rng(self.seed)
+            keep = ~quiet | (rng.uniform(size=u.size) < rate)
+            weight = np.where(quiet, 1.0 / rate, 1.0)[keep]
+            u, t, h = u[keep], t[keep], h[keep]
+        x = np.column_stack([cube[u, t], h.astype(np.float32)])
+        return x, y[u, t + h], weight
+
+    def _sample(
+        self, horizons: npt.NDArray[np.int64], n_draws: int, rng: np.random.Generator
+    ) -> npt.NDArray[np.int64]:
+        unknown = np.setdiff1d(horizons, self.horizons)
+        if unknown.size:
+            raise ValueError(f"model was not trained for horizons {unknown.tolist()}")
+        n_units = self._cube_at_origin.shape[0]
+        x = np.column_stack(
+            [
+                np.repeat(self._cube_at_origin, horizons.size, axis=0),
+                np.tile(horizons, n_units).astype(np.float32),
+            ]
+        )
+        p_event = self._classifier.predict_proba(x)[:, 1]
+        knots = np.sort(np.column_stack([m.predict(x) for m in self._regressors]), axis=1)
+        levels, values = _extend_quantile_knots(self.quantiles, np.maximum(knots, _LOG_ONE))
+        shape = (x.shape[0], n_draws)
+        u = rng.uniform(size=shape)
+        segment = np.clip(np.searchsorted(levels, u, side="right") - 1, 0, levels.size - 2)
+        left = np.take_along_axis(values, segment, axis=1)
+        right = np.take_along_axis(values, segment + 1, axis=1)
+        frac = (u - levels[segment]) / (levels[segment + 1] - levels[segment])
+        size = np.maximum(np.rint(np.expm1(left + frac * (right - left))), 1.0)
+        event = rng.uniform(size=shape) < p_event[:, None]
+        draws = np.where(event, size, 0.0)
+        return draws.reshape(n_units, horizons.size, n_draws)
+
+
+def _extend_quantile_knots(
+    levels: npt.NDArray[np.float64], values: npt.NDArray[np.float64]
+) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]:
+    """Add knots at levels 0 and 1 by extending the end segments' slopes.
+
+    The lower end is floored at ``log1p(1)``: sizes are at least one fatality.
+    """
+    low_slope = (values[:, 1] - values[:, 0]) / (levels[1] - levels[0])
+    high_slope = (values[:, -1] - values[:, -2]) / (levels[-1] - levels[-2])
+    at_zero = np.maximum(values[:, 0] - low_slope * levels[0], _LOG_ONE)
+    at_one = values[:, -1] + high_slope * (1 - levels[-1])
+    full_levels = np.concatenate([[0.0], levels, [1.0]])
+    return full_levels, np.column_stack([at_zero, values, at_one])
