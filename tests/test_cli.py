@@ -50,3 +50,16 @@ def test_errors_are_one_clear_line_and_exit_1(tmp_path: Path) -> None:
 def test_status_of_a_missing_store(tmp_path: Path) -> None:
     result = runner.invoke(app, ["status", "--store", str(tmp_path / "none.duckdb")])
     assert result.exit_code == 0 and "No store" in result.output
+
+
+def test_fetch_offline_fails_at_once_with_the_local_file_alternative(tmp_path: Path) -> None:
+    env = {"SENTINELLE_UCDP_BASE_URL": "http://127.0.0.1:9", "SENTINELLE_UCDP_TOKEN": "t"}
+    result = runner.invoke(
+        app, ["fetch", "ged-api", "--version", "25.1", "--store", str(tmp_path / "s.duckdb")],
+        env=env,
+    )  # fmt: skip
+    assert result.exit_code == 1
+    assert "cannot reach 127.0.0.1" in result.output
+    assert "sentinelle ingest ged PATH --version 25.1" in " ".join(result.output.split())
+    missing = runner.invoke(app, ["fetch", "acled", "--store", str(tmp_path / "s.duckdb")])
+    assert missing.exit_code == 2 and "ACLED needs --countries" in missing.output

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from datetime import datetime
 from pathlib import Path
 from typing import Annotated
 
@@ -20,6 +21,8 @@ from rich.table import Table
 
 from sentinelle.config import Settings
 from sentinelle.sources import INGESTERS, IngestReport, SentinelleError
+from sentinelle.sources.acled_api import fetch_acled
+from sentinelle.sources.ucdp_api import fetch_ged, fetch_ged_release
 from sentinelle.store import open_store
 from sentinelle.store.status import store_status
 
@@ -113,6 +116,63 @@ def ingest(
         raise typer.BadParameter(f"unknown source {source!r}; choose from {', '.join(INGESTERS)}")
     with _failures(), _store(store) as con, _steps(f"ingest {source}") as step:
         report = INGESTERS[source](con, path, version, step)
+    _print_report(report)
+
+
+FETCHABLE = ("ged", "ged-api", "acled")
+
+
+@app.command()
+def fetch(
+    source: Annotated[str, typer.Argument(help=f"One of: {', '.join(FETCHABLE)}")],
+    version: Annotated[
+        str | None,
+        typer.Option(help="GED release (ged: 25.1) or API version (ged-api: 25.1, 25.0.9)"),
+    ] = None,
+    countries: Annotated[
+        str | None,
+        typer.Option(help="ged-api: GW codes (432,439); acled: names (Mali,Niger)"),
+    ] = None,
+    start: Annotated[
+        datetime | None, typer.Option("--from", formats=["%Y-%m-%d"], help="First day")
+    ] = None,
+    end: Annotated[
+        datetime | None, typer.Option("--to", formats=["%Y-%m-%d"], help="Last day")
+    ] = None,
+    refresh: Annotated[bool, typer.Option(help="Download again even if cached")] = False,
+    store: StoreOption = None,
+) -> None:
+    """Download SOURCE from its publisher, cache the raw file with its checksum, ingest it.
+
+    Offline, it fails at once and says how to ingest a local file instead. Credentials
+    come from SENTINELLE_UCDP_TOKEN and SENTINELLE_ACLED_USERNAME/_PASSWORD.
+
+    Example: [bold]sentinelle fetch acled --countries Mali --from 2023-01-01 --to 2023-12-31[/]
+    """
+    config = settings(store)
+    names = [c.strip() for c in countries.split(",")] if countries else None
+    first, last = (d.date() if d else None for d in (start, end))
+    with _failures(), _store(store) as con, _steps(f"fetch {source}") as step:
+        if source in ("ged", "ged-api") and not version:
+            raise typer.BadParameter("GED needs --version (e.g. 25.1)")
+        if source == "ged":
+            report = fetch_ged_release(
+                con, str(version), settings=config, refresh=refresh, step=step
+            )
+        elif source == "ged-api":
+            report = fetch_ged(
+                con, str(version), settings=config, refresh=refresh, step=step,
+                countries=[int(c) for c in names] if names else None, start=first, end=last,
+            )  # fmt: skip
+        elif source == "acled":
+            if not (names and first and last):
+                raise typer.BadParameter("ACLED needs --countries, --from and --to")
+            report = fetch_acled(
+                con, settings=config, countries=names, start=first, end=last,
+                refresh=refresh, step=step,
+            )  # fmt: skip
+        else:
+            raise typer.BadParameter(f"unknown source {source!r}; choose from {FETCHABLE}")
     _print_report(report)
 
 

@@ -5,14 +5,14 @@ from __future__ import annotations
 
 import hashlib
 import time
-from email.utils import format_datetime
 from datetime import UTC, datetime, timedelta
+from email.utils import format_datetime
 from pathlib import Path
 
 import pytest
 
 from sentinelle.sources import AuthError, FetchError, IncompleteError, OfflineError
-from sentinelle.sources.http import HttpClient, HttpPolicy, is_cached, sidecar
+from sentinelle.sources.http import HttpClient, HttpPolicy, is_cached, json_body, sidecar
 from tests.sources.loopback import Loopback, Reply, Request, closed_port_url
 
 BODY = bytes(range(256)) * 400  # 100 KiB, so a cut leaves a real partial file
@@ -72,9 +72,9 @@ def test_retry_after_beyond_the_limit_fails_at_once(tmp_path):
 
 def test_persistent_5xx_gives_up_after_the_policy_attempts_and_caches_nothing(tmp_path):
     server = sequence(Reply(503, body=b"maintenance"))
-    with server, client(tmp_path, attempts=3) as http:
-        with pytest.raises(FetchError, match="HTTP 503") as info:
-            http.download(server.url + "/f.zip", "f.zip")
+    with server, client(tmp_path, attempts=3) as http, pytest.raises(FetchError) as info:
+        http.download(server.url + "/f.zip", "f.zip")
+    assert "HTTP 503" in str(info.value)
     assert not isinstance(info.value, OfflineError)
     assert len(server.requests) == 3
     assert not any(p.is_file() for p in (tmp_path / "cache").rglob("*"))
@@ -91,9 +91,8 @@ def test_connection_dropped_mid_download_is_restarted(tmp_path):
 
 def test_connection_dropped_every_time_is_incomplete_and_caches_nothing(tmp_path):
     server = sequence(Reply(body=BODY, cut_after=100))
-    with server, client(tmp_path, attempts=2) as http:
-        with pytest.raises(IncompleteError, match="dropped"):
-            http.download(server.url + "/f.zip", "f.zip")
+    with server, client(tmp_path, attempts=2) as http, pytest.raises(IncompleteError):
+        http.download(server.url + "/f.zip", "f.zip")
     assert len(server.requests) == 2
     assert not any(p.is_file() for p in (tmp_path / "cache").rglob("*"))
 
@@ -165,3 +164,18 @@ def test_passthrough_statuses_are_returned_to_the_caller(tmp_path):
     with server, client(tmp_path) as http:
         response = http.request("GET", server.url + "/data", passthrough=(401,))
     assert response.status_code == 401
+
+
+def test_a_missing_file_is_neither_retried_nor_cached(tmp_path):
+    server = sequence(Reply(404, body=b"not found"))
+    with server, client(tmp_path) as http, pytest.raises(FetchError, match="HTTP 404"):
+        http.download(server.url + "/ged999-csv.zip", "ged999-csv.zip")
+    assert len(server.requests) == 1
+    assert not any(p.is_file() for p in (tmp_path / "cache").rglob("*"))
+
+
+def test_a_page_that_is_not_json_is_a_fetch_error_quoting_it(tmp_path):
+    # e.g. a captive portal's login page answering 200 in place of the API
+    server = sequence(Reply(body=b"<html>Please log in to the hotel wifi</html>"))
+    with server, client(tmp_path) as http, pytest.raises(FetchError, match="hotel wifi"):
+        json_body(http.request("GET", server.url + "/api"))

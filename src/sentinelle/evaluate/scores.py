@@ -262,18 +262,24 @@ def brier_score(
     return (event_probability(x, threshold) - event) ** 2
 
 
-def average_precision(
-    obs: npt.ArrayLike, draws: npt.ArrayLike, threshold: float = EVENT_THRESHOLD
-) -> float:
-    """Average precision of the draws' event probabilities for ``y >= threshold``.
+def average_precision(event: npt.ArrayLike, prob: npt.ArrayLike) -> float:
+    """Average precision of event probabilities (e.g. ``event_probability(draws)``).
 
-    A ranking summary over all rows (not a per-row score); NaN when no row has the event.
+    A ranking summary over all rows, not a per-row score, so it takes the probabilities
+    rather than draws; NaN when no row has the event.
+
+    Examples
+    --------
+    >>> average_precision([True, False, True], [0.9, 0.5, 0.1])
+    0.8333333333333333
     """
-    y, x = _validate(obs, draws)
-    event = y >= threshold
-    if not event.any():
+    e = np.asarray(event, dtype=bool)
+    p = np.asarray(prob, dtype=np.float64)
+    if e.shape != p.shape or e.ndim != 1:
+        raise ValueError(f"expected two (n,) arrays; got {e.shape} and {p.shape}")
+    if not e.any():
         return float("nan")
-    return float(average_precision_score(event, event_probability(x, threshold)))
+    return float(average_precision_score(e, p))
 
 
 def randomized_pit(

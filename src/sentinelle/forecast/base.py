@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import hashlib
 from abc import ABC, abstractmethod
-from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import ClassVar, Self
 
@@ -79,7 +78,8 @@ def panel_version(panel: pd.DataFrame) -> str:
     if version:
         return str(version)
     cols = [c for c in (*KEYS, *TARGETS) if c in panel.columns]
-    digest = hashlib.sha256(pd.util.hash_pandas_object(panel[cols], index=False).to_numpy())
+    hashes = pd.util.hash_pandas_object(panel[cols], index=False).to_numpy()
+    digest = hashlib.sha256(hashes.tobytes())
     return "sha256:" + digest.hexdigest()[:16]
 
 
@@ -196,13 +196,15 @@ class Forecast:
             }
         )
 
-    def for_months(self, unit_ids: Sequence[int], month_ids: Sequence[int]) -> np.ndarray:
+    def for_months(
+        self, unit_ids: npt.ArrayLike, month_ids: npt.ArrayLike
+    ) -> npt.NDArray[np.int32]:
         """Draws ``[len(unit_ids) * len(month_ids), D]`` in month-major, unit-minor order.
 
         Raises ``KeyError`` if a requested unit or month was not forecast.
         """
-        u_index = pd.Index(self.unit_ids).get_indexer(np.asarray(unit_ids))
-        h_index = pd.Index(self.month_ids).get_indexer(np.asarray(month_ids))
+        u_index = pd.Index(self.unit_ids).get_indexer(pd.Index(np.asarray(unit_ids)))
+        h_index = pd.Index(self.month_ids).get_indexer(pd.Index(np.asarray(month_ids)))
         if (u_index < 0).any() or (h_index < 0).any():
             raise KeyError("forecast does not cover every requested unit and month")
         return self.draws[u_index][:, h_index].transpose(1, 0, 2).reshape(-1, self.n_draws)
@@ -235,7 +237,7 @@ class Forecaster(ABC):
             raise RuntimeError(f"{type(self).__name__} is not fitted")
         return self._history
 
-    def sample(self, horizons: Sequence[int], n_draws: int, rng: np.random.Generator) -> Forecast:
+    def sample(self, horizons: npt.ArrayLike, n_draws: int, rng: np.random.Generator) -> Forecast:
         """Draw ``n_draws`` samples for every unit and horizon (months after the origin)."""
         h = np.asarray(horizons, dtype=np.int64)
         if h.ndim != 1 or h.size == 0 or (h < 1).any():
@@ -257,7 +259,12 @@ class Forecaster(ABC):
             horizons=h,
             draws=draws,
             data_version=history.data_version,
+            meta=self._meta(),
         )
+
+    def _meta(self) -> dict[str, str]:
+        """Model-specific provenance stored with each forecast (none by default)."""
+        return {}
 
     @abstractmethod
     def _fit(self, history: History) -> None:

@@ -14,6 +14,7 @@ are equal. The forecast then mixes the members' draws: each draw comes from memb
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Sequence
 
 import numpy as np
@@ -164,11 +165,26 @@ class EnsembleModel(Forecaster):
                 ).mean()
         return abs_error, abs_spread
 
+    def _meta(self) -> dict[str, str]:
+        weights = {
+            name: round(float(w), 4)
+            for name, w in zip(self.member_names, self.weights, strict=True)
+        }
+        return {
+            "weights": json.dumps(weights),
+            "validation_windows": str(self.n_validation_windows),
+        }
+
     def _sample(
         self, horizons: npt.NDArray[np.int64], n_draws: int, rng: np.random.Generator
     ) -> npt.NDArray[np.int64]:
-        stacked = np.stack(
-            [m.sample(horizons, n_draws, rng).draws for m in self._members], axis=0
-        )
-        choice = rng.choice(len(self._members), p=self.weights, size=stacked.shape[1:])
-        return np.take_along_axis(stacked, choice[None], axis=0)[0]
+        shape = (self.history.unit_ids.size, horizons.size, n_draws)
+        choice = rng.choice(len(self._members), p=self.weights, size=shape).astype(np.uint8)
+        # Members are sampled one at a time into the output, so memory stays at two
+        # draw arrays whatever the number of members (this matters at PRIO-GRID scale).
+        mixed = np.zeros(shape, dtype=np.int64)
+        for k, member in enumerate(self._members):
+            chosen = choice == k
+            if chosen.any():
+                mixed[chosen] = member.sample(horizons, n_draws, rng).draws[chosen]
+        return mixed

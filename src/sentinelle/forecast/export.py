@@ -39,7 +39,9 @@ def _unit_column(unit: str) -> str:
     try:
         return UNIT_COLUMNS[unit]
     except KeyError:
-        raise ValueError(f"unknown unit level {unit!r}; expected one of {sorted(UNIT_COLUMNS)}") from None
+        raise ValueError(
+            f"unknown unit level {unit!r}; expected one of {sorted(UNIT_COLUMNS)}"
+        ) from None
 
 
 def to_views_frame(forecast: Forecast, unit: str = "cm") -> pd.DataFrame:

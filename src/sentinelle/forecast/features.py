@@ -37,19 +37,20 @@ _LEVEL_WINDOWS = (3, 6, 12, 24)
 _SHARE_WINDOWS = (12, 24)
 _OTHER_WINDOWS = (3, 12)
 
+FloatArray = npt.NDArray[np.float64]
 
-def _rolling(frame: pd.DataFrame, window: int, how: str) -> pd.DataFrame:
+
+def _rolling(values: FloatArray, window: int, how: str) -> FloatArray:
     """Trailing rolling statistic over months (rows), using whatever months exist."""
-    roll = frame.rolling(window, min_periods=1)
-    return getattr(roll, how)()
+    roll = pd.DataFrame(values).rolling(window, min_periods=1)
+    return np.asarray(getattr(roll, how)().to_numpy(), dtype=np.float64)
 
 
-def _months_since_positive(y: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
-    """Months since the last positive value up to each month; NaN if none seen yet."""
-    steps = np.arange(y.shape[1], dtype=np.float64)
+def _months_since_positive(y: FloatArray) -> FloatArray:
+    """Months since the last positive value up to each month (rows); NaN if none yet."""
+    steps = np.arange(y.shape[0], dtype=np.float64)[:, None]
     last = np.where(np.nan_to_num(y) > 0, steps, np.nan)
-    last = pd.DataFrame(last.T).ffill().to_numpy().T
-    return steps - last
+    return steps - pd.DataFrame(last).ffill().to_numpy()
 
 
 def feature_cube(
@@ -70,28 +71,30 @@ def feature_cube(
     names : list of str
         Feature names in the cube's last-axis order.
     """
-    target = pd.DataFrame(history.y.T)  # months x units
+    target = history.y.T  # months x units: rolling windows run down the rows
     log_target = np.log1p(target)
-    blocks: dict[str, pd.DataFrame] = {}
+    blocks: dict[str, FloatArray] = {}
     for lag in range(_LAGS):
-        blocks[f"log_lag_{lag}"] = log_target.shift(lag)
+        lagged = np.full_like(log_target, np.nan)
+        lagged[lag:] = log_target[: log_target.shape[0] - lag]
+        blocks[f"log_lag_{lag}"] = lagged
     for window in _LEVEL_WINDOWS:
         blocks[f"log_mean_{window}"] = np.log1p(_rolling(target, window, "mean"))
     blocks["log_max_12"] = np.log1p(_rolling(target, 12, "max"))
     blocks["trend_3_12"] = blocks["log_mean_3"] - blocks["log_mean_12"]
-    positive = (target > 0).astype(np.float64).where(target.notna())
+    positive = np.where(np.isnan(target), np.nan, (target > 0).astype(np.float64))
     for window in _SHARE_WINDOWS:
         blocks[f"share_pos_{window}"] = _rolling(positive, window, "mean")
-    blocks["months_since_pos"] = pd.DataFrame(_months_since_positive(history.y).T)
+    blocks["months_since_pos"] = _months_since_positive(target)
 
     panel = history.panel
-    rows = np.searchsorted(history.unit_ids, panel["unit_id"].to_numpy(np.int64))
-    cols = panel["month_id"].to_numpy(np.int64) - history.months[0]
+    rows = panel["month_id"].to_numpy(np.int64) - history.months[0]
+    cols = np.searchsorted(history.unit_ids, panel["unit_id"].to_numpy(np.int64))
 
-    def as_matrix(column: str) -> pd.DataFrame:
-        matrix = np.full(history.y.shape, np.nan)
+    def as_matrix(column: str) -> FloatArray:
+        matrix = np.full(target.shape, np.nan)
         matrix[rows, cols] = panel[column].to_numpy(np.float64)
-        return pd.DataFrame(matrix.T)
+        return matrix
 
     for other in TARGETS:
         if other == history.target or other not in panel.columns:
@@ -104,5 +107,5 @@ def feature_cube(
             blocks[column] = as_matrix(column)
 
     names = list(blocks)
-    cube = np.stack([blocks[name].to_numpy(np.float32).T for name in names], axis=-1)
+    cube = np.stack([blocks[name].T for name in names], axis=-1).astype(np.float32)
     return cube, names

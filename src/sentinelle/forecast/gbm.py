@@ -17,6 +17,7 @@ uniform level, back-transformed and rounded, at least 1.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -29,6 +30,8 @@ __all__ = ["LightGBMModel"]
 
 _MIN_POSITIVE_ROWS = 30
 _LOG_ONE = float(np.log1p(1.0))
+# Draws generated per chunk when sampling (a few hundred MB of float temporaries).
+_SAMPLE_CHUNK = 5_000_000
 
 
 class LightGBMModel(Forecaster):
@@ -77,7 +80,7 @@ class LightGBMModel(Forecaster):
             raise ValueError("quantiles must be >= 2 increasing levels inside (0, 1)")
         self.horizons = np.asarray(sorted(set(horizons)), dtype=np.int64)
         self.quantiles = levels
-        self.params: dict[str, float | int | str] = {
+        self.params: dict[str, Any] = {
             "n_estimators": n_estimators,
             "learning_rate": learning_rate,
             "num_leaves": num_leaves,
@@ -116,7 +119,7 @@ class LightGBMModel(Forecaster):
         self, cube: npt.NDArray[np.float32], y: npt.NDArray[np.float64]
     ) -> tuple[npt.NDArray[np.float32], npt.NDArray[np.float64], npt.NDArray[np.float64]]:
         """Rows (features at t, horizon) -> outcome at t + h, with sampling weights."""
-        n_units, n_months = y.shape
+        n_months = y.shape[1]
         units, months, horizons = [], [], []
         for h in self.horizons:
             if h >= n_months:
@@ -155,19 +158,35 @@ class LightGBMModel(Forecaster):
                 np.tile(horizons, n_units).astype(np.float32),
             ]
         )
-        p_event = self._classifier.predict_proba(x)[:, 1]
+        p_event = np.asarray(self._classifier.predict_proba(x))[:, 1]
         knots = np.sort(np.column_stack([m.predict(x) for m in self._regressors]), axis=1)
         levels, values = _extend_quantile_knots(self.quantiles, np.maximum(knots, _LOG_ONE))
-        shape = (x.shape[0], n_draws)
-        u = rng.uniform(size=shape)
-        segment = np.clip(np.searchsorted(levels, u, side="right") - 1, 0, levels.size - 2)
-        left = np.take_along_axis(values, segment, axis=1)
-        right = np.take_along_axis(values, segment + 1, axis=1)
-        frac = (u - levels[segment]) / (levels[segment + 1] - levels[segment])
-        size = np.maximum(np.rint(np.expm1(left + frac * (right - left))), 1.0)
-        event = rng.uniform(size=shape) < p_event[:, None]
-        draws = np.where(event, size, 0.0)
+        draws = np.empty((x.shape[0], n_draws), dtype=np.int64)
+        # Rows are sampled in chunks to bound the float temporaries at PRIO-GRID scale.
+        step = max(1, _SAMPLE_CHUNK // n_draws)
+        for start in range(0, x.shape[0], step):
+            rows = slice(start, start + step)
+            draws[rows] = _sample_rows(p_event[rows], levels, values[rows], n_draws, rng)
         return draws.reshape(n_units, horizons.size, n_draws)
+
+
+def _sample_rows(
+    p_event: npt.NDArray[np.float64],
+    levels: npt.NDArray[np.float64],
+    values: npt.NDArray[np.float64],
+    n_draws: int,
+    rng: np.random.Generator,
+) -> npt.NDArray[np.int64]:
+    """Hurdle draws: zero w.p. ``1 - p_event``, else the size quantile function at ``U(0, 1)``."""
+    shape = (p_event.size, n_draws)
+    u = rng.uniform(size=shape)
+    segment = np.clip(np.searchsorted(levels, u, side="right") - 1, 0, levels.size - 2)
+    left = np.take_along_axis(values, segment, axis=1)
+    right = np.take_along_axis(values, segment + 1, axis=1)
+    frac = (u - levels[segment]) / (levels[segment + 1] - levels[segment])
+    size = np.maximum(np.rint(np.expm1(left + frac * (right - left))), 1.0)
+    event = rng.uniform(size=shape) < p_event[:, None]
+    return np.where(event, size, 0.0).astype(np.int64)
 
 
 def _extend_quantile_knots(

@@ -100,5 +100,6 @@ def _rebuild_ged_sb(monthly: pd.DataFrame) -> pd.DataFrame:
         raise ValueError("ged_sb_tlag_* and ged_sb_tsum_24 disagree: not one data version")
     if (rebuilt < 0).any().any():
         raise ValueError("rebuilt ged_sb history has negative values")
-    long = rebuilt.rename_axis(index="month_id", columns="unit_id").stack().rename("ged_sb")
-    return long.reset_index()[["unit_id", "month_id", "ged_sb"]]
+    long = rebuilt.rename_axis(index="month_id").reset_index()
+    long = long.melt(id_vars="month_id", var_name="unit_id", value_name="ged_sb").dropna()
+    return long[["unit_id", "month_id", "ged_sb"]].astype({"unit_id": np.int64})

@@ -61,6 +61,7 @@ from pathlib import Path
 
 import duckdb
 
+from sentinelle.geo.countries import convert_code
 from sentinelle.sources.ingest import (
     EVENTS,
     RAW_ORDINAL,
@@ -124,11 +125,6 @@ INTER_LABELS = {
 STATE_INTER = (1, 8)
 
 
-def _sql_in(values: Iterable[object]) -> str:
-    """A SQL ``IN`` list of literals."""
-    return "(" + ", ".join(_sql_literal(v) for v in values) + ")"
-
-
 def _inter_code(column: str) -> str:
     """SQL giving the inter code of ``column``: 0 when empty, NULL when unrecognised."""
     labels = " ".join(f"WHEN '{label}' THEN {code}" for label, code in INTER_LABELS.items())
@@ -157,11 +153,6 @@ def _iso3_from_isonum(con: duckdb.DuckDBPyConnection, present: set[str]) -> str:
     codes = con.execute(
         f"SELECT DISTINCT iso FROM _raw WHERE iso IS NOT NULL {without_iso3}"
     ).fetchall()
-    if not codes:
-        return "NULL::VARCHAR"
-    # Imported here: the geo package loads geopandas, which most ingests never need.
-    from sentinelle.geo.countries import convert_code
-
     whens = []
     for (code,) in codes:
         try:
@@ -187,6 +178,7 @@ def _stage(con: duckdb.DuckDBPyConnection, path: Path) -> int:
         return name if name in present else f"NULL::{sql_type}"
 
     state = ", ".join(str(code) for code in STATE_INTER)
+    event_types = _sql_literal(list(EVENT_TYPES))
     iso3 = f"coalesce({col('iso3')}, {_iso3_from_isonum(con, present)})"
     con.execute(
         f"""
@@ -211,7 +203,7 @@ def _stage(con: duckdb.DuckDBPyConnection, path: Path) -> int:
             {col("admin1")} AS admin1, {col("admin2")} AS admin2,
             {col("location")} AS location_name,
             CASE
-                WHEN p.event_type IN {_sql_in(ARMED)} THEN
+                WHEN list_contains({_sql_literal(list(ARMED))}, p.event_type) THEN
                     CASE WHEN _inter1 IN ({state}) OR _inter2 IN ({state})
                         THEN 'state_based' ELSE 'non_state' END
                 {" ".join(f"WHEN p.event_type = '{k}' THEN '{v}'" for k, v in VIOLENCE.items())}
@@ -231,7 +223,7 @@ def _stage(con: duckdb.DuckDBPyConnection, path: Path) -> int:
             _ord,
             CASE
                 WHEN event_id_cnty IS NULL THEN 'missing event_id_cnty'
-                WHEN p.event_type IS NULL OR p.event_type NOT IN {_sql_in(EVENT_TYPES)}
+                WHEN NOT coalesce(list_contains({event_types}, p.event_type), false)
                     THEN 'unknown event_type: ' || coalesce(p.event_type, 'empty')
                 WHEN _date IS NULL
                     THEN 'unparseable event_date: ' || coalesce(event_date, 'empty')

@@ -298,9 +298,7 @@ class HttpClient:
         """
 
         def attempt() -> httpx.Response:
-            response = self._client.request(
-                method, url, params=params, headers=headers, data=data
-            )
+            response = self._client.request(method, url, params=params, headers=headers, data=data)
             _raise_if_transient(response)
             return response
 

@@ -1,0 +1,408 @@
+"""Alert rules: each turns data into :class:`~sentinelle.alerts.store.AlertCandidate` rows.
+
+``hdx_conflict`` — the OCHA HDX Signals armed-conflict signal, on monthly data.
+    HDX Signals (OCHA Centre for Humanitarian Data) documents it as: "calculate monthly
+    fatalities as the rolling sum of fatalities across the past 30 days. Signals are
+    generated whenever monthly fatalities reaches levels not seen in the past one or
+    three years. Signals are not generated if monthly fatalities are below the minimum
+    threshold of 100" (https://un-ocha-centre-for-humanitarian.gitbook.io/hdx-signals/
+    datasets/armed-conflict). Its code (github.com/OCHA-DAP/hdx-signals,
+    ``src/utils/alert_daily_ts.R``) fires level 1 ("medium concern") when the 30-day sum
+    is >= the maximum of the trailing 366 days (today included) and level 2 ("high
+    concern") against the trailing 1,096 days, both only with a full window and a
+    value >= 100, keeping the higher level; ``src/alerts/filter_alerts.R`` then drops an
+    alert within 180 days after a kept alert of equal or higher level.
+    Here the unit of time is the calendar month (a 30-day approximation): level 1 when a
+    month's fatalities are >= every one of the 12 months before it, level 2 against the
+    36 months before, a full window of prior months required, floor 100; the 180-day
+    suppression becomes 1-5 months (a month start six months later is 181-184 days on).
+``forecast_exceedance`` — P(fatalities >= N) in a forecast month above a threshold.
+``new_area`` — events in an admin2 area with no events in the previous 12 months.
+``actor_new_admin1`` — a registry actor active in an admin1 where it never was before.
+
+Spread rules need history to mean anything: they only judge months at least 12 months
+after the first event of the country in the store, so the first months of data do not
+flag every area as new.
+"""
+
+from __future__ import annotations
+
+import duckdb
+import numpy as np
+import pandas as pd
+
+from sentinelle.actors.registry import Registry, load_registry, register_sides
+from sentinelle.alerts.store import AlertCandidate, record_alerts
+from sentinelle.geo import country_table, month_string
+
+HDX_FLOOR = 100
+HDX_WINDOWS = {1: 12, 2: 36}  # level -> prior months that must not exceed the value
+HDX_COOLDOWN_MONTHS = 5
+
+# Calendar month of an event as a VIEWS month id, and the country's ISO3 (GED stores GW).
+_MONTH_SQL = "((year(e.date_start) - 1980) * 12 + month(e.date_start))"
+_ISO3_SQL = "coalesce(e.country_iso3, c.iso3)"
+
+
+def _register_countries(con: duckdb.DuckDBPyConnection) -> None:
+    """Temp table ``_gw_iso3``: GW code -> ISO3 of current countries (unique there)."""
+    table = country_table()
+    current = table.loc[table["current"], ["gwcode", "iso3"]]
+    con.register("_gw_iso3_df", current)
+    con.execute("CREATE OR REPLACE TEMP TABLE _gw_iso3 AS SELECT * FROM _gw_iso3_df")
+    con.unregister("_gw_iso3_df")
+
+
+def monthly_fatalities(
+    con: duckdb.DuckDBPyConnection, level: str = "country", *, source: str = "ged"
+) -> pd.DataFrame:
+    """Fatalities per unit and calendar month from stored events, months without events = 0.
+
+    Parameters
+    ----------
+    con : duckdb.DuckDBPyConnection
+        A store.
+    level : {'country', 'admin1'}
+        Unit: ISO3, or ``'ISO3/admin1'``.
+    source : str
+        One event source, so that events described by several sources count once.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``unit_id, month_id, fatalities``; every month from the source's first
+        to its last event month for every unit (the store's coverage, not the unit's).
+    """
+    if level not in ("country", "admin1"):
+        raise ValueError(f"level must be 'country' or 'admin1', got {level!r}")
+    _register_countries(con)
+    unit = _ISO3_SQL if level == "country" else f"{_ISO3_SQL} || '/' || e.admin1"
+    return con.execute(
+        f"""
+        WITH ev AS (
+            SELECT {unit} AS unit_id, {_MONTH_SQL} AS month_id, e.fatalities_best
+            FROM events e LEFT JOIN _gw_iso3 c ON c.gwcode = e.country_gwno
+            WHERE e.source = ? AND NOT e.deleted
+        ),
+        grid AS (
+            SELECT u.unit_id, m.month_id
+            FROM (SELECT DISTINCT unit_id FROM ev WHERE unit_id IS NOT NULL) u,
+                 range((SELECT min(month_id) FROM ev), (SELECT max(month_id) FROM ev) + 1)
+                     m(month_id)
+        )
+        SELECT g.unit_id, g.month_id::BIGINT AS month_id,
+               coalesce(sum(ev.fatalities_best), 0)::BIGINT AS fatalities
+        FROM grid g LEFT JOIN ev USING (unit_id, month_id)
+        GROUP BY ALL ORDER BY unit_id, month_id
+        """,
+        [source],
+    ).df()
+
+
+def hdx_signals(
+    series: pd.DataFrame,
+    *,
+    floor: float = HDX_FLOOR,
+    cooldown_months: int = HDX_COOLDOWN_MONTHS,
+) -> pd.DataFrame:
+    """Apply the monthly HDX Signals conflict rule (module docstring) to unit series.
+
+    Parameters
+    ----------
+    series : pandas.DataFrame
+        Columns ``unit_id, month_id, fatalities``, consecutive months per unit.
+    floor : float
+        Minimum fatalities for any signal (HDX: 100).
+    cooldown_months : int
+        A signal within this many months after a kept signal of equal or higher level
+        is marked ``suppressed``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per signal: ``unit_id, month_id, fatalities, level, prior_max_12,
+        prior_max_36, suppressed``.
+
+    Raises
+    ------
+    ValueError
+        If a unit's months are not consecutive (a gap would shorten the windows).
+
+    Examples
+    --------
+    >>> s = pd.DataFrame({"unit_id": "X", "month_id": range(1, 15),
+    ...                   "fatalities": [50] * 12 + [150, 120]})
+    >>> hdx_signals(s)[["month_id", "level"]].to_dict("records")
+    [{'month_id': 13, 'level': 1}]
+    """
+    out = []
+    for unit_id, group in series.sort_values("month_id").groupby("unit_id", sort=True):
+        months = group["month_id"].to_numpy()
+        if len(months) > 1 and (np.diff(months) != 1).any():
+            raise ValueError(f"unit {unit_id}: months are not consecutive")
+        values = group["fatalities"].astype(float)
+        prior = {
+            lvl: values.shift(1).rolling(window, min_periods=window).max()
+            for lvl, window in HDX_WINDOWS.items()
+        }
+        level = pd.Series(0, index=values.index)
+        for lvl in sorted(HDX_WINDOWS):
+            # A NaN prior maximum (window not yet full) compares False: no signal.
+            level[(values >= prior[lvl]) & (values >= floor)] = lvl
+        hits = group.assign(
+            level=level,
+            prior_max_12=prior[1],
+            prior_max_36=prior[2],
+        )[level > 0]
+        out.append(_suppress(hits, cooldown_months))
+    columns = ["unit_id", "month_id", "fatalities", "level", "prior_max_12", "prior_max_36"]
+    if not out:
+        return pd.DataFrame(columns=[*columns, "suppressed"])
+    return pd.concat(out, ignore_index=True)[[*columns, "suppressed"]]
+
+
+def _suppress(hits: pd.DataFrame, cooldown: int) -> pd.DataFrame:
+    """HDX's first-run filter: walk signals in time order, each kept one masking the
+    following ``cooldown`` months' signals of equal or lower level."""
+    suppressed = np.zeros(len(hits), dtype=bool)
+    months = hits["month_id"].to_numpy()
+    levels = hits["level"].to_numpy()
+    for i in range(len(hits)):
+        if suppressed[i]:
+            continue
+        later = (months - months[i] >= 1) & (months - months[i] <= cooldown)
+        suppressed |= later & (levels <= levels[i])
+    return hits.assign(suppressed=suppressed)
+
+
+def hdx_alerts(
+    series: pd.DataFrame, unit_type: str, *, floor: float = HDX_FLOOR
+) -> list[AlertCandidate]:
+    """HDX conflict alerts (unsuppressed signals) of unit series, ready to record."""
+    signals = hdx_signals(series, floor=floor)
+    return [
+        AlertCandidate(
+            rule="hdx_conflict",
+            unit_type=unit_type,
+            unit_id=str(row["unit_id"]),
+            period=month_string(int(row["month_id"])),
+            level=int(row["level"]),
+            value=float(row["fatalities"]),
+            threshold=float(row["prior_max_12"] if row["level"] == 1 else row["prior_max_36"]),
+            evidence={
+                "fatalities": float(row["fatalities"]),
+                "prior_max_12_months": float(row["prior_max_12"]),
+                "prior_max_36_months": None
+                if pd.isna(row["prior_max_36"])
+                else row["prior_max_36"],
+                "floor": floor,
+                "definition": "HDX Signals armed conflict, monthly approximation",
+            },
+        )
+        for row in signals[~signals["suppressed"]].to_dict("records")
+    ]
+
+
+def forecast_exceedance(
+    draws: pd.DataFrame,
+    *,
+    min_fatalities: int,
+    thresholds: tuple[float, float] = (0.5, 0.8),
+    unit_type: str = "country",
+) -> list[AlertCandidate]:
+    """Alerts where P(fatalities >= ``min_fatalities``) in a forecast month is high.
+
+    Parameters
+    ----------
+    draws : pandas.DataFrame
+        Columns ``unit_id, month_id, draw, outcome`` (``Forecast.to_frame()``).
+    min_fatalities : int
+        N of "at least N fatalities".
+    thresholds : (float, float)
+        Probabilities above which level 1 and level 2 fire (strictly above).
+    unit_type : str
+        Unit of ``unit_id`` (e.g. ``'country'`` for VIEWS country ids).
+
+    Examples
+    --------
+    >>> d = pd.DataFrame({"unit_id": 50, "month_id": 530, "draw": range(10),
+    ...                   "outcome": [0, 0, 30, 40, 50, 60, 70, 80, 90, 99]})
+    >>> [a.level for a in forecast_exceedance(d, min_fatalities=25)]
+    [1]
+    """
+    low, high = thresholds
+    prob = (
+        draws.assign(hit=draws["outcome"] >= min_fatalities)
+        .groupby(["unit_id", "month_id"], as_index=False)
+        .agg(p=("hit", "mean"), draws=("hit", "size"))
+    )
+    out = []
+    for row in prob[prob["p"] > low].to_dict("records"):
+        level = 2 if row["p"] > high else 1
+        out.append(
+            AlertCandidate(
+                rule="forecast_exceedance",
+                unit_type=unit_type,
+                unit_id=str(row["unit_id"]),
+                period=month_string(int(row["month_id"])),
+                level=level,
+                value=float(row["p"]),
+                threshold=high if level == 2 else low,
+                evidence={
+                    "probability": float(row["p"]),
+                    "min_fatalities": min_fatalities,
+                    "draws": int(row["draws"]),
+                },
+            )
+        )
+    return out
+
+
+def new_area_alerts(
+    con: duckdb.DuckDBPyConnection, *, source: str = "ged", min_fatalities: int = 1
+) -> list[AlertCandidate]:
+    """Admin2 areas with violence in a month and no event in the 12 months before.
+
+    Violence is an event of a UCDP violence type (not ``'other'``) with at least
+    ``min_fatalities`` deaths; level 1 (vigilance). Only months at least 12 months after
+    the country's first stored event are judged.
+    """
+    _register_countries(con)
+    rows = con.execute(
+        f"""
+        WITH ev AS (
+            SELECT {_ISO3_SQL} AS iso3, e.admin1, e.admin2, {_MONTH_SQL} AS month_id,
+                   e.violence_type, e.fatalities_best
+            FROM events e LEFT JOIN _gw_iso3 c ON c.gwcode = e.country_gwno
+            WHERE e.source = ? AND NOT e.deleted AND e.admin2 IS NOT NULL
+        ),
+        start AS (SELECT iso3, min(month_id) AS first_month FROM ev GROUP BY iso3),
+        hits AS (
+            SELECT iso3, admin1, admin2, month_id, count(*) AS events,
+                   sum(fatalities_best)::BIGINT AS fatalities
+            FROM ev WHERE violence_type <> 'other' AND fatalities_best >= ?
+            GROUP BY ALL
+        )
+        SELECT h.* FROM hits h JOIN start s USING (iso3)
+        WHERE h.month_id >= s.first_month + 12
+          AND NOT EXISTS (
+            SELECT 1 FROM ev p
+            WHERE p.iso3 = h.iso3 AND p.admin1 IS NOT DISTINCT FROM h.admin1
+              AND p.admin2 = h.admin2
+              AND p.month_id BETWEEN h.month_id - 12 AND h.month_id - 1
+          )
+        ORDER BY iso3, month_id, admin2
+        """,
+        [source, min_fatalities],
+    ).fetchall()
+    return [
+        AlertCandidate(
+            rule="new_area",
+            unit_type="admin2",
+            unit_id=f"{iso3}/{admin1}/{admin2}",
+            period=month_string(int(month)),
+            level=1,
+            value=float(fatalities),
+            threshold=float(min_fatalities),
+            evidence={"events": events, "fatalities": fatalities, "quiet_months_before": 12},
+        )
+        for iso3, admin1, admin2, month, events, fatalities in rows
+    ]
+
+
+def actor_new_admin1_alerts(
+    con: duckdb.DuckDBPyConnection, *, source: str = "ged", registry: Registry | None = None
+) -> list[AlertCandidate]:
+    """A registry actor (armed, not civilians) active in an admin1 for the first time.
+
+    Only actors already seen elsewhere in an earlier month fire (a brand-new actor is
+    the situational picture's "new actors"), and only months at least 12 months after
+    the country's first stored event are judged. Unmatched names never fire: they
+    await review (see :func:`~sentinelle.actors.registry.unmatched_names`).
+    """
+    register_sides(con, registry or load_registry())
+    _register_countries(con)
+    rows = con.execute(
+        f"""
+        WITH ev AS (
+            SELECT e.actor_id, e.actor_name, {_ISO3_SQL} AS iso3, e.admin1,
+                   {_MONTH_SQL} AS month_id, e.fatalities_best
+            FROM actor_sides e LEFT JOIN _gw_iso3 c ON c.gwcode = e.country_gwno
+            WHERE e.source = ? AND e.actor_id IS NOT NULL AND e.actor_type <> 'civilians'
+        ),
+        start AS (SELECT iso3, min(month_id) AS first_month FROM ev GROUP BY iso3),
+        first_in_area AS (
+            SELECT actor_id, actor_name, iso3, admin1, min(month_id) AS month_id
+            FROM ev WHERE admin1 IS NOT NULL GROUP BY ALL
+        ),
+        first_anywhere AS (SELECT actor_id, min(month_id) AS first_month FROM ev GROUP BY 1)
+        SELECT f.actor_id, f.actor_name, f.iso3, f.admin1, f.month_id,
+               (SELECT count(*) FROM ev WHERE ev.actor_id = f.actor_id AND ev.iso3 = f.iso3
+                  AND ev.admin1 = f.admin1 AND ev.month_id = f.month_id) AS events,
+               (SELECT list(DISTINCT ev.admin1 ORDER BY ev.admin1) FROM ev
+                WHERE ev.actor_id = f.actor_id AND ev.month_id < f.month_id) AS seen_in
+        FROM first_in_area f JOIN start s USING (iso3) JOIN first_anywhere a USING (actor_id)
+        WHERE f.month_id >= s.first_month + 12 AND a.first_month < f.month_id
+        ORDER BY f.iso3, f.month_id, f.actor_id, f.admin1
+        """,
+        [source],
+    ).fetchall()
+    return [
+        AlertCandidate(
+            rule="actor_new_admin1",
+            unit_type="actor_admin1",
+            unit_id=f"{actor_id}@{iso3}/{admin1}",
+            period=month_string(int(month)),
+            level=1,
+            value=float(events),
+            threshold=0.0,
+            evidence={"actor": actor_name, "admin1": admin1, "previously_in": list(seen_in)},
+        )
+        for actor_id, actor_name, iso3, admin1, month, events, seen_in in rows
+    ]
+
+
+def evaluate_alerts(
+    con: duckdb.DuckDBPyConnection,
+    *,
+    source: str = "ged",
+    draws: pd.DataFrame | None = None,
+    min_fatalities: int = 25,
+    registry: Registry | None = None,
+) -> dict[str, int]:
+    """Run every rule and record the new alerts; call after each ingest or forecast.
+
+    Parameters
+    ----------
+    con : duckdb.DuckDBPyConnection
+        A store.
+    source : str
+        Event source the event rules read.
+    draws : pandas.DataFrame, optional
+        Forecast draws (``Forecast.to_frame()``, VIEWS country ids) for the forecast
+        exceedance rule; skipped when absent.
+    min_fatalities : int
+        N of the forecast rule's "at least N fatalities".
+    registry : Registry, optional
+        Actor registry for the actor rule.
+
+    Returns
+    -------
+    dict
+        New alerts recorded per rule (re-running finds the same alerts: all zeros).
+
+    Examples
+    --------
+    >>> from sentinelle.store import open_store
+    >>> evaluate_alerts(open_store(":memory:"))["hdx_conflict"]
+    0
+    """
+    found = {
+        "hdx_conflict": hdx_alerts(monthly_fatalities(con, "country", source=source), "country")
+        + hdx_alerts(monthly_fatalities(con, "admin1", source=source), "admin1"),
+        "new_area": new_area_alerts(con, source=source),
+        "actor_new_admin1": actor_new_admin1_alerts(con, source=source, registry=registry),
+    }
+    if draws is not None:
+        found["forecast_exceedance"] = forecast_exceedance(draws, min_fatalities=min_fatalities)
+    return {rule: record_alerts(con, candidates) for rule, candidates in found.items()}

@@ -1,0 +1,363 @@
+"""Rolling-origin backtests over the VIEWS 2023/24 challenge windows.
+
+Window ``YYYY`` has its origin in October of ``YYYY - 1`` and forecasts every month of
+``YYYY`` (horizons 3 to 14). For each window every model is fitted on the panel up to
+the origin and sampled, the official benchmark files (``benchmarks/<name>/cm_YYYY.parquet``)
+are read, and all are scored by the same code (``scores``) against the actuals
+(``actuals/cm_actuals_YYYY.parquet``). The result holds one row per model and
+unit-month, and a summary table per window (mean CRPS, ignorance, MIS, 90% coverage,
+Brier score and average precision for ">= 25 fatalities").
+
+Run ``python -m sentinelle.evaluate.backtest DATA_DIR --out OUT`` to print the tables
+and write them (CSV, Markdown) with calibration plots.
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from rich.progress import Progress
+
+from sentinelle.evaluate import scores
+from sentinelle.evaluate.calibration import plot_calibration
+from sentinelle.forecast import MODELS, RECOMMENDED_MODEL, get_model, load_views_cm
+
+__all__ = [
+    "BENCHMARK_FILES",
+    "BacktestResult",
+    "Window",
+    "challenge_window",
+    "evaluate_views_cm",
+    "load_actuals",
+    "load_draw_file",
+    "run_backtest",
+    "score_rows",
+]
+
+BENCHMARK_FILES = ("zero", "last", "conflictology", "boot_240")
+# Prefix of the model label of an official benchmark file in the tables.
+FILE_PREFIX = "file:"
+# Benchmarks (as files) the recommended model must beat on CRPS, and on ignorance.
+CRPS_RIVALS = ("zero", "conflictology", "boot_240")
+IGN_RIVALS = ("conflictology",)
+
+SUMMARY_COLUMNS = ["crps", "ign", "mis", "coverage", "brier", "ap", "n_draws", "seconds"]
+
+
+@dataclass(frozen=True)
+class Window:
+    """One challenge window: the origin month and the twelve months forecast."""
+
+    year: int
+    origin: int
+    month_ids: tuple[int, ...]
+
+    @property
+    def horizons(self) -> list[int]:
+        """Months after the origin of each forecast month (3..14 for the challenge)."""
+        return [m - self.origin for m in self.month_ids]
+
+
+def challenge_window(year: int) -> Window:
+    """The window of ``year``: origin October ``year - 1``, months January-December ``year``.
+
+    Examples
+    --------
+    >>> w = challenge_window(2018)
+    >>> w.origin, w.month_ids[0], w.horizons[-1]
+    (454, 457, 14)
+    """
+    january = (year - 1980) * 12 + 1
+    return Window(year, january - 3, tuple(range(january, january + 12)))
+
+
+def load_actuals(data_dir: str | Path, year: int) -> pd.Series:
+    """Observed fatalities of a window: ``actuals/cm_actuals_YYYY.parquet`` as a Series.
+
+    The index is ``(month_id, unit_id)``, sorted.
+    """
+    frame = pd.read_parquet(Path(data_dir, "actuals", f"cm_actuals_{year}.parquet"))
+    series = frame["outcome"].sort_index()
+    series.index = _month_unit_index(series.index)
+    return series
+
+
+def _month_unit_index(index: pd.Index) -> pd.MultiIndex:
+    """The first two levels of a challenge file's index, named ``month_id, unit_id``."""
+    return pd.MultiIndex.from_arrays(
+        [index.get_level_values(0), index.get_level_values(1)], names=["month_id", "unit_id"]
+    )
+
+
+def load_draw_file(path: str | Path, index: pd.MultiIndex) -> np.ndarray:
+    """Draws ``[len(index), D]`` of a challenge-layout file, in the order of ``index``.
+
+    Parameters
+    ----------
+    path : str or pathlib.Path
+        Parquet file indexed ``(month_id, country_id | priogrid_gid, draw)``.
+    index : pandas.MultiIndex
+        ``(month_id, unit_id)`` pairs wanted; each must be in the file.
+    """
+    frame = pd.read_parquet(path)
+    wide = frame["outcome"].unstack("draw")
+    wide.index = _month_unit_index(wide.index)
+    missing = index.difference(wide.index)
+    if len(missing):
+        raise ValueError(f"{path} lacks {len(missing)} unit-months, e.g. {missing[0]}")
+    return wide.reindex(index).to_numpy(np.float64)
+
+
+def score_rows(obs: np.ndarray, draws: np.ndarray, rng: np.random.Generator) -> pd.DataFrame:
+    """Per-row scores of draws ``(n, D)`` against observations ``(n,)``.
+
+    Columns: ``obs, crps, ign, mis, covered, brier, p_event, pit``.
+    """
+    return pd.DataFrame(
+        {
+            "obs": obs,
+            "crps": scores.crps_ensemble(obs, draws),
+            "ign": scores.ignorance_score(obs, draws),
+            "mis": scores.interval_score(obs, draws, alpha=0.1),
+            "covered": scores.coverage(obs, draws, alpha=0.1),
+            "brier": scores.brier_score(obs, draws),
+            "p_event": scores.event_probability(draws),
+            "pit": scores.randomized_pit(obs, draws, rng),
+        }
+    )
+
+
+@dataclass
+class BacktestResult:
+    """Scores of a backtest.
+
+    Attributes
+    ----------
+    rows : pandas.DataFrame
+        One row per window, model and unit-month: ``window, model, month_id, unit_id``
+        and the columns of ``score_rows``.
+    runs : pandas.DataFrame
+        One row per window and model: ``n_draws`` and ``seconds`` (fit and sample).
+    """
+
+    rows: pd.DataFrame
+    runs: pd.DataFrame
+
+    def summary(self) -> pd.DataFrame:
+        """Mean scores per window and model (index ``window, model``)."""
+        grouped = self.rows.groupby(["window", "model"], sort=False)
+        table = grouped.agg(
+            crps=("crps", "mean"),
+            ign=("ign", "mean"),
+            mis=("mis", "mean"),
+            coverage=("covered", "mean"),
+            brier=("brier", "mean"),
+        )
+        table["ap"] = pd.Series(
+            {
+                key: scores.average_precision(g["obs"] >= scores.EVENT_THRESHOLD, g["p_event"])
+                for key, g in grouped
+            }
+        )
+        runs = self.runs.set_index(["window", "model"])
+        return table.join(runs)[SUMMARY_COLUMNS]
+
+    def verdicts(self, model: str = RECOMMENDED_MODEL) -> pd.DataFrame:
+        """Per window: does ``model`` beat the benchmark files it must beat?
+
+        Columns ``crps_vs_<file>`` (lower mean CRPS than the file) for ``CRPS_RIVALS``
+        and ``ign_vs_<file>`` for ``IGN_RIVALS``; NaN where a file was not scored.
+        """
+        table = self.summary()
+        out = {}
+        for window in table.index.get_level_values("window").unique():
+            per = table.loc[window]
+            row: dict[str, float] = {}
+            for metric, rivals in (("crps", CRPS_RIVALS), ("ign", IGN_RIVALS)):
+                for rival in rivals:
+                    label = FILE_PREFIX + rival
+                    if model in per.index and label in per.index:
+                        row[f"{metric}_vs_{rival}"] = float(
+                            per.loc[model, metric] < per.loc[label, metric]
+                        )
+                    else:
+                        row[f"{metric}_vs_{rival}"] = np.nan
+            out[window] = row
+        return pd.DataFrame.from_dict(out, orient="index").rename_axis("window")
+
+    def to_markdown(self, model: str = RECOMMENDED_MODEL) -> str:
+        """One Markdown table per window, then the recommended model's verdicts."""
+        table = self.summary()
+        parts = []
+        for window in table.index.get_level_values("window").unique():
+            parts.append(f"### Window {window}\n\n{_markdown_table(table.loc[window])}\n")
+        parts.append(f"### Does `{model}` beat the benchmark files?\n")
+        parts.append(_markdown_table(self.verdicts(model).replace({1.0: "yes", 0.0: "NO"})))
+        return "\n".join(parts) + "\n"
+
+    def write(self, out_dir: str | Path, plots: bool = True) -> list[Path]:
+        """Write ``scores_summary.{csv,md}``, ``scores_rows.parquet`` and calibration plots."""
+        out = Path(out_dir)
+        out.mkdir(parents=True, exist_ok=True)
+        written = [
+            out / "scores_summary.csv",
+            out / "scores_summary.md",
+            out / "scores_rows.parquet",
+        ]
+        self.summary().to_csv(written[0])
+        written[1].write_text(self.to_markdown())
+        self.rows.to_parquet(written[2], index=False)
+        if plots:
+            written += plot_calibration(self.rows, out / "calibration")
+        return written
+
+
+def _markdown_table(frame: pd.DataFrame) -> str:
+    """A pipe table of ``frame`` (index as first column), numbers to 3 significant decimals."""
+
+    def cell(value: object) -> str:
+        if isinstance(value, float | np.floating):
+            return "nan" if np.isnan(value) else f"{value:.3f}"
+        return str(value)
+
+    head = [str(frame.index.name or ""), *map(str, frame.columns)]
+    lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+    # itertuples keeps each column's type (iterrows would turn integer counts into floats).
+    for index, *values in frame.itertuples(name=None):
+        lines.append("| " + " | ".join([str(index), *map(cell, values)]) + " |")
+    return "\n".join(lines)
+
+
+def run_backtest(
+    panel: pd.DataFrame,
+    data_dir: str | Path,
+    years: Sequence[int] = tuple(range(2018, 2024)),
+    models: Sequence[str] = tuple(MODELS),
+    benchmark_files: Sequence[str] = BENCHMARK_FILES,
+    n_draws: int = 1000,
+    seed: int = 0,
+    target: str = "ged_sb",
+    progress: bool = True,
+) -> BacktestResult:
+    """Fit, sample and score every model, and score the benchmark files, per window.
+
+    Parameters
+    ----------
+    panel : pandas.DataFrame
+        Unit-month panel; models only see its rows up to each window's origin.
+    data_dir : str or pathlib.Path
+        ``views-cm`` folder with ``actuals/`` and ``benchmarks/``.
+    years : sequence of int
+        Challenge windows to run.
+    models : sequence of str
+        Registry names of the models to backtest.
+    benchmark_files : sequence of str
+        Official benchmark files to score (``benchmarks/<name>/cm_YYYY.parquet``).
+    n_draws : int
+        Draws per unit-month for the models.
+    seed : int
+        Seed of sampling and of the randomized PIT.
+    target : str
+        Outcome forecast (the actuals files hold state-based fatalities).
+    progress : bool
+        Show a Rich progress bar.
+    """
+    rng = np.random.default_rng(seed)
+    data_dir = Path(data_dir)
+    row_frames: list[pd.DataFrame] = []
+    runs: list[dict[str, object]] = []
+    tasks = len(years) * (len(models) + len(benchmark_files))
+    with Progress(disable=not progress, transient=True) as bar:
+        task = bar.add_task("backtest", total=tasks)
+        for year in years:
+            window = challenge_window(year)
+            actuals = load_actuals(data_dir, year)
+            obs = actuals.to_numpy(np.float64)
+            index = _month_unit_index(actuals.index)
+            units = index.get_level_values("unit_id").unique().to_numpy()
+            for name in models:
+                bar.update(task, description=f"{year} {name}")
+                start = time.perf_counter()
+                model = get_model(name, window.horizons).fit(panel, window.origin, target)
+                forecast = model.sample(window.horizons, n_draws, rng)
+                seconds = time.perf_counter() - start
+                draws = forecast.for_months(units, window.month_ids)
+                # for_months is month-major, unit-minor: the actuals' sorted order.
+                ordered = pd.MultiIndex.from_product([window.month_ids, units])
+                if not ordered.equals(index):
+                    draws = pd.DataFrame(draws, index=ordered).reindex(index).to_numpy()
+                row_frames.append(_label(score_rows(obs, draws, rng), year, name, index))
+                runs.append({"window": year, "model": name, "n_draws": n_draws, "seconds": seconds})
+                bar.advance(task)
+            for bench in benchmark_files:
+                bar.update(task, description=f"{year} {FILE_PREFIX}{bench}")
+                path = data_dir / "benchmarks" / bench / f"cm_{year}.parquet"
+                draws = load_draw_file(path, index)
+                label = FILE_PREFIX + bench
+                row_frames.append(_label(score_rows(obs, draws, rng), year, label, index))
+                runs.append(
+                    {"window": year, "model": label, "n_draws": draws.shape[1], "seconds": np.nan}
+                )
+                bar.advance(task)
+    return BacktestResult(pd.concat(row_frames, ignore_index=True), pd.DataFrame(runs))
+
+
+def _label(frame: pd.DataFrame, year: int, model: str, index: pd.MultiIndex) -> pd.DataFrame:
+    """Prefix per-row scores with window, model and the unit-month keys."""
+    keys = pd.DataFrame(
+        {
+            "window": year,
+            "model": model,
+            "month_id": index.get_level_values("month_id"),
+            "unit_id": index.get_level_values("unit_id"),
+        }
+    )
+    return pd.concat([keys, frame], axis=1)
+
+
+def evaluate_views_cm(
+    data_dir: str | Path,
+    out_dir: str | Path | None = None,
+    years: Sequence[int] = tuple(range(2018, 2024)),
+    models: Sequence[str] = tuple(MODELS),
+    n_draws: int = 1000,
+    seed: int = 0,
+    progress: bool = True,
+) -> BacktestResult:
+    """Backtest on the VIEWS cm files; write tables and plots to ``out_dir`` if given.
+
+    This is ``sentinelle evaluate``: the panel comes from ``load_views_cm(data_dir)``.
+    """
+    panel = load_views_cm(data_dir)
+    result = run_backtest(
+        panel, data_dir, years, models, n_draws=n_draws, seed=seed, progress=progress
+    )
+    if out_dir is not None:
+        result.write(out_dir)
+    return result
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    """Command-line entry: run the backtest, print the Markdown tables, write files."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+    parser.add_argument("data_dir", type=Path, help="views-cm folder")
+    parser.add_argument("--out", type=Path, default=None, help="folder for CSV/Markdown/PNG")
+    parser.add_argument("--years", type=int, nargs="+", default=list(range(2018, 2024)))
+    parser.add_argument("--models", nargs="+", default=list(MODELS))
+    parser.add_argument("--draws", type=int, default=1000)
+    parser.add_argument("--seed", type=int, default=0)
+    args = parser.parse_args(argv)
+    result = evaluate_views_cm(
+        args.data_dir, args.out, args.years, args.models, n_draws=args.draws, seed=args.seed
+    )
+    print(result.to_markdown())
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,100 @@
+"""The two engines that run the panel definitions: DuckDB (default) and Apache Spark.
+
+Both receive the same ``(name, sql)`` steps from
+:func:`sentinelle.panel.definitions.panel_steps` and the same input temp tables
+prepared in the store; they differ only in how inputs are read and the panel written:
+
+* DuckDB runs each step as a temp table in the store's connection and the final step
+  into the panel table.
+* Spark (``local[2]`` by default, or any session passed in) reads the inputs from
+  Parquet files DuckDB exports, registers each step as a temp view, writes the panel
+  as Parquet and DuckDB loads it into the store. No JDBC or Maven jars are needed.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Literal
+
+import duckdb
+
+if TYPE_CHECKING:
+    from pyspark.sql import SparkSession
+
+EngineName = Literal["duckdb", "spark"]
+ENGINES: tuple[str, ...] = ("duckdb", "spark")
+
+
+def _quote(path: Path) -> str:
+    return "'" + str(path).replace("'", "''") + "'"
+
+
+def run_duckdb(
+    con: duckdb.DuckDBPyConnection, steps: Sequence[tuple[str, str]], table: str
+) -> None:
+    """Run ``steps`` in ``con``; the last step becomes ``table`` (replaced), sorted by key."""
+    *intermediate, (_, final) = steps
+    for name, sql in intermediate:
+        con.execute(f"CREATE OR REPLACE TEMP TABLE {name} AS {sql}")
+    con.execute(f"CREATE OR REPLACE TABLE {table} AS {final} ORDER BY unit_id, month_id")
+    for name, _ in intermediate:
+        con.execute(f"DROP TABLE IF EXISTS {name}")
+
+
+def spark_session(master: str = "local[2]") -> SparkSession:
+    """A Spark session for panel builds (created, or the active one reused).
+
+    Examples
+    --------
+    >>> spark = spark_session()          # doctest: +SKIP
+    """
+    from pyspark.sql import SparkSession
+
+    return (
+        SparkSession.builder.master(master)
+        .appName("sentinelle-panel")
+        .config("spark.ui.enabled", "false")
+        .config("spark.sql.shuffle.partitions", "8")
+        .config("spark.sql.session.timeZone", "UTC")
+        .getOrCreate()
+    )
+
+
+def run_spark(
+    con: duckdb.DuckDBPyConnection,
+    steps: Sequence[tuple[str, str]],
+    table: str,
+    inputs: Sequence[str],
+    spark: SparkSession | None = None,
+) -> None:
+    """Run ``steps`` on Spark over ``inputs`` exported from ``con``; load the result as ``table``.
+
+    Inputs travel as Parquet files in a temporary directory, removed afterwards.
+    """
+    session = spark or spark_session()
+    *intermediate, (_, final) = steps
+    with tempfile.TemporaryDirectory(prefix="sentinelle-spark-") as tmp:
+        for name in inputs:
+            # Spark skips files whose names start with "_" or ".".
+            path = Path(tmp, f"input{name}.parquet")
+            con.execute(f"COPY {name} TO {_quote(path)} (FORMAT parquet)")
+            session.read.parquet(str(path)).createOrReplaceTempView(name)
+        cached = []
+        for name, sql in intermediate:
+            frame = session.sql(sql)
+            if name == "_outcomes":  # read by the spatial lags, PKO and final steps
+                frame = frame.cache()
+                cached.append(frame)
+            frame.createOrReplaceTempView(name)
+        out = Path(tmp, "panel")
+        session.sql(final).write.mode("overwrite").parquet(str(out))
+        con.execute(
+            f"CREATE OR REPLACE TABLE {table} AS SELECT * FROM "
+            f"read_parquet({_quote(out / '*.parquet')}) ORDER BY unit_id, month_id"
+        )
+        for frame in cached:
+            frame.unpersist()
+        for name in (*inputs, *(n for n, _ in intermediate)):
+            session.catalog.dropTempView(name)

@@ -1,0 +1,130 @@
+"""Each alert rule on constructed series: fires exactly when it should, not otherwise."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from sentinelle.alerts import (
+    actor_new_admin1_alerts,
+    alert_text,
+    evaluate_alerts,
+    forecast_exceedance,
+    hdx_signals,
+    monthly_fatalities,
+    new_area_alerts,
+    record_alerts,
+)
+from sentinelle.store import open_store
+from tests.actors.events import store_events
+
+
+def _series(values: list[float]) -> pd.DataFrame:
+    return pd.DataFrame({"unit_id": "X", "month_id": range(1, len(values) + 1),
+                         "fatalities": values})  # fmt: skip
+
+
+def _levels(values: list[float], **kw: int) -> dict[int, int]:
+    out = hdx_signals(_series(values), **kw)
+    return dict(zip(out["month_id"], out["level"], strict=True))
+
+
+def test_hdx_level1_at_one_year_high_with_floor() -> None:
+    assert _levels([50] * 12 + [150]) == {13: 1}
+    assert _levels([50] * 12 + [99]) == {}  # a 1-year high below the floor of 100
+    assert _levels([200] + [50] * 11 + [150]) == {}  # not the highest of the year
+    assert _levels([150] * 12 + [150]) == {13: 1}  # ties count (>=), as in HDX's code
+    assert _levels([50] * 11 + [150]) == {}  # 11 prior months: window not full
+
+
+def test_hdx_level2_at_three_year_high() -> None:
+    values = [120.0] + [50.0] * 35 + [130.0]
+    assert _levels(values) == {37: 2}
+    values = [140.0] + [50.0] * 35 + [130.0]  # 1-year high but not 3-year
+    assert _levels(values) == {37: 1}
+
+
+def test_hdx_suppression_within_180_days() -> None:
+    values = [50.0] * 12 + [150, 160, 100, 100, 100, 100, 170]
+    out = hdx_signals(_series(values))
+    # 13 kept; 14 (level 1, one month later) suppressed; 19 is six months on: kept.
+    assert out[["month_id", "suppressed"]].values.tolist() == [[13, False], [14, True],
+                                                               [19, False]]  # fmt: skip
+    assert hdx_signals(_series(values), cooldown_months=0)["suppressed"].sum() == 0
+
+
+def test_hdx_refuses_gaps() -> None:
+    with pytest.raises(ValueError, match="consecutive"):
+        hdx_signals(pd.DataFrame({"unit_id": "X", "month_id": [1, 3], "fatalities": [1, 2]}))
+
+
+def test_forecast_exceedance_levels() -> None:
+    outcome = [30] * 9 + [0] + [30] * 6 + [0] * 4 + [30] * 5 + [0] * 5
+    draws = pd.DataFrame({"unit_id": [1] * 10 + [2] * 10 + [3] * 10, "month_id": 530,
+                          "draw": list(range(10)) * 3, "outcome": outcome})  # fmt: skip
+    got = {a.unit_id: a.level for a in forecast_exceedance(draws, min_fatalities=25)}
+    assert got == {"1": 2, "2": 1}  # p = .9, .6; unit 3 at p = .5 is not above .5
+
+
+def _history(con: object, tmp_path: Path) -> None:
+    rows = [
+        {"side_a": "Government of Mali", "side_a_new_id": "72", "side_b": "JNIM",
+         "side_b_new_id": "6716", "date": f"{y}-01-15", "best": "5", "type_of_violence": "1",
+         "adm_1": "Mopti", "adm_2": "Bandiagara"}
+        for y in (2018, 2019, 2020)
+    ] + [
+        # JNIM in Ségou for the first time, in a cercle quiet for 12 months
+        {"side_a": "Government of Mali", "side_a_new_id": "72", "side_b": "JNIM",
+         "side_b_new_id": "6716", "date": "2020-03-02", "best": "3", "type_of_violence": "1",
+         "adm_1": "Ségou", "adm_2": "Niono"},
+        # Bandiagara again two months after its last event: not new
+        {"side_a": "Government of Mali", "side_a_new_id": "72", "side_b": "JNIM",
+         "side_b_new_id": "6716", "date": "2020-03-20", "best": "2", "type_of_violence": "1",
+         "adm_1": "Mopti", "adm_2": "Bandiagara"},
+    ]  # fmt: skip
+    store_events(con, rows, tmp_path)  # type: ignore[arg-type]
+
+
+def test_new_area_fires_only_after_a_quiet_year(tmp_path: Path) -> None:
+    con = open_store(":memory:")
+    _history(con, tmp_path)
+    got = {(a.unit_id, a.period) for a in new_area_alerts(con)}
+    # 2018-01 is the first month of data: not judged. 2019-01 and 2020-01 follow a
+    # 12-month gap exactly (last event 12 months before is inside the window): not new.
+    assert got == {("MLI/Ségou/Niono", "2020-03")}
+
+
+def test_actor_in_new_admin1(tmp_path: Path) -> None:
+    con = open_store(":memory:")
+    _history(con, tmp_path)
+    got = [(a.unit_id, a.period) for a in actor_new_admin1_alerts(con)]
+    assert sorted(got) == [("jnim@MLI/Ségou", "2020-03"), ("mali_forces@MLI/Ségou", "2020-03")]
+    alert = actor_new_admin1_alerts(con)[0]
+    assert alert.evidence["previously_in"] == ["Mopti"]
+
+
+def test_monthly_series_and_evaluation_is_idempotent(tmp_path: Path) -> None:
+    con = open_store(":memory:")
+    _history(con, tmp_path)
+    series = monthly_fatalities(con, "admin1")
+    assert series["month_id"].nunique() == 27  # 2018-01 .. 2020-03, empty months = 0
+    assert series.groupby("unit_id")["fatalities"].sum().to_dict() == {
+        "MLI/Mopti": 17, "MLI/Ségou": 3}  # fmt: skip
+    first = evaluate_alerts(con)
+    assert first["new_area"] == 1 and first["actor_new_admin1"] == 2
+    assert set(evaluate_alerts(con).values()) == {0}
+    assert record_alerts(con, []) == 0
+
+
+def test_wording_levels() -> None:
+    alert = {"rule": "new_area", "unit_type": "admin2", "unit_id": "MLI/Ségou/Niono",
+             "period": "2020-03", "level": 1, "value": 3.0, "threshold": 1.0,
+             "evidence": "{}"}  # fmt: skip
+    assert alert_text(alert, "fr") == (
+        "VIGILANCE - MLI/Ségou/Niono - mars 2020",
+        "MLI/Ségou/Niono : violences en mars 2020 après douze mois sans événement.\n"
+        "Niveau : vigilance",
+    )
+    assert alert_text(alert, "en")[0] == "WATCH - MLI/Ségou/Niono - March 2020"
