@@ -1,8 +1,11 @@
 """The ``sentinelle`` command line: a thin layer over the Python API.
 
 Each command parses its options, calls one function of a capability subpackage and
-renders the result with Rich. Errors Sentinelle raises on purpose are printed as one
-clear line and exit with status 1; anything else is a bug and shows its traceback.
+renders the result with Rich. The analysis packages (impact, actors, alerts) import
+statistics and plotting libraries that take seconds to load, so their commands import
+them when run rather than making every command, and ``--help``, wait. Errors
+Sentinelle raises on purpose are printed as one clear line and exit with status 1;
+anything else is a bug and shows its traceback.
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ from pathlib import Path
 from typing import Annotated
 
 import duckdb
+import pandas as pd
 import typer
 from rich.console import Console
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
@@ -223,6 +227,220 @@ def quarantine(
     for row in rows:
         table.add_row(*(str(v) for v in row))
     console.print(table if rows else "No quarantined rows.")
+
+
+def _print_frame(frame: pd.DataFrame, title: str, rows: int = 15) -> None:
+    """Render the first rows of a table, numbers rounded for reading."""
+    table = Table(title=title)
+    for column in frame.columns:
+        table.add_column(str(column))
+    for values in frame.head(rows).itertuples(index=False):
+        table.add_row(*(f"{v:,.2f}" if isinstance(v, float) else str(v) for v in values))
+    console.print(table if len(frame) else f"{title}: nothing to show.")
+
+
+OutOption = Annotated[Path, typer.Option("--out", help="Directory for the files written")]
+SourceOption = Annotated[
+    str | None,
+    typer.Option("--source", help="Event source (ged, ged_candidate, acled); one is required "
+                 "when the store holds several, as they report the same killings"),
+]  # fmt: skip
+
+impact_app = typer.Typer(
+    help="Withdrawal impact: violence near peacekeeping bases before and after they close.",
+    invoke_without_command=True,
+)
+app.add_typer(impact_app, name="impact")
+
+
+@impact_app.callback()
+def impact(
+    ctx: typer.Context,
+    mission: Annotated[str | None, typer.Option(help="Geo-PKO mission, e.g. MINUSMA")] = None,
+    outcome: Annotated[str, typer.Option(help="civilian_deaths | one_sided | all")] = (
+        "civilian_deaths"
+    ),
+    radius_km: Annotated[str, typer.Option(help="Ring edges in km")] = "25,50,100",
+    unit: Annotated[str, typer.Option(help="pgm (PRIO-GRID cells) or admin2")] = "pgm",
+    admin_file: Annotated[
+        Path | None, typer.Option(help="Admin-2 boundaries (GeoJSON, GeoPackage, shapefile)")
+    ] = None,
+    source: SourceOption = None,
+    out: OutOption = Path("out/impact"),
+    store: StoreOption = None,
+) -> None:
+    """Estimate what base closures did to violence nearby; write tables, plots, summaries.
+
+    Staggered difference-in-differences event study, synthetic control and spillover
+    rings; summaries in English and French.
+
+    Example: [bold]sentinelle impact --mission MINUSMA --outcome civilian_deaths --source ged[/]
+    """
+    if ctx.invoked_subcommand:
+        return
+    if not mission:
+        raise typer.BadParameter("--mission is required (e.g. MINUSMA)")
+    from sentinelle.geo import read_admin
+    from sentinelle.impact import run_impact, write_report
+
+    admin = read_admin(admin_file, 2) if admin_file else None
+    radii = [float(r) for r in radius_km.split(",")]
+    with _failures(), _store(store, read_only=True) as con, _steps("impact") as step:
+        step(f"{mission}: estimating")
+        try:
+            result = run_impact(
+                con, mission, outcome=outcome, radii_km=radii, unit=unit,
+                admin_units=admin, event_source=source,
+            )  # fmt: skip
+        except ValueError as exc:
+            raise SentinelleError(str(exc)) from exc
+        step("writing the report")
+        paths = write_report(result, out / mission.lower())
+    _print_frame(
+        result.effects[["estimator", "ring_label", "estimate", "lower", "upper", "p_value"]],
+        f"{mission}: effect of base closures on {outcome} per unit-month",
+    )
+    console.print(f"Report: {', '.join(str(p) for p in paths.values())}")
+
+
+@impact_app.command("compare")
+def impact_compare(
+    missions: Annotated[str, typer.Option(help="Comma-separated Geo-PKO missions")],
+    outcome: Annotated[str, typer.Option(help="civilian_deaths | one_sided | all")] = (
+        "civilian_deaths"
+    ),
+    source: SourceOption = None,
+    out: OutOption = Path("out/impact"),
+    store: StoreOption = None,
+) -> None:
+    """Run the same impact analysis for several missions and put them side by side.
+
+    Example: [bold]sentinelle impact compare --missions MINUSMA,UNAMID,MONUSCO --source ged[/]
+    """
+    from sentinelle.impact import compare_missions, run_impact
+
+    results = []
+    with _failures(), _store(store, read_only=True) as con, _steps("impact compare") as step:
+        for mission in missions.split(","):
+            step(mission)
+            try:
+                results.append(run_impact(con, mission, outcome=outcome, event_source=source))
+            except ValueError as exc:
+                console.print(f"[yellow]{mission}[/]: {exc}")
+    table = compare_missions(results) if results else pd.DataFrame()
+    out.mkdir(parents=True, exist_ok=True)
+    table.to_csv(out / "compare.csv", index=False)
+    _print_frame(table, "Effects of base closures across missions", rows=40)
+
+
+@app.command()
+def actors(
+    country: Annotated[str | None, typer.Option(help="ISO3 code, e.g. MLI")] = None,
+    period: Annotated[str | None, typer.Option(help="YYYY-MM..YYYY-MM")] = None,
+    source: SourceOption = None,
+    unmatched: Annotated[
+        bool, typer.Option(help="List names the registry does not know, for review")
+    ] = False,
+    out: OutOption = Path("out/actors"),
+    store: StoreOption = None,
+) -> None:
+    """Who is active where and when, who fights whom, and the dyad network.
+
+    Writes activity and dyad tables (CSV) and the network as GraphML, JSON and PNG.
+
+    Example: [bold]sentinelle actors --country MLI --period 2019-01..2020-10 --source acled[/]
+    """
+    from sentinelle.actors import (
+        actor_activity,
+        dyad_network,
+        dyad_networks,
+        dyads,
+        plot_network,
+        unmatched_names,
+        write_network,
+    )
+
+    with _store(store) as con:
+        if unmatched:
+            _print_frame(unmatched_names(con), "Names the actor registry does not know", 50)
+            return
+        activity = actor_activity(
+            con, country_iso3=country, period=period, freq="year", admin_level=1, source=source
+        )
+        pairs = dyads(con, country_iso3=country, period=period, source=source)
+    out.mkdir(parents=True, exist_ok=True)
+    activity.to_csv(out / "activity.csv", index=False)
+    pairs.to_csv(out / "dyads.csv", index=False)
+    network = dyad_network(pairs)
+    write_network(network, out / "network.graphml")
+    write_network(dyad_networks(pairs), out / "network_by_year.json")
+    plot_network(network, out / "network.png", title=f"Dyads {country or ''} {period or ''}")
+    _print_frame(activity, "Actor activity (by year and admin-1)")
+    _print_frame(pairs, "Dyads")
+    console.print(f"Written to {out}/: activity.csv, dyads.csv, network.graphml/.json/.png")
+
+
+@app.command("situation")
+def situation_cmd(
+    country: Annotated[str, typer.Option(help="ISO3 code, e.g. MLI")],
+    period: Annotated[str, typer.Option(help="YYYY-MM..YYYY-MM")],
+    source: Annotated[str, typer.Option(help="Event source")] = "ged",
+    out: OutOption = Path("out/situation"),
+    store: StoreOption = None,
+) -> None:
+    """The situational picture of a country over a period, with charts and a map.
+
+    Trends by violence type, hotspots, the most lethal events, new actors and areas,
+    civilian harm.
+
+    Example: [bold]sentinelle situation --country MLI --period 2023-07..2024-06[/]
+    """
+    from sentinelle.actors import situation, write_situation
+
+    with _store(store) as con:
+        picture = situation(con, country, period, source=source)
+    paths = write_situation(picture, out)
+    _print_frame(picture.trends, f"{country} {period}: trends by violence type")
+    _print_frame(picture.hotspots_admin2, "Hotspots (admin-2)", rows=10)
+    _print_frame(picture.lethal_events, "Most lethal events", rows=10)
+    console.print(f"Written: {', '.join(str(p) for p in paths)}")
+
+
+@app.command("alerts")
+def alerts_cmd(
+    source: Annotated[str, typer.Option(help="Event source the rules read")] = "ged",
+    webhook: Annotated[str | None, typer.Option(help="POST each alert as JSON here")] = None,
+    smtp: Annotated[str | None, typer.Option(help="SMTP server host:port")] = None,
+    email_to: Annotated[str | None, typer.Option(help="Comma-separated recipients")] = None,
+    email_from: Annotated[str, typer.Option(help="Sender address")] = "sentinelle@localhost",
+    lang: Annotated[str, typer.Option(help="en | fr")] = "fr",
+    store: StoreOption = None,
+) -> None:
+    """Evaluate the alert rules, record new alerts once, deliver those still pending.
+
+    Example: [bold]sentinelle alerts --webhook http://127.0.0.1:8080/hook --lang fr[/]
+    """
+    from sentinelle.alerts import Email, Webhook, alert_text, deliver_pending, evaluate_alerts
+    from sentinelle.alerts.delivery import Channel
+
+    channels: list[Channel] = []
+    if webhook:
+        channels.append(Webhook(webhook))
+    if smtp and email_to:
+        host, _, port = smtp.partition(":")
+        channels.append(Email(host, int(port or 25), email_from, tuple(email_to.split(","))))
+    with _failures(), _store(store) as con:
+        new = evaluate_alerts(con, source=source)
+        delivery = deliver_pending(con, channels) if channels else None
+        recent = con.execute("SELECT * FROM alerts ORDER BY period DESC, level DESC LIMIT 20").df()
+    console.print("New alerts: " + ", ".join(f"{k} {v}" for k, v in new.items()))
+    for alert in recent.to_dict("records"):
+        subject, _ = alert_text(
+            {str(k): v for k, v in alert.items()}, "fr" if lang == "fr" else "en"
+        )
+        console.print(f"  {subject}")
+    if delivery:
+        console.print(f"Delivered {delivery.delivered}, still pending {delivery.failed}")
 
 
 if __name__ == "__main__":

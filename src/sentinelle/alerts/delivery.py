@@ -32,7 +32,9 @@ from sentinelle.alerts.wording import LEVELS, Lang, alert_text
 class Channel(Protocol):
     """A delivery channel: a kind, a target, and a send that raises on failure."""
 
-    channel: str
+    @property
+    def channel(self) -> str:
+        """The kind of channel ('webhook', 'email')."""
 
     @property
     def target(self) -> str:

@@ -136,9 +136,9 @@ def expected_abs_difference(x: npt.ArrayLike, z: npt.ArrayLike) -> FloatArray:
     n, k = za.shape
     # Shift every row into its own disjoint value range so that one flat searchsorted
     # places each x among the z of its own row only.
-    span = float(max(np.ptp(xa), np.ptp(za), 1.0)) + 1.0
     base = min(xa.min(initial=0.0), za.min(initial=0.0))
-    offset = (np.arange(n) * 2 * span)[:, None] - base
+    span = max(xa.max(initial=0.0), za.max(initial=0.0)) - base + 1.0
+    offset = (np.arange(n) * span)[:, None] - base
     flat_z = (za + offset).ravel()
     position = np.searchsorted(flat_z, (xa + offset).ravel(), side="right").reshape(xa.shape)
     below = position - (np.arange(n) * k)[:, None]

@@ -113,12 +113,23 @@ def _effect_row(res: EventStudy, ring: int, label: str) -> dict[str, object]:
     }
 
 
-def _events_of(deployments: duckdb.DuckDBPyConnection | pd.DataFrame) -> pd.DataFrame:
+def _events_of(
+    deployments: duckdb.DuckDBPyConnection | pd.DataFrame, event_source: str | None
+) -> pd.DataFrame:
     if isinstance(deployments, pd.DataFrame):
         raise ValueError("pass events when deployments is a DataFrame, not a store")
+    sources = [r[0] for r in deployments.execute("SELECT DISTINCT source FROM events").fetchall()]
+    if event_source is None:
+        # Two sources report the same killings: counting both would double them.
+        if len(sources) > 1:
+            raise ValueError(
+                f"the store holds events from {', '.join(sorted(sources))}: choose one source"
+            )
+        event_source = sources[0] if sources else ""
     return deployments.execute(
         "SELECT date_start, latitude, longitude, CAST(violence_type AS VARCHAR) AS "
-        "violence_type, fatalities_best, civilian_deaths, deleted FROM events"
+        "violence_type, fatalities_best, civilian_deaths, deleted FROM events WHERE source = ?",
+        [event_source],
     ).df()
 
 
@@ -132,6 +143,7 @@ def run_impact(
     unit: str = "pgm",
     admin_units: gpd.GeoDataFrame | None = None,
     source: str = DEFAULT_SOURCE,
+    event_source: str | None = None,
     closures: pd.DataFrame | None = None,
     window: int = 24,
     region_km: float = 250.0,
@@ -162,6 +174,9 @@ def run_impact(
         ``admin2_id`` column becomes ``unit_id``.
     source : str, default ``'geopko_frontmap'``
         Deployment source of the timeline.
+    event_source : str, optional
+        Event source read from the store ('ged', 'acled', ...); needed when the store
+        holds more than one, since their events overlap.
     closures : pandas.DataFrame, optional
         Curated closure table; the shipped one when omitted.
     window : int, default 24
@@ -198,7 +213,7 @@ def run_impact(
     radii = tuple(float(r) for r in radii_km)
     notes: list[str] = []
     timeline = base_timeline(deployments, mission, source=source, closures=closures)
-    ev = _events_of(deployments) if events is None else events
+    ev = _events_of(deployments, event_source) if events is None else events
     if ev.empty:
         raise ValueError("no events: load event data first")
     ev_months = month_id_from_date(pd.to_datetime(ev["date_start"]).to_numpy())
