@@ -19,6 +19,7 @@ from typing import Annotated
 import duckdb
 import pandas as pd
 import typer
+from rich import box
 from rich.console import Console
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
@@ -192,15 +193,15 @@ def status(store: StoreOption = None) -> None:
         return
     with _store(store, read_only=True) as con:
         rows = store_status(con)
-    table = Table(title=f"Store {path}")
-    for column in ("source", "table", "versions", "rows", "deleted", "from", "to", "quarantined"):
-        table.add_column(column)
+    table = Table(title=f"Store {path}", box=box.SIMPLE_HEAD)
+    for column in ("source", "versions", "rows", "deleted", "quarantined", "span"):
+        table.add_column(column, no_wrap=column in ("source", "span"))
     table.add_column("last ingest")
     for s in rows:
         table.add_row(
-            s.source, s.table, ", ".join(s.versions), f"{s.rows:,}", f"{s.deleted:,}",
-            str(s.first or ""), str(s.last or ""), f"{s.quarantined:,}",
-            f"{s.last_ingest:%Y-%m-%d %H:%M}" if s.last_ingest else "",
+            s.source, ", ".join(s.versions), f"{s.rows:,}", f"{s.deleted:,}",
+            f"{s.quarantined:,}", f"{s.first:%Y-%m} → {s.last:%Y-%m}" if s.first else "",
+            f"{s.last_ingest:%Y-%m-%d}" if s.last_ingest else "",
         )  # fmt: skip
     console.print(table if rows else "The store is empty.")
 

@@ -316,9 +316,7 @@ def test_to_frame_is_tidy_and_matches_the_array() -> None:
 
 
 def test_units_present_only_in_earlier_months_are_still_forecast() -> None:
-    panel = pd.concat(
-        [PANEL, pd.DataFrame({"unit_id": [99], "month_id": [420], "ged_sb": [3.0]})]
-    )
+    panel = pd.concat([PANEL, pd.DataFrame({"unit_id": [99], "month_id": [420], "ged_sb": [3.0]})])
     forecast = make_forecast(panel, ORIGIN, [1], model="conflictology", n_draws=12)
     assert 99 in forecast.unit_ids
     assert (forecast.draws[forecast.unit_ids == 99] == 0).all()

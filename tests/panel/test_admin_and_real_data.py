@@ -57,9 +57,7 @@ def test_admin2_panel_on_a_boundary_fixture(con: duckdb.DuckDBPyConnection, tmp_
     )  # fmt: skip
     add_deployments(con, [{"location": "Camp", "lat": 14.5, "lon": 1.5, "year": 2020,
                            "troops": 70}])  # fmt: skip
-    report = build_panel(
-        con, "admin2", "2020-01", "2020-06", boundaries=path, countries=["MLI"]
-    )
+    report = build_panel(con, "admin2", "2020-01", "2020-06", boundaries=path, countries=["MLI"])
     assert (report.n_units, report.n_rows, report.events_outside) == (3, 18, 1)
     panel = read_panel(con, "admin2").set_index(["unit_code", "month_id"])
     jan, feb, mar = (month_id(2020, k) for k in (1, 2, 3))
@@ -113,9 +111,7 @@ def test_cm_ged_sb_from_ged_23_1_matches_views_actuals(
     actuals = pd.concat(
         pd.read_parquet(p) for p in sorted(glob.glob(str(SHARED / "views-cm/actuals/*.parquet")))
     ).reset_index()
-    both = ours.merge(
-        actuals, left_on=["unit_id", "month_id"], right_on=["country_id", "month_id"]
-    )
+    both = ours.merge(actuals, left_on=["unit_id", "month_id"], right_on=["country_id", "month_id"])
     assert len(both) == 2 * 60
     eth, car = (convert_code(c, "iso3", "views_id") for c in ("ETH", "CAF"))
     early = both[both["month_id"] <= month_id(2020, 12)]

@@ -40,10 +40,11 @@ def test_month_and_cell_sql_match_the_geo_module() -> None:
     rng = np.random.default_rng(3)
     lat = np.r_[rng.uniform(-90, 90, 500), -90, 90, 0.0, -1e-9, 15.5]
     lon = np.r_[rng.uniform(-180, 180, 500), -180, 180, 0.0, -1e-9, -2.0]
-    frame = pd.DataFrame({"lat": lat, "lon": lon})
-    gids = con.execute(f"SELECT {GID_SQL.format(lat='lat', lon='lon')} FROM frame").fetchnumpy()
+    con.register("points", pd.DataFrame({"lat": lat, "lon": lon}))
+    gids = con.execute(f"SELECT {GID_SQL.format(lat='lat', lon='lon')} FROM points").fetchnumpy()
     assert np.array_equal(next(iter(gids.values())), gid_from_latlon(lat, lon))
     dates = pd.DataFrame({"d": pd.date_range("1979-12-31", "2030-01-31", freq="17D")})
+    con.register("dates", dates)
     ids = con.execute(f"SELECT {MONTH_SQL.format(d='d')} AS m FROM dates").df()["m"]
     assert ids.tolist() == month_id(dates["d"].dt.year, dates["d"].dt.month).tolist()
     assert month_id(1980, 1) == 1 and month_id(2018, 1) == 457
@@ -129,7 +130,9 @@ def test_hand_computed_pgm_panel(hand_store: duckdb.DuckDBPyConnection) -> None:
 
 
 def test_metadata_check_and_export(hand_store: duckdb.DuckDBPyConnection, tmp_path: Path) -> None:
-    build_panel(hand_store, "pgm", "2015-01", "2015-12", cells=BLOCK, features=FeatureSpec(pko=False))
+    build_panel(
+        hand_store, "pgm", "2015-01", "2015-12", cells=BLOCK, features=FeatureSpec(pko=False)
+    )
     record = panel_record(hand_store, "panel_pgm")
     assert record is not None
     assert (record["unit"], record["source"], record["engine"]) == ("pgm", "ged", "duckdb")
@@ -142,7 +145,9 @@ def test_metadata_check_and_export(hand_store: duckdb.DuckDBPyConnection, tmp_pa
 
     # Break the panel four ways; the check names each.
     hand_store.execute("INSERT INTO panel_pgm SELECT * FROM panel_pgm WHERE month_id = 425 LIMIT 1")
-    hand_store.execute(f"UPDATE panel_pgm SET ev_ns = -1 WHERE unit_id = {EAST1} AND month_id = 430")
+    hand_store.execute(
+        f"UPDATE panel_pgm SET ev_ns = -1 WHERE unit_id = {EAST1} AND month_id = 430"
+    )
     hand_store.execute(f"DELETE FROM panel_pgm WHERE unit_id = {EAST2} AND month_id = 421")
     add_events(
         hand_store,

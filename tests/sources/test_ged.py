@@ -160,6 +160,18 @@ def test_broken_rows_are_quarantined_with_their_file_line(con, tmp_path):
     assert raw["latitude"] == 95.5 and raw["id"] == int(frame.loc[2, "id"])
 
 
+def test_a_release_without_optional_columns_merges_over_stored_events(con, tmp_path):
+    frame = ged_frame(6)
+    ingest_ged(con, write_ged_csv(frame, tmp_path / "GEDEvent_v23_1.csv"))
+    slim = frame.drop(columns=["adm_1", "adm_2", "low", "high", "date_prec", "source_headline"])
+    report = ingest_ged(con, write_ged_csv(slim, tmp_path / "GEDEvent_v24_1.csv"))
+    assert report.rows_updated == 6
+    assert con.execute("SELECT count(admin1), count(fatalities_low) FROM events").fetchone() == (
+        0,
+        0,
+    )
+
+
 def test_wrong_columns_fail_clearly_and_store_nothing(con, tmp_path):
     path = tmp_path / "GEDEvent_v23_1.csv"
     ged_frame(5).drop(columns=["latitude", "best"]).to_csv(path, index=False)

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import duckdb
 
+from sentinelle.sources.acled import ingest_acled
 from sentinelle.sources.errors import (
     AuthError,
     FetchError,
@@ -23,6 +24,7 @@ from sentinelle.sources.errors import (
     SentinelleError,
     SourceFileError,
 )
+from sentinelle.sources.geopko import ingest_geopko
 from sentinelle.sources.ingest import IngestReport, Step
 from sentinelle.sources.ucdp_ged import ingest_ged
 
@@ -41,9 +43,19 @@ def _ged_candidate(
     return ingest_ged(con, path, version=version, candidate=True, step=step)
 
 
+def _acled(con: duckdb.DuckDBPyConnection, path: Path, _: str | None, step: Step) -> IngestReport:
+    return ingest_acled(con, path, step=step)
+
+
+def _geopko(con: duckdb.DuckDBPyConnection, path: Path, _: str | None, step: Step) -> IngestReport:
+    return ingest_geopko(con, path, step=step)
+
+
 INGESTERS: dict[str, Ingester] = {
     "ged": _ged,
     "ged-candidate": _ged_candidate,
+    "acled": _acled,
+    "geopko": _geopko,
 }
 
 __all__ = [

@@ -89,7 +89,9 @@ def _stage(con: duckdb.DuckDBPyConnection, path: Path, source: str, version: str
     present = {r[0] for r in con.execute("DESCRIBE _raw").fetchall()}
 
     def col(name: str) -> str:
-        return name if name in present else "NULL"
+        # A column absent from this release is NULL of its own type: an untyped NULL
+        # would be stored as INTEGER and break the merge's comparison with text.
+        return name if name in present else f"NULL::{TYPES.get(name, 'VARCHAR')}"
 
     con.execute(
         f"""

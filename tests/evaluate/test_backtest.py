@@ -1,0 +1,86 @@
+"""Rolling-origin backtests on the real VIEWS cm files."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from sentinelle.evaluate.backtest import (
+    BacktestResult,
+    challenge_window,
+    load_actuals,
+    load_draw_file,
+    run_backtest,
+)
+from sentinelle.forecast import RECOMMENDED_MODEL, load_views_cm
+from tests.forecast.panels import views_cm_dir
+
+
+def test_challenge_windows_train_to_october_and_forecast_the_next_year() -> None:
+    window = challenge_window(2021)
+    assert window.origin == 490  # October 2020
+    assert window.month_ids == tuple(range(493, 505))
+    assert window.horizons == list(range(3, 15))
+
+
+@pytest.fixture(scope="module")
+def result_2019() -> BacktestResult:
+    data = views_cm_dir()
+    return run_backtest(
+        load_views_cm(data),
+        data,
+        years=[2019],
+        models=["zero", "last", "conflictology", RECOMMENDED_MODEL],
+        n_draws=300,
+        progress=False,
+    )
+
+
+def test_reimplemented_benchmarks_score_like_the_official_files(
+    result_2019: BacktestResult,
+) -> None:
+    table = result_2019.summary().loc[2019]
+    actuals = load_actuals(views_cm_dir(), 2019)
+    # An all-zero forecast has CRPS = y: both zeros score the mean count exactly.
+    assert table.loc["zero", "crps"] == pytest.approx(actuals.mean())
+    assert table.loc["file:zero", "crps"] == pytest.approx(actuals.mean())
+    # Same construction, different random draws: within Monte Carlo noise.
+    assert table.loc["last", "crps"] == pytest.approx(table.loc["file:last", "crps"], rel=0.01)
+    assert table.loc["conflictology", "crps"] == pytest.approx(
+        table.loc["file:conflictology", "crps"], rel=0.01
+    )
+    assert table.loc["file:conflictology", "n_draws"] == 12
+    assert len(result_2019.rows) == 8 * 2292
+
+
+def test_recommended_model_beats_the_benchmark_files_in_2019(result_2019: BacktestResult) -> None:
+    verdicts = result_2019.verdicts().loc[2019]
+    assert verdicts.tolist() == [1.0, 1.0, 1.0, 1.0]
+
+
+def test_results_are_written_as_csv_markdown_and_plots(
+    result_2019: BacktestResult, tmp_path: Path
+) -> None:
+    written = result_2019.write(tmp_path)
+    names = {p.name for p in written}
+    assert {"scores_summary.csv", "scores_summary.md", "scores_rows.parquet"} <= names
+    assert "pit_ensemble.png" in names and "reliability_file_conflictology.png" in names
+    csv = pd.read_csv(tmp_path / "scores_summary.csv", index_col=[0, 1])
+    assert set(csv.columns) >= {"crps", "ign", "mis", "coverage", "brier", "ap"}
+    markdown = (tmp_path / "scores_summary.md").read_text()
+    assert "### Window 2019" in markdown
+    assert "| file:boot_240 |" in markdown
+
+
+def test_draw_files_must_cover_every_unit_month(tmp_path: Path) -> None:
+    index = pd.MultiIndex.from_tuples([(469, 1), (469, 2)], names=["month_id", "unit_id"])
+    frame = pd.DataFrame(
+        {"month_id": [469, 469], "country_id": [1, 1], "draw": [0, 1], "outcome": [0, 3]}
+    ).set_index(["month_id", "country_id", "draw"])
+    frame.to_parquet(tmp_path / "f.parquet")
+    with pytest.raises(ValueError, match="lacks 1 unit-months"):
+        load_draw_file(tmp_path / "f.parquet", index)
+    np.testing.assert_array_equal(load_draw_file(tmp_path / "f.parquet", index[:1]), [[0, 3]])
