@@ -5,20 +5,30 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+import typer
 from typer.testing import CliRunner
 
 from sentinelle.cli import app
 from tests.factories import ged_frame, write_ged_csv
 
 runner = CliRunner()
-COMMANDS = sorted(c.name or c.callback.__name__ for c in app.registered_commands)  # type: ignore[union-attr]
 
 
-@pytest.mark.parametrize("command", COMMANDS)
-def test_every_command_has_help_with_an_example(command: str) -> None:
-    result = runner.invoke(app, [command, "--help"])
+def _commands() -> list[list[str]]:
+    """Every command line: top-level commands, groups, and each group's commands."""
+    found = []
+    for group in [typer.main.get_command(app)]:
+        for name, command in group.commands.items():  # type: ignore[attr-defined]
+            found.append([name])
+            found.extend([name, sub] for sub in getattr(command, "commands", {}))
+    return found
+
+
+@pytest.mark.parametrize("command", _commands(), ids=" ".join)
+def test_every_command_has_help_with_an_example(command: list[str]) -> None:
+    result = runner.invoke(app, [*command, "--help"])
     assert result.exit_code == 0, result.output
-    assert "Example: sentinelle " + command.split()[0] in " ".join(result.output.split())
+    assert "Example: sentinelle " + " ".join(command) in " ".join(result.output.split())
 
 
 def test_ingest_status_and_quarantine(tmp_path: Path) -> None:

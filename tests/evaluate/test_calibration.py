@@ -30,7 +30,9 @@ def test_reliability_curve_by_hand() -> None:
 def test_plots_are_png_files(tmp_path: Path) -> None:
     rng = np.random.default_rng(0)
     pit = pit_histogram(rng.uniform(size=500), tmp_path / "a" / "pit.png")
-    rel = reliability_diagram(rng.uniform(size=500), rng.uniform(size=500) < 0.3, tmp_path / "r.png")
+    rel = reliability_diagram(
+        rng.uniform(size=500), rng.uniform(size=500) < 0.3, tmp_path / "r.png"
+    )
     for path in (pit, rel):
         assert path.read_bytes()[:8] == PNG
 

@@ -20,17 +20,23 @@ def views_cm_dir() -> Path:
 
 
 def synthetic_panel(
-    n_units: int = 40, n_months: int = 72, first_month: int = 400, seed: int = 0
+    n_units: int = 40,
+    n_months: int = 72,
+    first_month: int = 400,
+    active_share: float = 2 / 3,
+    seed: int = 0,
 ) -> pd.DataFrame:
     """A unit-month panel with persistent conflicts of different intensities.
 
-    A third of the units never have fatalities; the others follow a latent log-intensity
-    AR(1) around a unit-specific level with negative binomial counts, so that history
-    predicts the future and every model has something to learn. ``ged_os`` and one
-    covariate (``wdi_sp_pop_totl``) come along.
+    Units outside ``active_share`` never have fatalities; the others follow a latent
+    log-intensity AR(1) around a unit-specific level with negative binomial counts, so
+    that history predicts the future and every model has something to learn.
+    ``ged_os`` and one covariate (``wdi_sp_pop_totl``) come along. Also used by
+    ``benchmarks/forecast.py`` for PRIO-GRID-sized panels (small ``active_share``).
     """
     rng = np.random.default_rng(seed)
-    level = np.where(np.arange(n_units) % 3 == 0, -np.inf, rng.uniform(-1.0, 5.0, n_units))
+    active = rng.uniform(size=n_units) < active_share
+    level = np.where(active, rng.uniform(-1.0, 5.0, n_units), -np.inf)
     latent = np.zeros((n_units, n_months))
     state = rng.normal(0, 1, n_units)
     for t in range(n_months):

@@ -7,15 +7,11 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-from hypothesis import given
-from hypothesis import strategies as st
 
 from sentinelle.forecast import (
     Forecast,
     load_forecast,
     make_forecast,
-    month_id,
-    month_label,
     save_forecast,
     to_views_frame,
     write_views_parquet,
@@ -63,18 +59,3 @@ def test_views_layout_matches_the_challenge_files(forecast: Forecast, tmp_path: 
     assert pd.read_parquet(path).index.names == ["month_id", "priogrid_gid", "draw"]
     with pytest.raises(ValueError, match="unit level"):
         to_views_frame(forecast, "district")
-
-
-def test_month_ids_follow_views() -> None:
-    assert month_id("1980-01") == 1
-    assert month_id("2018-01") == 457
-    assert month_label(454) == "2017-10"
-    with pytest.raises(ValueError):
-        month_id("2018-13")
-    with pytest.raises(ValueError):
-        month_id("Oct 2017")
-
-
-@given(st.integers(min_value=1, max_value=2000))
-def test_month_label_inverts_month_id(mid: int) -> None:
-    assert month_id(month_label(mid)) == mid

@@ -82,7 +82,7 @@ def test_duckdb_and_spark_build_identical_panels(tmp_path: Path, spark: object) 
     for engine in ("duckdb", "spark"):
         con = open_store(tmp_path / f"{engine}.duckdb")
         _seed(con, tmp_path)
-        for unit, kwargs in (("pgm", {"cells": CELLS}), ("cm", {"countries": ["MLI", "BFA"]})):
+        for unit, kwargs in (("pgm", {"cells": CELLS[:42]}), ("cm", {"countries": ["MLI"]})):
             report = build_panel(
                 con, unit, "2010-01", "2012-12", engine=engine, spark=spark, **kwargs
             )  # type: ignore[arg-type]

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import time
+import zlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -27,6 +28,7 @@ from rich.progress import Progress
 from sentinelle.evaluate import scores
 from sentinelle.evaluate.calibration import plot_calibration
 from sentinelle.forecast import MODELS, RECOMMENDED_MODEL, get_model, load_views_cm
+from sentinelle.geo.months import month_id
 
 __all__ = [
     "BENCHMARK_FILES",
@@ -36,6 +38,7 @@ __all__ = [
     "evaluate_views_cm",
     "load_actuals",
     "load_draw_file",
+    "markdown_table",
     "run_backtest",
     "score_rows",
 ]
@@ -73,7 +76,7 @@ def challenge_window(year: int) -> Window:
     >>> w.origin, w.month_ids[0], w.horizons[-1]
     (454, 457, 14)
     """
-    january = (year - 1980) * 12 + 1
+    january = month_id(year, 1)
     return Window(year, january - 3, tuple(range(january, january + 12)))
 
 
@@ -196,9 +199,9 @@ class BacktestResult:
         table = self.summary()
         parts = []
         for window in table.index.get_level_values("window").unique():
-            parts.append(f"### Window {window}\n\n{_markdown_table(table.loc[window])}\n")
+            parts.append(f"### Window {window}\n\n{markdown_table(table.loc[window])}\n")
         parts.append(f"### Does `{model}` beat the benchmark files?\n")
-        parts.append(_markdown_table(self.verdicts(model).replace({1.0: "yes", 0.0: "NO"})))
+        parts.append(markdown_table(self.verdicts(model).replace({1.0: "yes", 0.0: "NO"})))
         return "\n".join(parts) + "\n"
 
     def write(self, out_dir: str | Path, plots: bool = True) -> list[Path]:
@@ -218,7 +221,7 @@ class BacktestResult:
         return written
 
 
-def _markdown_table(frame: pd.DataFrame) -> str:
+def markdown_table(frame: pd.DataFrame) -> str:
     """A pipe table of ``frame`` (index as first column), numbers to 3 significant decimals."""
 
     def cell(value: object) -> str:
@@ -268,7 +271,6 @@ def run_backtest(
     progress : bool
         Show a Rich progress bar.
     """
-    rng = np.random.default_rng(seed)
     data_dir = Path(data_dir)
     row_frames: list[pd.DataFrame] = []
     runs: list[dict[str, object]] = []
@@ -285,6 +287,7 @@ def run_backtest(
                 bar.update(task, description=f"{year} {name}")
                 start = time.perf_counter()
                 model = get_model(name, window.horizons).fit(panel, window.origin, target)
+                rng = _rng(seed, year, name)
                 forecast = model.sample(window.horizons, n_draws, rng)
                 seconds = time.perf_counter() - start
                 draws = forecast.for_months(units, window.month_ids)
@@ -300,12 +303,18 @@ def run_backtest(
                 path = data_dir / "benchmarks" / bench / f"cm_{year}.parquet"
                 draws = load_draw_file(path, index)
                 label = FILE_PREFIX + bench
-                row_frames.append(_label(score_rows(obs, draws, rng), year, label, index))
+                scored = score_rows(obs, draws, _rng(seed, year, label))
+                row_frames.append(_label(scored, year, label, index))
                 runs.append(
                     {"window": year, "model": label, "n_draws": draws.shape[1], "seconds": np.nan}
                 )
                 bar.advance(task)
     return BacktestResult(pd.concat(row_frames, ignore_index=True), pd.DataFrame(runs))
+
+
+def _rng(seed: int, year: int, model: str) -> np.random.Generator:
+    """Random stream of one model in one window, whichever other models run beside it."""
+    return np.random.default_rng([seed, year, zlib.crc32(model.encode())])
 
 
 def _label(frame: pd.DataFrame, year: int, model: str, index: pd.MultiIndex) -> pd.DataFrame:

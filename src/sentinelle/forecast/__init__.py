@@ -6,8 +6,10 @@ them by name: the VIEWS challenge benchmarks (``zero``, ``last``, ``conflictolog
 ``boot_240``), count models (``negbin``, ``hurdle``), a LightGBM hurdle model
 (``lightgbm``) and the recommended mixture of them (``ensemble``).
 
->>> from sentinelle.forecast import make_forecast, month_id
->>> # make_forecast(panel, origin=month_id("2023-10"), horizons=range(1, 37))
+Origins are VIEWS month ids (``sentinelle.geo.months.month_id_from_str("2023-10")``)::
+
+    forecast = make_forecast(panel, origin=526, horizons=range(1, 37), n_draws=1000)
+    save_forecast(forecast, "forecast.parquet", unit="cm")
 """
 
 from sentinelle.forecast.base import (
@@ -15,8 +17,6 @@ from sentinelle.forecast.base import (
     Forecast,
     Forecaster,
     History,
-    month_id,
-    month_label,
 )
 from sentinelle.forecast.export import (
     load_forecast,
@@ -38,8 +38,6 @@ __all__ = [
     "load_forecast",
     "load_views_cm",
     "make_forecast",
-    "month_id",
-    "month_label",
     "save_forecast",
     "to_views_frame",
     "write_views_parquet",

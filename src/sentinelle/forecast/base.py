@@ -6,7 +6,8 @@ class cuts the panel at the origin *before* any model code sees it, so no model 
 read data after its origin; subclasses implement ``_fit`` on the resulting
 ``History`` and ``_sample`` returning an array ``[units, horizons, draws]``.
 
-Month ids follow VIEWS: 1 is January 1980, 457 January 2018.
+Month ids follow VIEWS: 1 is January 1980, 457 January 2018 (``sentinelle.geo.months``
+converts them from and to ``YYYY-MM``).
 """
 
 from __future__ import annotations
@@ -26,8 +27,6 @@ __all__ = [
     "Forecast",
     "Forecaster",
     "History",
-    "month_id",
-    "month_label",
     "panel_version",
 ]
 
@@ -38,41 +37,12 @@ TARGETS = ("ged_sb", "ged_ns", "ged_os", "civ_deaths")
 _MAX_DRAW = np.iinfo(np.int32).max
 
 
-def month_id(label: str) -> int:
-    """VIEWS month id of a ``YYYY-MM`` label.
-
-    Examples
-    --------
-    >>> month_id("2017-10")
-    454
-    """
-    try:
-        year_str, month_str = label.split("-")
-        year, month = int(year_str), int(month_str)
-    except ValueError as exc:
-        raise ValueError(f"expected YYYY-MM, got {label!r}") from exc
-    if not 1 <= month <= 12:
-        raise ValueError(f"month out of range in {label!r}")
-    return (year - 1980) * 12 + month
-
-
-def month_label(mid: int) -> str:
-    """``YYYY-MM`` label of a VIEWS month id (inverse of :func:`month_id`).
-
-    Examples
-    --------
-    >>> month_label(457)
-    '2018-01'
-    """
-    year, month0 = divmod(int(mid) - 1, 12)
-    return f"{1980 + year:04d}-{month0 + 1:02d}"
-
-
 def panel_version(panel: pd.DataFrame) -> str:
     """Data version recorded with forecasts: ``panel.attrs['data_version']`` if set.
 
     Loaders set it (a hash of their input files); otherwise a content hash of the
-    panel's keys and outcome columns identifies the data.
+    panel's keys and outcome columns identifies the data. It names the whole panel
+    (a data release), not only the rows before an origin: provenance, not model input.
     """
     version = panel.attrs.get("data_version")
     if version:
@@ -158,6 +128,8 @@ class Forecast:
         Non-negative integer draws (int32, the challenge files' type).
     data_version : str
         Version of the panel the model was fitted on.
+    meta : dict of str to str
+        Model-specific provenance (e.g. the ensemble's weights).
     """
 
     model: str

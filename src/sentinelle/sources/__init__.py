@@ -27,6 +27,7 @@ from sentinelle.sources.errors import (
 from sentinelle.sources.geopko import ingest_geopko
 from sentinelle.sources.ingest import IngestReport, Step
 from sentinelle.sources.ucdp_ged import ingest_ged
+from sentinelle.sources.views_cm import ingest_views_cm
 
 Ingester = Callable[[duckdb.DuckDBPyConnection, Path, str | None, Step], IngestReport]
 
@@ -51,11 +52,18 @@ def _geopko(con: duckdb.DuckDBPyConnection, path: Path, _: str | None, step: Ste
     return ingest_geopko(con, path, step=step)
 
 
+def _views_cm(
+    con: duckdb.DuckDBPyConnection, path: Path, _: str | None, step: Step
+) -> IngestReport:
+    return ingest_views_cm(con, path, step=step)
+
+
 INGESTERS: dict[str, Ingester] = {
     "ged": _ged,
     "ged-candidate": _ged_candidate,
     "acled": _acled,
     "geopko": _geopko,
+    "views-cm": _views_cm,
 }
 
 __all__ = [
