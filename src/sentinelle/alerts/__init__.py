@@ -18,12 +18,11 @@ from sentinelle.alerts.rules import (
     monthly_fatalities,
     new_area_alerts,
 )
-from sentinelle.alerts.store import ALERTS_DDL, AlertCandidate, ensure_alert_tables, record_alerts
+from sentinelle.alerts.store import AlertCandidate, record_alerts
 from sentinelle.alerts.views_cm import views_cm_series
 from sentinelle.alerts.wording import LEVELS, alert_text
 
 __all__ = [
-    "ALERTS_DDL",
     "LEVELS",
     "AlertCandidate",
     "DeliveryReport",
@@ -32,7 +31,6 @@ __all__ = [
     "actor_new_admin1_alerts",
     "alert_text",
     "deliver_pending",
-    "ensure_alert_tables",
     "evaluate_alerts",
     "forecast_exceedance",
     "hdx_alerts",

@@ -25,7 +25,6 @@ import duckdb
 import httpx
 from tenacity import Retrying, stop_after_attempt, wait_exponential
 
-from sentinelle.alerts.store import ensure_alert_tables
 from sentinelle.alerts.wording import LEVELS, Lang, alert_text
 
 
@@ -176,7 +175,6 @@ def deliver_pending(
     >>> deliver_pending(open_store(":memory:"), [Webhook("http://127.0.0.1:9/")]).delivered
     0
     """
-    ensure_alert_tables(con)
     report = DeliveryReport()
     for ch in channels:
         con.execute(

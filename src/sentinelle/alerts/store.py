@@ -6,7 +6,7 @@ recorded level and evidence are kept). Delivery reads the outbox (see
 :mod:`~sentinelle.alerts.delivery`), so an alert whose delivery fails is still there
 for the next run.
 
-The DDL below uses ``IF NOT EXISTS`` until it moves into a store migration.
+The tables are created by the store's migrations (``sentinelle.store.schema``).
 """
 
 from __future__ import annotations
@@ -16,33 +16,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import duckdb
-
-ALERTS_DDL = """
-CREATE SEQUENCE IF NOT EXISTS alert_id_seq START 1;
-CREATE TABLE IF NOT EXISTS alerts (
-    alert_id    BIGINT PRIMARY KEY DEFAULT nextval('alert_id_seq'),
-    rule        VARCHAR NOT NULL,   -- 'hdx_conflict', 'forecast_exceedance', 'new_area', ...
-    unit_type   VARCHAR NOT NULL,   -- 'country', 'admin1', 'admin2', 'actor_admin1'
-    unit_id     VARCHAR NOT NULL,   -- ISO3, 'ISO3/admin1', 'ISO3/admin1/admin2', ...
-    period      VARCHAR NOT NULL,   -- 'YYYY-MM'
-    level       SMALLINT NOT NULL,  -- 1 vigilance, 2 alerte
-    value       DOUBLE,
-    threshold   DOUBLE,
-    evidence    JSON,
-    created_at  TIMESTAMP NOT NULL DEFAULT current_timestamp,
-    UNIQUE (rule, unit_type, unit_id, period)
-);
-CREATE TABLE IF NOT EXISTS alert_deliveries (
-    alert_id      BIGINT NOT NULL,
-    channel       VARCHAR NOT NULL,  -- 'webhook', 'email'
-    target        VARCHAR NOT NULL,  -- URL or recipient list
-    status        VARCHAR NOT NULL DEFAULT 'pending',  -- 'pending' or 'delivered'
-    attempts      INTEGER NOT NULL DEFAULT 0,
-    last_error    VARCHAR,
-    delivered_at  TIMESTAMP,
-    PRIMARY KEY (alert_id, channel, target)
-);
-"""
 
 
 @dataclass(frozen=True)
@@ -59,11 +32,6 @@ class AlertCandidate:
     evidence: dict[str, Any] = field(default_factory=dict)
 
 
-def ensure_alert_tables(con: duckdb.DuckDBPyConnection) -> None:
-    """Create the alert tables if the store does not have them yet."""
-    con.execute(ALERTS_DDL)
-
-
 def record_alerts(con: duckdb.DuckDBPyConnection, candidates: list[AlertCandidate]) -> int:
     """Insert alerts not yet recorded (one transaction); return how many were new.
 
@@ -75,7 +43,6 @@ def record_alerts(con: duckdb.DuckDBPyConnection, candidates: list[AlertCandidat
     >>> record_alerts(con, [a]), record_alerts(con, [a])
     (1, 0)
     """
-    ensure_alert_tables(con)
     if not candidates:
         return 0
     before = _count(con)

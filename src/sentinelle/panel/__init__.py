@@ -47,11 +47,9 @@ from sentinelle.panel.build import PanelReport, build_panel, export_panel, read_
 from sentinelle.panel.check import PanelCheck, check_panel
 from sentinelle.panel.definitions import OUTCOMES, FeatureSpec
 from sentinelle.panel.engines import spark_session
-from sentinelle.panel.metadata import PANELS_DDL
 
 __all__ = [
     "OUTCOMES",
-    "PANELS_DDL",
     "FeatureSpec",
     "PanelCheck",
     "PanelReport",

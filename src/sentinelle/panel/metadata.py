@@ -1,8 +1,7 @@
 """The ``panels`` table: what each stored panel was built from.
 
 One row per panel table (``panel_cm``, ``panel_pgm``, ...), replaced when the panel is
-rebuilt. Created here with ``CREATE TABLE IF NOT EXISTS`` until it moves into a store
-migration.
+rebuilt. The table itself is created by the store's migrations.
 """
 
 from __future__ import annotations
@@ -13,28 +12,6 @@ from dataclasses import dataclass
 from datetime import datetime
 
 import duckdb
-
-PANELS_DDL = """
-CREATE TABLE IF NOT EXISTS panels (
-    panel_table     VARCHAR PRIMARY KEY,  -- 'panel_pgm', 'panel_cm', 'panel_admin2', ...
-    unit            VARCHAR NOT NULL,     -- 'cm', 'pgm', 'admin1', 'admin2'
-    source          VARCHAR NOT NULL,     -- 'ged' (GED + Candidate after it), 'acled', 'views-cm'
-    first_month     INTEGER NOT NULL,     -- VIEWS month ids, both ends included
-    last_month      INTEGER NOT NULL,
-    history_start   INTEGER,              -- first month whose outcomes feed the features
-    ged_last_month  INTEGER,              -- last month taken from GED; Candidate after it
-    countries       VARCHAR[],            -- ISO3 codes requested, NULL for all
-    versions        VARCHAR NOT NULL,     -- JSON {source: [source_version, ...]}
-    ingest_ids      INTEGER[] NOT NULL,   -- ingests whose rows the panel uses
-    engine          VARCHAR NOT NULL,     -- 'duckdb', 'spark', 'ingest'
-    n_units         INTEGER NOT NULL,
-    n_rows          BIGINT NOT NULL,
-    events_used     BIGINT,
-    events_outside  BIGINT,               -- events of the requested countries in no unit
-    params          VARCHAR NOT NULL,     -- JSON of every build parameter
-    built_at        TIMESTAMP NOT NULL
-)
-"""
 
 
 @dataclass(frozen=True)
@@ -59,14 +36,8 @@ class PanelRecord:
     params: str
 
 
-def ensure_panels_table(con: duckdb.DuckDBPyConnection) -> None:
-    """Create ``panels`` if the store does not have it yet."""
-    con.execute(PANELS_DDL)
-
-
 def record_panel(con: duckdb.DuckDBPyConnection, record: PanelRecord) -> None:
     """Replace the ``panels`` row of ``record.panel_table`` (inside the build's transaction)."""
-    ensure_panels_table(con)
     con.execute("DELETE FROM panels WHERE panel_table = ?", [record.panel_table])
     con.execute(
         "INSERT INTO panels VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
@@ -83,7 +54,6 @@ def record_panel(con: duckdb.DuckDBPyConnection, record: PanelRecord) -> None:
 
 def panel_record(con: duckdb.DuckDBPyConnection, table: str) -> dict[str, object] | None:
     """The ``panels`` row of ``table`` as a dict, or None if it was never recorded."""
-    ensure_panels_table(con)
     cursor = con.execute("SELECT * FROM panels WHERE panel_table = ?", [table])
     row = cursor.fetchone()
     if row is None:

@@ -109,7 +109,54 @@ CREATE TABLE quarantine (
 );
 """
 
-MIGRATIONS: tuple[str, ...] = (_V1,)
+# Panel provenance (sentinelle.panel.metadata) and the alert outbox (sentinelle.alerts).
+_V2 = """
+CREATE TABLE panels (
+    panel_table     VARCHAR PRIMARY KEY,  -- 'panel_pgm', 'panel_cm', 'panel_admin2', ...
+    unit            VARCHAR NOT NULL,     -- 'cm', 'pgm', 'admin1', 'admin2'
+    source          VARCHAR NOT NULL,     -- 'ged' (GED + Candidate after it), 'acled', 'views-cm'
+    first_month     INTEGER NOT NULL,     -- VIEWS month ids, both ends included
+    last_month      INTEGER NOT NULL,
+    history_start   INTEGER,              -- first month whose outcomes feed the features
+    ged_last_month  INTEGER,              -- last month taken from GED; Candidate after it
+    countries       VARCHAR[],            -- ISO3 codes requested, NULL for all
+    versions        VARCHAR NOT NULL,     -- JSON {source: [source_version, ...]}
+    ingest_ids      INTEGER[] NOT NULL,   -- ingests whose rows the panel uses
+    engine          VARCHAR NOT NULL,     -- 'duckdb', 'spark', 'ingest'
+    n_units         INTEGER NOT NULL,
+    n_rows          BIGINT NOT NULL,
+    events_used     BIGINT,
+    events_outside  BIGINT,               -- events of the requested countries in no unit
+    params          VARCHAR NOT NULL,     -- JSON of every build parameter
+    built_at        TIMESTAMP NOT NULL
+);
+CREATE SEQUENCE alert_id_seq START 1;
+CREATE TABLE alerts (
+    alert_id    BIGINT PRIMARY KEY DEFAULT nextval('alert_id_seq'),
+    rule        VARCHAR NOT NULL,   -- 'hdx_conflict', 'forecast_exceedance', 'new_area', ...
+    unit_type   VARCHAR NOT NULL,   -- 'country', 'admin1', 'admin2', 'actor_admin1'
+    unit_id     VARCHAR NOT NULL,   -- ISO3, 'ISO3/admin1', 'ISO3/admin1/admin2', ...
+    period      VARCHAR NOT NULL,   -- 'YYYY-MM'
+    level       SMALLINT NOT NULL,  -- 1 vigilance, 2 alerte
+    value       DOUBLE,
+    threshold   DOUBLE,
+    evidence    JSON,
+    created_at  TIMESTAMP NOT NULL DEFAULT current_timestamp,
+    UNIQUE (rule, unit_type, unit_id, period)
+);
+CREATE TABLE alert_deliveries (
+    alert_id      BIGINT NOT NULL,
+    channel       VARCHAR NOT NULL,  -- 'webhook', 'email'
+    target        VARCHAR NOT NULL,  -- URL or recipient list
+    status        VARCHAR NOT NULL DEFAULT 'pending',  -- 'pending' or 'delivered'
+    attempts      INTEGER NOT NULL DEFAULT 0,
+    last_error    VARCHAR,
+    delivered_at  TIMESTAMP,
+    PRIMARY KEY (alert_id, channel, target)
+);
+"""
+
+MIGRATIONS: tuple[str, ...] = (_V1, _V2)
 
 
 def current_version(con: duckdb.DuckDBPyConnection) -> int:
