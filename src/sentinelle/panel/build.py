@@ -23,7 +23,7 @@ if TYPE_CHECKING:
 Step = Callable[[str], None]
 
 
-def _no_step(_: str) -> None:
+def no_step(_: str) -> None:
     """Default progress sink: say nothing."""
 
 
@@ -73,7 +73,7 @@ def build_panel(
     features: FeatureSpec | None = None,
     engine: str = "duckdb",
     spark: SparkSession | None = None,
-    step: Step = _no_step,
+    step: Step = no_step,
 ) -> PanelReport:
     """Build the complete ``unit``-month panel from ``first`` to ``last`` into ``panel_<unit>``.
 

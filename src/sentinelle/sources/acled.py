@@ -67,10 +67,10 @@ from sentinelle.sources.ingest import (
     RAW_ORDINAL,
     IngestReport,
     Step,
-    _no_step,
-    _sql_literal,
+    no_step,
     read_csv_raw,
     run_ingest,
+    sql_literal,
 )
 
 SOURCE = "acled"
@@ -156,7 +156,7 @@ def _iso3_from_isonum(con: duckdb.DuckDBPyConnection, present: set[str]) -> str:
     whens = []
     for (code,) in codes:
         try:
-            whens.append(f"WHEN {_sql_literal(code)} THEN '{convert_code(code, 'isonum', 'iso3')}'")
+            whens.append(f"WHEN {sql_literal(code)} THEN '{convert_code(code, 'isonum', 'iso3')}'")
         except KeyError:
             continue  # an unknown code leaves country_iso3 NULL; country_name remains
     return f"CASE iso {' '.join(whens)} END" if whens else "NULL::VARCHAR"
@@ -178,14 +178,14 @@ def _stage(con: duckdb.DuckDBPyConnection, path: Path) -> int:
         return name if name in present else f"NULL::{sql_type}"
 
     state = ", ".join(str(code) for code in STATE_INTER)
-    event_types = _sql_literal(list(EVENT_TYPES))
+    event_types = sql_literal(list(EVENT_TYPES))
     iso3 = f"coalesce({col('iso3')}, {_iso3_from_isonum(con, present)})"
     con.execute(
         f"""
         CREATE TEMP TABLE _stage AS
         WITH p AS (
             SELECT r.*, {RAW_ORDINAL} AS _ord,
-                try_strptime(event_date, {_sql_literal(list(DATE_FORMATS))})::DATE AS _date,
+                try_strptime(event_date, {sql_literal(list(DATE_FORMATS))})::DATE AS _date,
                 {_inter_code("inter1")} AS _inter1, {_inter_code("inter2")} AS _inter2
             FROM _raw r
         )
@@ -203,7 +203,7 @@ def _stage(con: duckdb.DuckDBPyConnection, path: Path) -> int:
             {col("admin1")} AS admin1, {col("admin2")} AS admin2,
             {col("location")} AS location_name,
             CASE
-                WHEN list_contains({_sql_literal(list(ARMED))}, p.event_type) THEN
+                WHEN list_contains({sql_literal(list(ARMED))}, p.event_type) THEN
                     CASE WHEN _inter1 IN ({state}) OR _inter2 IN ({state})
                         THEN 'state_based' ELSE 'non_state' END
                 {" ".join(f"WHEN p.event_type = '{k}' THEN '{v}'" for k, v in VIOLENCE.items())}
@@ -259,7 +259,7 @@ def _delete_scope(deleted: Iterable[str]) -> str:
             (SELECT source_event_id FROM _stage WHERE source_event_id IS NOT NULL)
     """
     ids = sorted(set(deleted))
-    listed = f" OR list_contains({_sql_literal(ids)}, t.source_event_id)" if ids else ""
+    listed = f" OR list_contains({sql_literal(ids)}, t.source_event_id)" if ids else ""
     return f"t.source = '{SOURCE}' AND (({covered}){listed})"
 
 
@@ -269,7 +269,7 @@ def ingest_acled(
     *,
     deleted: Iterable[str] = (),
     location: str | None = None,
-    step: Step = _no_step,
+    step: Step = no_step,
 ) -> IngestReport:
     """Ingest an ACLED CSV export (plain or zipped) into ``events``.
 

@@ -42,7 +42,7 @@ from sentinelle.sources.http import (
     json_body,
     write_cache_csv,
 )
-from sentinelle.sources.ingest import IngestReport, Step, _no_step
+from sentinelle.sources.ingest import IngestReport, Step, no_step
 
 # The layout of ACLED's current exports. It is wider than the columns the adapter needs
 # (acled.ACLED_COLUMNS) and carries the numeric ``iso``, which the adapter translates,
@@ -201,7 +201,7 @@ def download_acled(
     refresh: bool = False,
     limit: int = PAGE_LIMIT,
     policy: HttpPolicy = DEFAULT_POLICY,
-    step: Step = _no_step,
+    step: Step = no_step,
 ) -> AcledDownload:
     """Download ACLED events of ``countries`` from ``start`` to ``end`` into the cache.
 
@@ -308,7 +308,7 @@ def fetch_acled(
     refresh: bool = False,
     limit: int = PAGE_LIMIT,
     policy: HttpPolicy = DEFAULT_POLICY,
-    step: Step = _no_step,
+    step: Step = no_step,
 ) -> IngestReport:
     """Download ACLED events (see :func:`download_acled`) and ingest them.
 

@@ -58,11 +58,11 @@ from sentinelle.sources.ingest import (
     RAW_ORDINAL,
     IngestReport,
     Step,
-    _no_step,
-    _sql_literal,
     first_record,
+    no_step,
     read_csv_raw,
     run_ingest,
+    sql_literal,
     unpacked_csv,
 )
 
@@ -150,7 +150,7 @@ def _name(con: duckdb.DuckDBPyConnection, column: str) -> str:
         f"SELECT DISTINCT {text} FROM _raw r WHERE strlen({text}) > length({text})"
     ).fetchall()
     fixes = [(v, _undo_double_encoding(v)) for (v,) in values]
-    whens = " ".join(f"WHEN {_sql_literal(v)} THEN {_sql_literal(f)}" for v, f in fixes if f != v)
+    whens = " ".join(f"WHEN {sql_literal(v)} THEN {sql_literal(f)}" for v, f in fixes if f != v)
     repaired = f"CASE {text} {whens} ELSE {text} END" if whens else text
     # Geo-PKO has 'Dungoup ' beside 'Dungoup': keys must not differ by spaces.
     return f"nullif(trim({repaired}), '')"
@@ -162,7 +162,7 @@ def _stage(con: duckdb.DuckDBPyConnection, path: Path, layout: Layout) -> int:
     read_csv_raw(con, path, required=layout.columns, types=dict.fromkeys(typed, "SMALLINT"))
 
     def not_coded(column: str) -> str:
-        return f"list_contains({_sql_literal(list(NOT_CODED))}, {_q(column)})"
+        return f"list_contains({sql_literal(list(NOT_CODED))}, {_q(column)})"
 
     def value(column: str, sql_type: str) -> str:
         return f"CASE WHEN NOT {not_coded(column)} THEN TRY_CAST({_q(column)} AS {sql_type}) END"
@@ -236,7 +236,7 @@ def ingest_geopko(
     path: Path,
     *,
     location: str | None = None,
-    step: Step = _no_step,
+    step: Step = no_step,
 ) -> IngestReport:
     """Ingest a Geo-PKO CSV (FrontMap, full or raw layout; plain or zipped) into ``deployments``.
 

@@ -42,7 +42,7 @@ from sentinelle.sources.errors import IngestError, SchemaError, SourceFileError
 Step = Callable[[str], None]
 
 
-def _no_step(_: str) -> None:
+def no_step(_: str) -> None:
     """Default progress sink: say nothing."""
 
 
@@ -157,11 +157,11 @@ def read_csv_raw(
     column_types = {c: t for c, t in (types or {}).items() if c in header}
     if column_types:
         options["types"] = column_types
-    opts = ", ".join(f"{k} := {_sql_literal(v)}" for k, v in options.items())
+    opts = ", ".join(f"{k} := {sql_literal(v)}" for k, v in options.items())
     con.execute("DROP TABLE IF EXISTS _raw")
     try:
         con.execute(
-            f"CREATE TEMP TABLE _raw AS SELECT * FROM read_csv({_sql_literal(str(path))}, {opts})"
+            f"CREATE TEMP TABLE _raw AS SELECT * FROM read_csv({sql_literal(str(path))}, {opts})"
         )
     except duckdb.Error as exc:
         raise SourceFileError(f"{path}: cannot be read as CSV: {exc}") from exc
@@ -174,14 +174,15 @@ def read_csv_raw(
     )
 
 
-def _sql_literal(value: object) -> str:
+def sql_literal(value: object) -> str:
+    """A Python value (text, bool, list, dict) as a DuckDB SQL literal."""
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, list):
-        return "[" + ", ".join(_sql_literal(v) for v in value) + "]"
+        return "[" + ", ".join(sql_literal(v) for v in value) + "]"
     if isinstance(value, dict):
         return (
-            "{" + ", ".join(f"{_sql_literal(k)}: {_sql_literal(v)}" for k, v in value.items()) + "}"
+            "{" + ", ".join(f"{sql_literal(k)}: {sql_literal(v)}" for k, v in value.items()) + "}"
         )
     return "'" + str(value).replace("'", "''") + "'"
 
@@ -204,7 +205,7 @@ def run_ingest(
     target: Target,
     location: str | None = None,
     delete_scope: str | None = None,
-    step: Step = _no_step,
+    step: Step = no_step,
 ) -> IngestReport:
     """Ingest ``path`` in one transaction; see the module docstring for the rules.
 
@@ -467,7 +468,9 @@ __all__ = [
     "Stage",
     "Target",
     "first_record",
+    "no_step",
     "read_csv_raw",
     "run_ingest",
     "sha256_of",
+    "sql_literal",
 ]

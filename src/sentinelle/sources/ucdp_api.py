@@ -35,7 +35,7 @@ from sentinelle.sources.http import (
     json_body,
     write_cache_csv,
 )
-from sentinelle.sources.ingest import IngestReport, Step, _no_step
+from sentinelle.sources.ingest import IngestReport, Step, no_step
 from sentinelle.sources.ucdp_ged import GED_COLUMNS, ingest_ged
 
 RELEASE_BASE_URL = "https://ucdp.uu.se/downloads/ged"
@@ -88,7 +88,7 @@ def fetch_ged(
     page_size: int = PAGE_SIZE,
     refresh: bool = False,
     policy: HttpPolicy = DEFAULT_POLICY,
-    step: Step = _no_step,
+    step: Step = no_step,
 ) -> IngestReport:
     """Fetch GED ``version`` events from the UCDP API and ingest them.
 
@@ -218,7 +218,7 @@ def fetch_ged_release(
     base_url: str = RELEASE_BASE_URL,
     refresh: bool = False,
     policy: HttpPolicy = DEFAULT_POLICY,
-    step: Step = _no_step,
+    step: Step = no_step,
 ) -> IngestReport:
     """Download the zipped CSV of yearly GED release ``version`` and ingest it.
 

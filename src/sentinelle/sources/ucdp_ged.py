@@ -22,8 +22,8 @@ from sentinelle.sources.ingest import (
     RAW_ORDINAL,
     IngestReport,
     Step,
-    _no_step,
     first_record,
+    no_step,
     read_csv_raw,
     run_ingest,
 )
@@ -165,7 +165,7 @@ def ingest_ged(
     version: str | None = None,
     candidate: bool = False,
     location: str | None = None,
-    step: Step = _no_step,
+    step: Step = no_step,
 ) -> IngestReport:
     """Ingest a UCDP GED (or, with ``candidate``, GED Candidate) CSV or zipped CSV.
 

@@ -29,7 +29,7 @@ import pandas as pd
 from sentinelle.forecast.views_data import load_views_cm
 from sentinelle.panel.metadata import PanelRecord, record_panel
 from sentinelle.sources.errors import IngestError, SourceFileError
-from sentinelle.sources.ingest import IngestReport, Step, _no_step, sha256_of
+from sentinelle.sources.ingest import IngestReport, Step, no_step, sha256_of
 
 SOURCE = "views-cm"
 
@@ -64,7 +64,7 @@ def _check_actuals(panel: pd.DataFrame, files: list[Path]) -> None:
 
 
 def ingest_views_cm(
-    con: duckdb.DuckDBPyConnection, data_dir: str | Path, *, step: Step = _no_step
+    con: duckdb.DuckDBPyConnection, data_dir: str | Path, *, step: Step = no_step
 ) -> IngestReport:
     """Load the VIEWS challenge cm files into ``panel_cm`` (replacing it) with provenance.
 
