@@ -347,6 +347,108 @@ def panel_export(
         console.print(f"Written {export_panel(con, unit, path)}")
 
 
+@app.command()
+def forecast(
+    origin: Annotated[str, typer.Option(help="Last month of data used, YYYY-MM")],
+    unit: Annotated[str, typer.Option(help="cm | pgm | admin1 (a built panel)")] = "cm",
+    horizon: Annotated[int, typer.Option(help="Months ahead: 1..horizon")] = 12,
+    draws: Annotated[int, typer.Option(help="Sample draws per unit-month")] = 1000,
+    target: Annotated[str, typer.Option(help="ged_sb | ged_os | civ_deaths")] = "ged_sb",
+    model: Annotated[str | None, typer.Option(help="Model name (default: recommended)")] = None,
+    out: Annotated[Path, typer.Option(help="Parquet file (VIEWS challenge layout)")] = Path(
+        "out/forecast.parquet"
+    ),
+    store: StoreOption = None,
+) -> None:
+    """Probabilistic fatality forecasts as sample draws per unit-month.
+
+    Fits on the stored panel up to the origin only, samples every month to the
+    horizon, and writes the draws with model, data version and origin.
+
+    Example: [bold]sentinelle forecast --unit cm --origin 2023-10 --horizon 36 --draws 1000[/]
+    """
+    from sentinelle.forecast import RECOMMENDED_MODEL, make_forecast, save_forecast
+    from sentinelle.geo import month_id_from_str
+    from sentinelle.panel import read_panel
+
+    name = model or RECOMMENDED_MODEL
+    with _failures(), _store(store, read_only=True) as con, _steps(f"forecast {name}") as step:
+        step("reading the panel")
+        try:
+            panel = read_panel(con, unit)
+            step(f"fitting and sampling {draws} draws")
+            result = make_forecast(
+                panel, int(month_id_from_str(origin)), range(1, horizon + 1), model=name,
+                n_draws=draws, target=target,
+            )  # fmt: skip
+        except ValueError as exc:
+            raise SentinelleError(str(exc)) from exc
+    path = save_forecast(result, out, unit=unit)
+    console.print(f"[green]{name}[/] forecast of {target} from {origin}: written {path}")
+
+
+@app.command()
+def evaluate(
+    data: Annotated[Path, typer.Option(help="views-cm folder (actuals/, benchmarks/)")] = Path(
+        "../shared/data/views-cm"
+    ),
+    years: Annotated[str, typer.Option(help="Challenge windows")] = "2018,2019,2020,2021,2022,2023",
+    draws: Annotated[int, typer.Option(help="Sample draws per unit-month")] = 1000,
+    out: OutOption = Path("out/evaluate"),
+    store: StoreOption = None,
+) -> None:
+    """Backtest every model on the VIEWS challenge windows, beside the official files.
+
+    The models and the official benchmark files are scored by the same code (CRPS,
+    ignorance, MIS, coverage, Brier, AP). Window YYYY trains to October YYYY-1 and forecasts every month of YYYY. Needs the
+    cm panel in the store (`sentinelle ingest views-cm DIR`).
+
+    Example: [bold]sentinelle evaluate --data ../shared/data/views-cm --years 2022,2023[/]
+    """
+    from sentinelle.evaluate.backtest import run_backtest
+    from sentinelle.panel import read_panel
+
+    with _failures(), _store(store, read_only=True) as con:
+        try:
+            panel = read_panel(con, "cm")
+        except ValueError as exc:
+            raise SentinelleError(str(exc)) from exc
+    result = run_backtest(panel, data, [int(y) for y in years.split(",")], n_draws=draws)
+    result.write(out)
+    console.print(result.to_markdown())
+    console.print(f"Tables and calibration plots written to {out}/")
+
+
+@app.command()
+def demo(
+    data: Annotated[Path, typer.Option(help="Folder of real public data")] = Path("../shared/data"),
+    out: OutOption = Path("out"),
+    store: StoreOption = None,
+) -> None:
+    """The main job: ingest, panels, forecast, withdrawal impact, actors, alerts.
+
+    Ingests what is available locally, then runs every stage and writes its files;
+    a stage whose inputs are missing is skipped with the reason.
+
+    Example: [bold]sentinelle demo --data ../shared/data --out out[/]
+    """
+    from sentinelle.pipeline import run_main_job
+
+    if not data.exists():
+        raise typer.BadParameter(
+            f"{data} not found: pass --data, or fetch from the publishers first "
+            "(`sentinelle fetch ged --version 25.1`, `sentinelle fetch acled ...`)"
+        )
+    with _failures(), _store(store) as con, _steps("main job") as step:
+        report = run_main_job(con, data, out, step=step)
+    for ingest_report in report.ingests:
+        _print_report(ingest_report)
+    for stage, paths in report.outputs.items():
+        console.print(f"[green]{stage}[/]: {', '.join(str(p) for p in paths)}")
+    for stage, why in report.skipped.items():
+        console.print(f"[yellow]{stage} skipped[/]: {why}")
+
+
 impact_app = typer.Typer(invoke_without_command=True)
 app.add_typer(impact_app, name="impact")
 

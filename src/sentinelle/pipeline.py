@@ -1,0 +1,152 @@
+"""The main job: from the data at hand to every output, in one run.
+
+``run_main_job`` ingests what is available locally (the project's real-data folder,
+``../shared/data`` by default) or, when that folder is absent, fetches from the
+publishers; then builds the panels, runs the forecast, the withdrawal-impact analysis,
+the actor and situation pictures and the alert rules, writing everything under one
+output folder. Each stage calls the same public function as its CLI command; a stage
+whose inputs are missing is skipped with the reason recorded, never faked.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import duckdb
+
+from sentinelle.sources import INGESTERS, IngestReport
+from sentinelle.sources.ingest import Step, no_step
+
+# What the demo ingests from the real-data folder, in order: (source, relative path).
+# ACLED's HDX copies cover Mali, Burkina Faso and Niger; the Mali export repeats Mali.
+LOCAL_INPUTS: tuple[tuple[str, str], ...] = (
+    ("ged", "ged/GEDEvent_v23_1_ETH.csv"),
+    ("acled", "acled/acled_hdx_mli_1997-2020.csv"),
+    ("acled", "acled/acled_hdx_bfa_1997-2020.csv"),
+    ("acled", "acled/acled_hdx_ner_1997-2020.csv"),
+    ("geopko", "geopko/FrontMap_v2.3.csv"),
+    ("views-cm", "views-cm"),
+)
+
+SAHEL = ("MLI", "BFA", "NER")
+COUNTRY_SHAPES = "admin/naturalearth_10m_africa_admin0.geojson"
+
+
+@dataclass
+class JobReport:
+    """What the main job did: ingests, files written, and stages skipped with why."""
+
+    ingests: list[IngestReport] = field(default_factory=list)
+    outputs: dict[str, list[Path]] = field(default_factory=dict)
+    skipped: dict[str, str] = field(default_factory=dict)
+
+
+def ingest_local(
+    con: duckdb.DuckDBPyConnection, data_dir: Path, step: Step = no_step
+) -> list[IngestReport]:
+    """Ingest every file of :data:`LOCAL_INPUTS` present under ``data_dir``."""
+    reports = []
+    for source, relative in LOCAL_INPUTS:
+        path = data_dir / relative
+        if path.exists():
+            step(f"ingest {relative}")
+            reports.append(INGESTERS[source](con, path, None, step))
+    return reports
+
+
+def run_main_job(
+    con: duckdb.DuckDBPyConnection,
+    data_dir: Path,
+    out_dir: Path,
+    *,
+    step: Step = no_step,
+) -> JobReport:
+    """Ingest, build panels, forecast, estimate impact, picture actors, raise alerts.
+
+    Examples
+    --------
+    >>> from sentinelle.store import open_store
+    >>> run_main_job(open_store("sentinelle.duckdb"), Path("../shared/data"),
+    ...              Path("out"))                                     # doctest: +SKIP
+    """
+    report = JobReport(ingests=ingest_local(con, data_dir, step))
+    # Maps use the finer Natural Earth shapes when the data folder has them.
+    shapes = data_dir / COUNTRY_SHAPES
+    outline = shapes if shapes.exists() else None
+    stages: list[tuple[str, Callable[[], list[Path]]]] = [
+        ("panel", lambda: _panels(con, out_dir, step)),
+        ("forecast", lambda: _forecast(con, out_dir, step)),
+        ("impact", lambda: _impact(con, out_dir, outline, step)),
+        ("actors", lambda: _actors(con, out_dir, outline, step)),
+        ("alerts", lambda: _alerts(con, out_dir, step)),
+    ]
+    for name, stage in stages:
+        try:
+            report.outputs[name] = stage()
+        except (ValueError, LookupError) as exc:
+            report.skipped[name] = str(exc)
+    return report
+
+
+def _has_events(con: duckdb.DuckDBPyConnection, source: str) -> bool:
+    return (
+        con.execute("SELECT 1 FROM events WHERE source = ? LIMIT 1", [source]).fetchone()
+        is not None
+    )
+
+
+def _panels(con: duckdb.DuckDBPyConnection, out_dir: Path, step: Step) -> list[Path]:
+    from sentinelle.panel import build_panel, check_panel, export_panel
+
+    if not _has_events(con, "acled"):
+        raise LookupError("no ACLED events for the Sahel PRIO-GRID panel")
+    step("panel pgm (Mali, Burkina Faso, Niger)")
+    built = build_panel(con, "pgm", "2012-01", "2020-06", countries=list(SAHEL), source="acled")
+    found = check_panel(con, "pgm")
+    if not found.ok:
+        raise ValueError(f"panel check failed on {built.table}: {found}")
+    return [export_panel(con, "pgm", out_dir / "panels" / "panel_pgm_sahel.parquet")]
+
+
+def _forecast(con: duckdb.DuckDBPyConnection, out_dir: Path, step: Step) -> list[Path]:
+    from sentinelle.forecast import RECOMMENDED_MODEL, make_forecast, save_forecast
+    from sentinelle.panel import read_panel
+
+    step(f"forecast cm with {RECOMMENDED_MODEL}")
+    panel = read_panel(con, "cm")
+    origin = int(panel["month_id"].max())
+    forecast = make_forecast(panel, origin=origin, horizons=range(1, 13), n_draws=1000)
+    return [save_forecast(forecast, out_dir / "forecast" / "cm_forecast.parquet", unit="cm")]
+
+
+def _impact(
+    con: duckdb.DuckDBPyConnection, out_dir: Path, outline: Path | None, step: Step
+) -> list[Path]:
+    from sentinelle.impact import run_impact, write_report
+
+    step("impact MINUSMA (ACLED)")
+    result = run_impact(con, "MINUSMA", event_source="acled")
+    return list(write_report(result, out_dir / "impact" / "minusma", outline=outline).values())
+
+
+def _actors(
+    con: duckdb.DuckDBPyConnection, out_dir: Path, outline: Path | None, step: Step
+) -> list[Path]:
+    from sentinelle.actors import situation, write_situation
+
+    step("situation Mali 2019-07..2020-06 (ACLED)")
+    picture = situation(con, "MLI", "2019-07..2020-06", source="acled")
+    return write_situation(picture, out_dir / "situation" / "mli", boundaries=outline)
+
+
+def _alerts(con: duckdb.DuckDBPyConnection, out_dir: Path, step: Step) -> list[Path]:
+    from sentinelle.alerts import evaluate_alerts
+
+    step("alerts")
+    evaluate_alerts(con, source="acled")
+    path = out_dir / "alerts.csv"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    con.execute("SELECT * FROM alerts ORDER BY period, unit_id").df().to_csv(path, index=False)
+    return [path]
