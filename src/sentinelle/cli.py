@@ -400,8 +400,9 @@ def evaluate(
     """Backtest every model on the VIEWS challenge windows, beside the official files.
 
     The models and the official benchmark files are scored by the same code (CRPS,
-    ignorance, MIS, coverage, Brier, AP). Window YYYY trains to October YYYY-1 and forecasts every month of YYYY. Needs the
-    cm panel in the store (`sentinelle ingest views-cm DIR`).
+    ignorance, MIS, coverage, Brier, AP). Window YYYY trains to October YYYY-1 and
+    forecasts every month of YYYY. Needs the cm panel in the store
+    (`sentinelle ingest views-cm DIR`).
 
     Example: [bold]sentinelle evaluate --data ../shared/data/views-cm --years 2022,2023[/]
     """
