@@ -23,7 +23,13 @@ def test_main_job_end_to_end_and_idempotent(tmp_path: Path) -> None:
         assert all(p.exists() and p.stat().st_size > 0 for p in report.outputs[stage])
     pngs = [p for paths in report.outputs.values() for p in paths if p.suffix == ".png"]
     assert len(pngs) >= 4
+    # Forecasts (countries and Sahel cells) and the impact estimate are in the store.
+    assert con.execute("SELECT list(unit ORDER BY unit) FROM forecast_runs").fetchone() == (
+        ["cm", "pgm"],
+    )
+    assert con.execute("SELECT count(*) FROM impact_runs").fetchone() == (1,)
     events = con.execute("SELECT count(*) FROM events").fetchone()
     again = run_main_job(con, SHARED, tmp_path / "out")
     assert all(r.skipped for r in again.ingests)
     assert con.execute("SELECT count(*) FROM events").fetchone() == events
+    assert con.execute("SELECT count(*) FROM forecast_runs").fetchone() == (2,)

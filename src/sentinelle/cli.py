@@ -367,12 +367,17 @@ def forecast(
 
     Example: [bold]sentinelle forecast --unit cm --origin 2023-10 --horizon 36 --draws 1000[/]
     """
-    from sentinelle.forecast import RECOMMENDED_MODEL, make_forecast, save_forecast
+    from sentinelle.forecast import (
+        RECOMMENDED_MODEL,
+        make_forecast,
+        store_forecast,
+        write_views_parquet,
+    )
     from sentinelle.geo import month_id_from_str
     from sentinelle.panel import read_panel
 
     name = model or RECOMMENDED_MODEL
-    with _failures(), _store(store, read_only=True) as con, _steps(f"forecast {name}") as step:
+    with _failures(), _store(store) as con, _steps(f"forecast {name}") as step:
         step("reading the panel")
         try:
             panel = read_panel(con, unit)
@@ -383,8 +388,13 @@ def forecast(
             )  # fmt: skip
         except ValueError as exc:
             raise SentinelleError(str(exc)) from exc
-    path = save_forecast(result, out, unit=unit)
-    console.print(f"[green]{name}[/] forecast of {target} from {origin}: written {path}")
+        step("storing the draws")
+        run_id = store_forecast(con, result, unit=unit)
+    path = write_views_parquet(result, out, unit=unit)
+    console.print(
+        f"[green]{name}[/] forecast of {target} from {origin}: stored as run {run_id}, "
+        f"written {path}"
+    )
 
 
 @app.command()
@@ -482,11 +492,11 @@ def impact(
     if not mission:
         raise typer.BadParameter("--mission is required (e.g. MINUSMA)")
     from sentinelle.geo import read_admin
-    from sentinelle.impact import run_impact, write_report
+    from sentinelle.impact import run_impact, store_impact, write_report
 
     admin = read_admin(admin_file, 2) if admin_file else None
     radii = [float(r) for r in radius_km.split(",")]
-    with _failures(), _store(store, read_only=True) as con, _steps("impact") as step:
+    with _failures(), _store(store) as con, _steps("impact") as step:
         step(f"{mission}: estimating")
         try:
             result = run_impact(
@@ -496,6 +506,7 @@ def impact(
         except ValueError as exc:
             raise SentinelleError(str(exc)) from exc
         step("writing the report")
+        store_impact(con, result)
         paths = write_report(result, out / mission.lower())
     _print_frame(
         result.effects[["estimator", "ring_label", "estimate", "lower", "upper", "p_value"]],

@@ -111,23 +111,41 @@ def _panels(con: duckdb.DuckDBPyConnection, out_dir: Path, step: Step) -> list[P
 
 
 def _forecast(con: duckdb.DuckDBPyConnection, out_dir: Path, step: Step) -> list[Path]:
-    from sentinelle.forecast import RECOMMENDED_MODEL, make_forecast, save_forecast
+    """Forecast the next 12 months for every country and for the Sahel's cells.
+
+    Countries use the VIEWS cm panel; cells the ACLED pgm panel built by ``_panels``
+    (a missing panel skips its forecast). Draws go to the store, where briefings,
+    alerts and the dashboard read them, and to challenge-layout files.
+    """
+    from sentinelle.forecast import RECOMMENDED_MODEL, make_forecast, store_forecast
+    from sentinelle.forecast.export import write_views_parquet
     from sentinelle.panel import read_panel
 
-    step(f"forecast cm with {RECOMMENDED_MODEL}")
-    panel = read_panel(con, "cm")
-    origin = int(panel["month_id"].max())
-    forecast = make_forecast(panel, origin=origin, horizons=range(1, 13), n_draws=1000)
-    return [save_forecast(forecast, out_dir / "forecast" / "cm_forecast.parquet", unit="cm")]
+    written = []
+    for unit in ("cm", "pgm"):
+        try:
+            panel = read_panel(con, unit)
+        except ValueError:
+            continue
+        step(f"forecast {unit} with {RECOMMENDED_MODEL}")
+        origin = int(panel["month_id"].max())
+        forecast = make_forecast(panel, origin=origin, horizons=range(1, 13), n_draws=1000)
+        store_forecast(con, forecast, unit=unit)
+        path = out_dir / "forecast" / f"{unit}_forecast.parquet"
+        written.append(write_views_parquet(forecast, path, unit=unit))
+    if not written:
+        raise LookupError("no cm or pgm panel to forecast from")
+    return written
 
 
 def _impact(
     con: duckdb.DuckDBPyConnection, out_dir: Path, outline: Path | None, step: Step
 ) -> list[Path]:
-    from sentinelle.impact import run_impact, write_report
+    from sentinelle.impact import run_impact, store_impact, write_report
 
     step("impact MINUSMA (ACLED)")
     result = run_impact(con, "MINUSMA", event_source="acled")
+    store_impact(con, result)
     return list(write_report(result, out_dir / "impact" / "minusma", outline=outline).values())
 
 

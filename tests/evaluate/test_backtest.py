@@ -99,7 +99,7 @@ KNOWN_MISSES = {
 
 @pytest.mark.slow
 def test_full_backtest_reproduces_the_reported_verdicts() -> None:
-    """The 2018-2023 backtest at 1,000 draws, as `python -m sentinelle.evaluate.backtest`."""
+    """The 2018-2023 backtest at 1,000 draws, as `sentinelle evaluate` prints it."""
     data = views_cm_dir()
     result = run_backtest(
         load_views_cm(data), data, models=[RECOMMENDED_MODEL, "lightgbm"], progress=False

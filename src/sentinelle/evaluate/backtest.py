@@ -8,13 +8,12 @@ are read, and all are scored by the same code (``scores``) against the actuals
 unit-month, and a summary table per window (mean CRPS, ignorance, MIS, 90% coverage,
 Brier score and average precision for ">= 25 fatalities").
 
-Run ``python -m sentinelle.evaluate.backtest DATA_DIR --out OUT`` to print the tables
-and write them (CSV, Markdown) with calibration plots.
+``sentinelle evaluate`` runs it on the store's cm panel, prints the tables and writes
+them (CSV, Markdown) with calibration plots.
 """
 
 from __future__ import annotations
 
-import argparse
 import time
 import zlib
 from collections.abc import Sequence
@@ -27,7 +26,7 @@ from rich.progress import Progress
 
 from sentinelle.evaluate import scores
 from sentinelle.evaluate.calibration import plot_calibration
-from sentinelle.forecast import MODELS, RECOMMENDED_MODEL, get_model, load_views_cm
+from sentinelle.forecast import MODELS, RECOMMENDED_MODEL, get_model
 from sentinelle.geo.months import month_id
 
 __all__ = [
@@ -35,7 +34,6 @@ __all__ = [
     "BacktestResult",
     "Window",
     "challenge_window",
-    "evaluate_views_cm",
     "load_actuals",
     "load_draw_file",
     "markdown_table",
@@ -328,45 +326,3 @@ def _label(frame: pd.DataFrame, year: int, model: str, index: pd.MultiIndex) -> 
         }
     )
     return pd.concat([keys, frame], axis=1)
-
-
-def evaluate_views_cm(
-    data_dir: str | Path,
-    out_dir: str | Path | None = None,
-    years: Sequence[int] = tuple(range(2018, 2024)),
-    models: Sequence[str] = tuple(MODELS),
-    n_draws: int = 1000,
-    seed: int = 0,
-    progress: bool = True,
-) -> BacktestResult:
-    """Backtest on the VIEWS cm files; write tables and plots to ``out_dir`` if given.
-
-    This is ``sentinelle evaluate``: the panel comes from ``load_views_cm(data_dir)``.
-    """
-    panel = load_views_cm(data_dir)
-    result = run_backtest(
-        panel, data_dir, years, models, n_draws=n_draws, seed=seed, progress=progress
-    )
-    if out_dir is not None:
-        result.write(out_dir)
-    return result
-
-
-def main(argv: Sequence[str] | None = None) -> None:
-    """Command-line entry: run the backtest, print the Markdown tables, write files."""
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
-    parser.add_argument("data_dir", type=Path, help="views-cm folder")
-    parser.add_argument("--out", type=Path, default=None, help="folder for CSV/Markdown/PNG")
-    parser.add_argument("--years", type=int, nargs="+", default=list(range(2018, 2024)))
-    parser.add_argument("--models", nargs="+", default=list(MODELS))
-    parser.add_argument("--draws", type=int, default=1000)
-    parser.add_argument("--seed", type=int, default=0)
-    args = parser.parse_args(argv)
-    result = evaluate_views_cm(
-        args.data_dir, args.out, args.years, args.models, n_draws=args.draws, seed=args.seed
-    )
-    print(result.to_markdown())
-
-
-if __name__ == "__main__":
-    main()

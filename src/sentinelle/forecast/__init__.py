@@ -9,7 +9,8 @@ them by name: the VIEWS challenge benchmarks (``zero``, ``last``, ``conflictolog
 Origins are VIEWS month ids (``sentinelle.geo.months.month_id_from_str("2023-10")``)::
 
     forecast = make_forecast(panel, origin=526, horizons=range(1, 37), n_draws=1000)
-    save_forecast(forecast, "forecast.parquet", unit="cm")
+    save_forecast(forecast, "forecast.parquet", unit="cm")   # a file with provenance
+    store_forecast(con, forecast, unit="cm")                  # the store, for readers
 """
 
 from sentinelle.forecast.base import (
@@ -25,6 +26,7 @@ from sentinelle.forecast.export import (
     write_views_parquet,
 )
 from sentinelle.forecast.registry import MODELS, RECOMMENDED_MODEL, get_model, make_forecast
+from sentinelle.forecast.store import forecast_summary, latest_forecast_run, store_forecast
 from sentinelle.forecast.views_data import load_views_cm
 
 __all__ = [
@@ -34,11 +36,14 @@ __all__ = [
     "Forecast",
     "Forecaster",
     "History",
+    "forecast_summary",
     "get_model",
+    "latest_forecast_run",
     "load_forecast",
     "load_views_cm",
     "make_forecast",
     "save_forecast",
+    "store_forecast",
     "to_views_frame",
     "write_views_parquet",
 ]

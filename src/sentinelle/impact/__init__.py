@@ -8,6 +8,8 @@
   placebo, synthetic control and control matching on plain DataFrames.
 - :mod:`~sentinelle.impact.run`: :func:`run_impact`, :func:`compare_missions`,
   :func:`scenario_effect`.
+- :mod:`~sentinelle.impact.store`: :func:`store_impact`, :func:`latest_impact` (results
+  kept in the store for briefings and the dashboard).
 - :mod:`~sentinelle.impact.report`: :func:`write_report` (tables, plots, summaries in
   English and French).
 """
@@ -25,23 +27,27 @@ from sentinelle.impact.estimators import (
 )
 from sentinelle.impact.report import write_report
 from sentinelle.impact.run import ImpactResult, compare_missions, run_impact, scenario_effect
+from sentinelle.impact.store import StoredImpact, latest_impact, store_impact
 from sentinelle.impact.timeline import base_timeline, load_closures
 
 __all__ = [
     "EventStudy",
     "ImpactResult",
     "PretrendTest",
+    "StoredImpact",
     "SynthResult",
     "base_timeline",
     "callaway_santanna",
     "compare_missions",
     "gardner_did2s",
+    "latest_impact",
     "load_closures",
     "match_controls",
     "placebo_panel",
     "pretrend_test",
     "run_impact",
     "scenario_effect",
+    "store_impact",
     "synthetic_control",
     "write_report",
 ]

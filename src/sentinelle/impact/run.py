@@ -77,6 +77,8 @@ class ImpactResult:
         ``estimator, ring, rel_month, estimate, se, lower, upper``.
     synth_paths : dict of str to pandas.DataFrame
         Treated and synthetic series per base.
+    event_source : str or None
+        Event source read from the store, None when events were passed in.
     notes : list of str
         What was skipped and why.
     runtime_s : float
@@ -93,6 +95,7 @@ class ImpactResult:
     effects: pd.DataFrame
     event_study: pd.DataFrame
     synth_paths: dict[str, pd.DataFrame] = field(default_factory=dict)
+    event_source: str | None = None
     notes: list[str] = field(default_factory=list)
     runtime_s: float = 0.0
 
@@ -115,7 +118,8 @@ def _effect_row(res: EventStudy, ring: int, label: str) -> dict[str, object]:
 
 def _events_of(
     deployments: duckdb.DuckDBPyConnection | pd.DataFrame, event_source: str | None
-) -> pd.DataFrame:
+) -> tuple[pd.DataFrame, str]:
+    """The store's events of ``event_source`` (or of its only source) and that source."""
     if isinstance(deployments, pd.DataFrame):
         raise ValueError("pass events when deployments is a DataFrame, not a store")
     sources = [r[0] for r in deployments.execute("SELECT DISTINCT source FROM events").fetchall()]
@@ -126,11 +130,12 @@ def _events_of(
                 f"the store holds events from {', '.join(sorted(sources))}: choose one source"
             )
         event_source = sources[0] if sources else ""
-    return deployments.execute(
+    frame = deployments.execute(
         "SELECT date_start, latitude, longitude, CAST(violence_type AS VARCHAR) AS "
         "violence_type, fatalities_best, civilian_deaths, deleted FROM events WHERE source = ?",
         [event_source],
     ).df()
+    return frame, event_source
 
 
 def run_impact(
@@ -213,7 +218,10 @@ def run_impact(
     radii = tuple(float(r) for r in radii_km)
     notes: list[str] = []
     timeline = base_timeline(deployments, mission, source=source, closures=closures)
-    ev = _events_of(deployments, event_source) if events is None else events
+    if events is None:
+        ev, event_source = _events_of(deployments, event_source)
+    else:
+        ev, event_source = events, None
     if ev.empty:
         raise ValueError("no events: load event data first")
     ev_months = month_id_from_date(pd.to_datetime(ev["date_start"]).to_numpy())
@@ -320,6 +328,7 @@ def run_impact(
         effects=effects,
         event_study=event_study,
         synth_paths=synth_paths,
+        event_source=event_source,
         notes=notes,
         runtime_s=time.perf_counter() - started,
     )

@@ -257,6 +257,14 @@ def read_panel(
     --------
     >>> panel = read_panel(con, "cm", first="2018-01", columns=["ged_sb"])    # doctest: +SKIP
     """
+    table = panel_table(unit)
+    if not con.execute(
+        "SELECT 1 FROM duckdb_tables() WHERE table_name = ? AND schema_name = 'main'", [table]
+    ).fetchone():
+        raise ValueError(
+            f"no {unit} panel in the store: build it first (`sentinelle panel build --unit "
+            f"{unit} ...`, or `sentinelle ingest views-cm DIR` for cm)"
+        )
     wanted = "*" if columns is None else ", ".join(["unit_id", "month_id", *columns])
     where = []
     if first is not None:
@@ -265,7 +273,7 @@ def read_panel(
         where.append(f"month_id <= {_month(last)}")
     clause = f"WHERE {' AND '.join(where)}" if where else ""
     return con.execute(
-        f"SELECT {wanted} FROM {panel_table(unit)} {clause} ORDER BY unit_id, month_id"
+        f"SELECT {wanted} FROM {table} {clause} ORDER BY unit_id, month_id"
     ).df()
 
 

@@ -156,7 +156,107 @@ CREATE TABLE alert_deliveries (
 );
 """
 
-MIGRATIONS: tuple[str, ...] = (_V1, _V2)
+# Stored outputs the briefings and the dashboard read (forecasts, impact estimates) and
+# the dashboard's own data: its users and the incidents analysts file. Incidents are a
+# source of their own, reviewed before anyone relies on them, never mixed into events.
+_V3 = """
+CREATE SEQUENCE forecast_run_seq START 1;
+CREATE TABLE forecast_runs (
+    run_id        INTEGER PRIMARY KEY DEFAULT nextval('forecast_run_seq'),
+    model         VARCHAR NOT NULL,
+    target        VARCHAR NOT NULL,     -- 'ged_sb', 'ged_os', 'civ_deaths', ...
+    unit          VARCHAR NOT NULL,     -- 'cm', 'pgm', 'admin1'
+    origin        INTEGER NOT NULL,     -- VIEWS month id of the last month of data
+    first_month   INTEGER NOT NULL,
+    last_month    INTEGER NOT NULL,
+    n_units       INTEGER NOT NULL,
+    n_draws       INTEGER NOT NULL,
+    data_version  VARCHAR NOT NULL,
+    meta          JSON,
+    created_at    TIMESTAMP NOT NULL DEFAULT current_timestamp,
+    UNIQUE (model, target, unit, origin, data_version)
+);
+CREATE TABLE forecast_draws (
+    run_id    INTEGER NOT NULL,
+    month_id  INTEGER NOT NULL,
+    unit_id   BIGINT NOT NULL,          -- VIEWS country_id, PRIO-GRID gid, admin1 id
+    draw      SMALLINT NOT NULL,
+    outcome   INTEGER NOT NULL
+);
+CREATE SEQUENCE impact_run_seq START 1;
+CREATE TABLE impact_runs (
+    run_id        INTEGER PRIMARY KEY DEFAULT nextval('impact_run_seq'),
+    mission       VARCHAR NOT NULL,
+    outcome       VARCHAR NOT NULL,
+    unit          VARCHAR NOT NULL,
+    radii_km      DOUBLE[] NOT NULL,
+    first_month   INTEGER NOT NULL,
+    last_month    INTEGER NOT NULL,
+    event_source  VARCHAR,
+    notes         VARCHAR[],
+    runtime_s     DOUBLE,
+    created_at    TIMESTAMP NOT NULL DEFAULT current_timestamp
+);
+CREATE TABLE impact_effects (
+    run_id      INTEGER NOT NULL,
+    estimator   VARCHAR NOT NULL,       -- 'callaway_santanna', 'did2s', 'placebo', 'synth:<base>'
+    ring        INTEGER NOT NULL,
+    ring_label  VARCHAR NOT NULL,
+    estimate    DOUBLE,
+    se          DOUBLE,
+    lower       DOUBLE,
+    upper       DOUBLE,
+    p_value     DOUBLE,
+    n_treated   INTEGER,
+    n_units     INTEGER,
+    pretrend_f  DOUBLE,
+    pretrend_p  DOUBLE
+);
+CREATE TABLE impact_event_study (
+    run_id     INTEGER NOT NULL,
+    estimator  VARCHAR NOT NULL,
+    ring       INTEGER NOT NULL,
+    rel_month  INTEGER NOT NULL,
+    estimate   DOUBLE,
+    se         DOUBLE,
+    lower      DOUBLE,
+    upper      DOUBLE
+);
+CREATE SEQUENCE user_id_seq START 1;
+CREATE TABLE users (
+    user_id        INTEGER PRIMARY KEY DEFAULT nextval('user_id_seq'),
+    username       VARCHAR NOT NULL UNIQUE,
+    password_hash  VARCHAR NOT NULL,    -- argon2id, never the password
+    role           VARCHAR NOT NULL CHECK (role IN ('viewer', 'analyst', 'admin')),
+    disabled       BOOLEAN NOT NULL DEFAULT false,
+    created_at     TIMESTAMP NOT NULL DEFAULT current_timestamp
+);
+CREATE SEQUENCE incident_id_seq START 1;
+CREATE TABLE incidents (
+    incident_id      INTEGER PRIMARY KEY DEFAULT nextval('incident_id_seq'),
+    event_date       DATE NOT NULL,
+    latitude         DOUBLE NOT NULL,
+    longitude        DOUBLE NOT NULL,
+    country_iso3     VARCHAR,
+    location_name    VARCHAR,
+    actors           VARCHAR[],
+    violence_type    violence_type,
+    fatalities       INTEGER NOT NULL CHECK (fatalities >= 0),
+    civilian_deaths  INTEGER CHECK (civilian_deaths >= 0),
+    source           VARCHAR NOT NULL,  -- where the analyst learnt of it
+    confidence       VARCHAR NOT NULL CHECK (confidence IN ('low', 'medium', 'high')),
+    notes            VARCHAR,
+    status           VARCHAR NOT NULL DEFAULT 'submitted'
+                     CHECK (status IN ('submitted', 'confirmed', 'rejected')),
+    submitted_by     VARCHAR NOT NULL,
+    submitted_at     TIMESTAMP NOT NULL DEFAULT current_timestamp,
+    reviewed_by      VARCHAR,
+    reviewed_at      TIMESTAMP,
+    review_note      VARCHAR
+);
+"""
+
+MIGRATIONS: tuple[str, ...] = (_V1, _V2, _V3)
 
 
 def current_version(con: duckdb.DuckDBPyConnection) -> int:

@@ -1,0 +1,93 @@
+"""Withdrawal-impact results kept in the store, for briefings and the dashboard.
+
+``store_impact`` writes one :class:`~sentinelle.impact.run.ImpactResult`'s effects
+table and event study under a new run id (one transaction); a later analysis of the
+same mission and outcome does not erase earlier ones, so a changed estimate stays
+traceable. ``latest_impact`` reads back the newest run.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import duckdb
+import pandas as pd
+
+from sentinelle.impact.run import EFFECT_COLUMNS, ImpactResult
+
+__all__ = ["StoredImpact", "latest_impact", "store_impact"]
+
+# The per-run columns of ImpactResult.effects live once in impact_runs.
+_EFFECT_ROW_COLUMNS = [c for c in EFFECT_COLUMNS if c not in ("mission", "outcome")]
+_EVENT_STUDY_COLUMNS = ["estimator", "ring", "rel_month", "estimate", "se", "lower", "upper"]
+
+
+@dataclass(frozen=True)
+class StoredImpact:
+    """A stored impact run: its parameters (``run``), ``effects`` and ``event_study``."""
+
+    run: dict[str, Any]
+    effects: pd.DataFrame
+    event_study: pd.DataFrame
+
+
+def store_impact(con: duckdb.DuckDBPyConnection, result: ImpactResult) -> int:
+    """Write ``result`` under a new run id and return it."""
+    effects = result.effects.reindex(columns=_EFFECT_ROW_COLUMNS)
+    event_study = result.event_study.reindex(columns=_EVENT_STUDY_COLUMNS)
+    con.execute("BEGIN TRANSACTION")
+    try:
+        row = con.execute(
+            "INSERT INTO impact_runs (mission, outcome, unit, radii_km, first_month, "
+            "last_month, event_source, notes, runtime_s) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) "
+            "RETURNING run_id",
+            [
+                result.mission,
+                result.outcome,
+                result.unit,
+                [float(r) for r in result.radii_km],
+                result.months.start,
+                result.months.stop - 1,
+                result.event_source,
+                list(result.notes),
+                float(result.runtime_s),
+            ],
+        ).fetchone()
+        assert row is not None  # RETURNING always yields the inserted row
+        run_id = int(row[0])
+        for table, frame in (("impact_effects", effects), ("impact_event_study", event_study)):
+            con.register("_impact_rows", frame)
+            con.execute(f"INSERT INTO {table} SELECT ?, * FROM _impact_rows", [run_id])
+            con.unregister("_impact_rows")
+        con.execute("COMMIT")
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+    return run_id
+
+
+def latest_impact(
+    con: duckdb.DuckDBPyConnection, mission: str | None = None
+) -> StoredImpact | None:
+    """The newest stored run, of ``mission`` when given; None if there is none."""
+    cur = con.execute(
+        "SELECT * FROM impact_runs WHERE ? IS NULL OR upper(mission) = upper(?) "
+        "ORDER BY created_at DESC, run_id DESC LIMIT 1",
+        [mission, mission],
+    )
+    row = cur.fetchone()
+    if row is None:
+        return None
+    run = dict(zip([d[0] for d in cur.description], row, strict=True))
+    effects = con.execute(
+        f"SELECT {', '.join(_EFFECT_ROW_COLUMNS)} FROM impact_effects WHERE run_id = ? "
+        "ORDER BY estimator, ring",
+        [run["run_id"]],
+    ).df()
+    event_study = con.execute(
+        f"SELECT {', '.join(_EVENT_STUDY_COLUMNS)} FROM impact_event_study WHERE run_id = ? "
+        "ORDER BY estimator, ring, rel_month",
+        [run["run_id"]],
+    ).df()
+    return StoredImpact(run=run, effects=effects, event_study=event_study)
