@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -17,6 +19,7 @@ from sentinelle.alerts import (
     new_area_alerts,
     record_alerts,
 )
+from sentinelle.forecast import Forecast, store_forecast
 from sentinelle.store import open_store
 from tests.actors.events import store_events
 
@@ -61,11 +64,33 @@ def test_hdx_refuses_gaps() -> None:
 
 
 def test_forecast_exceedance_levels() -> None:
-    outcome = [30] * 9 + [0] + [30] * 6 + [0] * 4 + [30] * 5 + [0] * 5
-    draws = pd.DataFrame({"unit_id": [1] * 10 + [2] * 10 + [3] * 10, "month_id": 530,
-                          "draw": list(range(10)) * 3, "outcome": outcome})  # fmt: skip
-    got = {a.unit_id: a.level for a in forecast_exceedance(draws, min_fatalities=25)}
-    assert got == {"1": 2, "2": 1}  # p = .9, .6; unit 3 at p = .5 is not above .5
+    summary = pd.DataFrame(
+        {"unit_id": ["MLI", "BFA", "NER"], "month_id": 530, "p_exceed": [0.9, 0.6, 0.5]}
+    )
+    got = {a.unit_id: a.level for a in forecast_exceedance(summary, min_fatalities=25)}
+    assert got == {"MLI": 2, "BFA": 1}  # NER at p = .5 is not above .5
+
+
+def test_forecast_rule_reads_the_latest_stored_forecast() -> None:
+    con = open_store(":memory:")
+    assert evaluate_alerts(con)["forecast_exceedance"] == 0  # no forecast stored yet
+    # VIEWS country ids 50 (Mali) and 47 (Burkina Faso): 9 and 3 draws of 10 reach 25.
+    outcomes = {50: [30] * 9 + [0], 47: [30] * 3 + [0] * 7}
+    forecast = Forecast(
+        model="negbin", target="ged_sb", origin=528, unit_ids=np.array([47, 50]),
+        horizons=np.array([1]), draws=np.array([[outcomes[47]], [outcomes[50]]], np.int32),
+        data_version="v1",
+    )  # fmt: skip
+    run_id = store_forecast(con, forecast, unit="cm")
+    assert evaluate_alerts(con)["forecast_exceedance"] == 1
+    alert = con.execute(
+        "SELECT unit_id, period, level, value, evidence FROM alerts "
+        "WHERE rule = 'forecast_exceedance'"
+    ).fetchone()
+    assert alert is not None
+    assert alert[:4] == ("MLI", "2024-01", 2, pytest.approx(0.9))
+    assert json.loads(alert[4])["forecast_run"] == run_id
+    assert evaluate_alerts(con)["forecast_exceedance"] == 0  # recorded once
 
 
 def _history(con: object, tmp_path: Path) -> None:

@@ -16,7 +16,8 @@
     month's fatalities are >= every one of the 12 months before it, level 2 against the
     36 months before, a full window of prior months required, floor 100; the 180-day
     suppression becomes 1-5 months (a month start six months later is 181-184 days on).
-``forecast_exceedance`` — P(fatalities >= N) in a forecast month above a threshold.
+``forecast_exceedance`` — P(fatalities >= N) in a forecast month above a threshold,
+    read from the latest country-month forecast stored by ``sentinelle forecast``.
 ``new_area`` — events in an admin2 area with no events in the previous 12 months.
 ``actor_new_admin1`` — a registry actor active in an admin1 where it never was before.
 
@@ -27,13 +28,16 @@ flag every area as new.
 
 from __future__ import annotations
 
+from typing import Any
+
 import duckdb
 import numpy as np
 import pandas as pd
 
 from sentinelle.actors.registry import Registry, load_registry, register_sides
 from sentinelle.alerts.store import AlertCandidate, record_alerts
-from sentinelle.geo import country_table, month_string
+from sentinelle.forecast.store import forecast_summary, latest_forecast_run
+from sentinelle.geo import country_table, map_codes, month_string
 
 HDX_FLOOR = 100
 HDX_WINDOWS = {1: 12, 2: 36}  # level -> prior months that must not exceed the value
@@ -204,41 +208,40 @@ def hdx_alerts(
 
 
 def forecast_exceedance(
-    draws: pd.DataFrame,
+    summary: pd.DataFrame,
     *,
     min_fatalities: int,
     thresholds: tuple[float, float] = (0.5, 0.8),
     unit_type: str = "country",
+    evidence: dict[str, Any] | None = None,
 ) -> list[AlertCandidate]:
     """Alerts where P(fatalities >= ``min_fatalities``) in a forecast month is high.
 
     Parameters
     ----------
-    draws : pandas.DataFrame
-        Columns ``unit_id, month_id, draw, outcome`` (``Forecast.to_frame()``).
+    summary : pandas.DataFrame
+        Columns ``unit_id, month_id, p_exceed``: the share of a forecast's draws with
+        at least ``min_fatalities`` (``forecast_summary(con, run_id, threshold=N)``).
     min_fatalities : int
         N of "at least N fatalities".
     thresholds : (float, float)
         Probabilities above which level 1 and level 2 fire (strictly above).
     unit_type : str
-        Unit of ``unit_id`` (e.g. ``'country'`` for VIEWS country ids).
+        Unit of ``unit_id`` (``'country'`` for ISO3 codes).
+    evidence : dict, optional
+        Provenance recorded with each alert (e.g. the forecast run and model).
 
     Examples
     --------
-    >>> d = pd.DataFrame({"unit_id": 50, "month_id": 530, "draw": range(10),
-    ...                   "outcome": [0, 0, 30, 40, 50, 60, 70, 80, 90, 99]})
-    >>> [a.level for a in forecast_exceedance(d, min_fatalities=25)]
-    [1]
+    >>> s = pd.DataFrame({"unit_id": ["MLI", "NER"], "month_id": 530,
+    ...                   "p_exceed": [0.9, 0.3]})
+    >>> [(a.unit_id, a.level) for a in forecast_exceedance(s, min_fatalities=25)]
+    [('MLI', 2)]
     """
     low, high = thresholds
-    prob = (
-        draws.assign(hit=draws["outcome"] >= min_fatalities)
-        .groupby(["unit_id", "month_id"], as_index=False)
-        .agg(p=("hit", "mean"), draws=("hit", "size"))
-    )
     out = []
-    for row in prob[prob["p"] > low].to_dict("records"):
-        level = 2 if row["p"] > high else 1
+    for row in summary[summary["p_exceed"] > low].to_dict("records"):
+        level = 2 if row["p_exceed"] > high else 1
         out.append(
             AlertCandidate(
                 rule="forecast_exceedance",
@@ -246,16 +249,33 @@ def forecast_exceedance(
                 unit_id=str(row["unit_id"]),
                 period=month_string(int(row["month_id"])),
                 level=level,
-                value=float(row["p"]),
+                value=float(row["p_exceed"]),
                 threshold=high if level == 2 else low,
                 evidence={
-                    "probability": float(row["p"]),
+                    **(evidence or {}),
+                    "probability": float(row["p_exceed"]),
                     "min_fatalities": min_fatalities,
-                    "draws": int(row["draws"]),
                 },
             )
         )
     return out
+
+
+def stored_forecast_alerts(
+    con: duckdb.DuckDBPyConnection, *, min_fatalities: int = 25
+) -> list[AlertCandidate]:
+    """Forecast-exceedance alerts from the latest stored country-month forecast, if any."""
+    run = latest_forecast_run(con, unit="cm")
+    if run is None:
+        return []
+    summary = forecast_summary(con, run["run_id"], threshold=min_fatalities)
+    summary["unit_id"] = map_codes(summary["unit_id"], "views_id", "iso3", errors="coerce")
+    return forecast_exceedance(
+        summary.dropna(subset=["unit_id"]),
+        min_fatalities=min_fatalities,
+        evidence={"forecast_run": int(run["run_id"]), "model": run["model"],
+                  "origin": month_string(int(run["origin"]))},
+    )  # fmt: skip
 
 
 def new_area_alerts(
@@ -366,7 +386,6 @@ def evaluate_alerts(
     con: duckdb.DuckDBPyConnection,
     *,
     source: str = "ged",
-    draws: pd.DataFrame | None = None,
     min_fatalities: int = 25,
     registry: Registry | None = None,
 ) -> dict[str, int]:
@@ -378,11 +397,9 @@ def evaluate_alerts(
         A store.
     source : str
         Event source the event rules read.
-    draws : pandas.DataFrame, optional
-        Forecast draws (``Forecast.to_frame()``, VIEWS country ids) for the forecast
-        exceedance rule; skipped when absent.
     min_fatalities : int
-        N of the forecast rule's "at least N fatalities".
+        N of the forecast rule's "at least N fatalities", read from the latest stored
+        country-month forecast (the rule finds nothing when none is stored).
     registry : Registry, optional
         Actor registry for the actor rule.
 
@@ -402,7 +419,6 @@ def evaluate_alerts(
         + hdx_alerts(monthly_fatalities(con, "admin1", source=source), "admin1"),
         "new_area": new_area_alerts(con, source=source),
         "actor_new_admin1": actor_new_admin1_alerts(con, source=source, registry=registry),
+        "forecast_exceedance": stored_forecast_alerts(con, min_fatalities=min_fatalities),
     }
-    if draws is not None:
-        found["forecast_exceedance"] = forecast_exceedance(draws, min_fatalities=min_fatalities)
     return {rule: record_alerts(con, candidates) for rule, candidates in found.items()}
