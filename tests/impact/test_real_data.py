@@ -1,4 +1,5 @@
-"""Real data: the MINUSMA base timeline from Geo-PKO, and the analysis end to end on ACLED Mali."""
+"""Real data: the MINUSMA timeline from Geo-PKO; the analysis on ACLED Mali (cells and
+cercles) and on another mission with GED."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from sentinelle.geo import read_admin
 from sentinelle.impact import (
     base_timeline,
     compare_missions,
@@ -18,6 +20,7 @@ from sentinelle.impact import (
 )
 from sentinelle.sources.acled import ingest_acled
 from sentinelle.sources.geopko import ingest_geopko
+from sentinelle.sources.ucdp_ged import ingest_ged
 from sentinelle.store import open_store
 
 DATA = Path(__file__).resolve().parents[3] / "shared" / "data"
@@ -94,3 +97,43 @@ def test_minusma_end_to_end_on_acled(store, tmp_path):
     table = compare_missions([result])
     assert table.loc[0, "mission"] == "MINUSMA"
     assert {"callaway_santanna_estimate", "did2s_upper"} <= set(table.columns)
+
+
+GED_ETH = DATA / "ged" / "GEDEvent_v23_1_ETH.csv"
+MALI_ADM2 = DATA / "admin" / "mali_adm2_gadm40.geojson"
+
+
+@pytest.mark.skipif(not GED_ETH.exists(), reason="shared GED data missing")
+def test_another_mission_on_ged_keeps_only_bases_the_events_cover(tmp_path):
+    """UNMIS (Sudan, Ethiopia, Kenya, Uganda) with GED events for Ethiopia only."""
+    con = open_store(tmp_path / "s.duckdb")
+    ingest_geopko(con, FRONTMAP)
+    ingest_ged(con, GED_ETH)
+    result = run_impact(con, "UNMIS", outcome="civilian_deaths", event_source="ged")
+    assert set(result.timeline["country"]) == {"Ethiopia"}
+    assert any("left out: Kenya, Sudan, Uganda" in note for note in result.notes)
+    assert result.event_source == "ged"
+    did = result.effects[result.effects["estimator"] == "callaway_santanna"]
+    assert len(did) == 3 and (did["lower"] <= did["upper"]).all()
+    with pytest.raises(ValueError, match="none of the countries of MONUSCO"):
+        run_impact(con, "MONUSCO", event_source="ged")
+    table = compare_missions([result])
+    assert set(table["mission"]) == {"UNMIS"}
+
+
+@pytest.mark.skipif(
+    not (ACLED.exists() and MALI_ADM2.exists()), reason="shared ACLED or admin data missing"
+)
+def test_minusma_on_mali_cercles(store, tmp_path):
+    """unit='admin2': the 50 cercles of Mali (GADM) instead of PRIO-GRID cells."""
+    cercles = read_admin(MALI_ADM2, 2)
+    result = run_impact(store, "MINUSMA", unit="admin2", admin_units=cercles, event_source="acled")
+    assert result.unit == "admin2"
+    assert result.units["unit_id"].is_unique
+    assert set(result.units["admin2_id"]) <= set(cercles["admin2_id"])
+    treated = result.units[result.units["role"] == "treated"]
+    assert not treated.empty and treated["base"].isin({"Gossi", "Dyabali"}).all()
+    did = result.effects[result.effects["estimator"].isin(["callaway_santanna", "did2s"])]
+    assert not did.empty and (did["lower"] <= did["upper"]).all()
+    paths = write_report(result, tmp_path / "admin2")
+    assert paths["map"].stat().st_size > 0

@@ -49,13 +49,14 @@ _INT_SYSTEMS = frozenset({"views_id", "gwcode", "isonum"})
 # See rule 1 of the module docstring.
 _GW_ALIASES = {345: 340}
 
-# Spellings used by UCDP (and ACLED) that are in neither the VIEWS name nor the ISO name
+# Spellings used by UCDP (and ACLED, Geo-PKO) that are in neither the VIEWS name nor the ISO name
 # column, keyed by their normalised form (see _normalise_name).
 _NAME_ALIASES = {
     "dr congo": "COD",  # UCDP "DR Congo (Zaire)"
     "democratic republic of congo": "COD",  # ACLED
     "republic of congo": "COG",  # ACLED
-    "ivory coast": "CIV",  # UCDP
+    "ivory coast": "CIV",  # UCDP, Geo-PKO
+    "drc": "COD",  # Geo-PKO
     "bosnia herzegovina": "BIH",  # UCDP "Bosnia-Herzegovina"
     "kingdom of eswatini": "SWZ",  # UCDP "Kingdom of eSwatini (Swaziland)"
     "eswatini": "SWZ",  # ACLED

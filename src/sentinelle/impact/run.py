@@ -20,6 +20,7 @@ import pandas as pd
 from scipy import stats
 
 from sentinelle.geo import month_id, month_id_from_date
+from sentinelle.geo.countries import iso3_from_name
 from sentinelle.impact.design import assign_treatment, event_panel, grid_units
 from sentinelle.impact.estimators import (
     EventStudy,
@@ -132,10 +133,45 @@ def _events_of(
         event_source = sources[0] if sources else ""
     frame = deployments.execute(
         "SELECT date_start, latitude, longitude, CAST(violence_type AS VARCHAR) AS "
-        "violence_type, fatalities_best, civilian_deaths, deleted FROM events WHERE source = ?",
+        "violence_type, fatalities_best, civilian_deaths, deleted, country_iso3 "
+        "FROM events WHERE source = ?",
         [event_source],
     ).df()
     return frame, event_source
+
+
+def _iso3_or_none(name: str) -> str | None:
+    try:
+        return iso3_from_name(name)
+    except KeyError:
+        return None
+
+
+def _covered_bases(
+    timeline: pd.DataFrame, events: pd.DataFrame, mission: str, notes: list[str]
+) -> pd.DataFrame:
+    """Bases in countries the events cover; a note names the countries left out.
+
+    An event source covering only some of a mission's countries (ACLED's Mali file,
+    GED for one country) would make every cell of the others look peaceful: cells
+    around their bases would enter the analysis as zeros, a spurious "effect".
+    """
+    if "country_iso3" not in events.columns:
+        return timeline  # events passed in without countries: the caller chose them
+    covered = set(events["country_iso3"].dropna())
+    inside = timeline["country"].map(_iso3_or_none).isin(covered)
+    if not inside.any():
+        raise ValueError(
+            f"the events cover {', '.join(sorted(covered)) or 'no country'}, none of the "
+            f"countries of {mission}'s bases ({', '.join(sorted(set(timeline['country'])))})"
+        )
+    if not inside.all():
+        left_out = sorted(set(timeline.loc[~inside, "country"]))
+        notes.append(
+            f"{int((~inside).sum())} base(s) in countries without event data left out: "
+            + ", ".join(left_out)
+        )
+    return timeline[inside].reset_index(drop=True)
 
 
 def run_impact(
@@ -175,8 +211,8 @@ def run_impact(
     unit : {'pgm', 'admin2'}
         PRIO-GRID cells, or the areas of ``admin_units``.
     admin_units : geopandas.GeoDataFrame, optional
-        Required for ``unit='admin2'``: e.g. ``read_admin(path, 2)``; an
-        ``admin2_id`` column becomes ``unit_id``.
+        Required for ``unit='admin2'``: e.g. ``read_admin(path, 2)``; units are
+        numbered 1..n in ``unit_id`` and keep their ``admin2_id``.
     source : str, default ``'geopko_frontmap'``
         Deployment source of the timeline.
     event_source : str, optional
@@ -224,6 +260,7 @@ def run_impact(
         ev, event_source = events, None
     if ev.empty:
         raise ValueError("no events: load event data first")
+    timeline = _covered_bases(timeline, ev, mission, notes)
     ev_months = month_id_from_date(pd.to_datetime(ev["date_start"]).to_numpy())
     # The window opens with the mission's first map (all its first sites present)
     # and closes with the event data.
@@ -235,7 +272,9 @@ def run_impact(
     elif unit == "admin2":
         if admin_units is None:
             raise ValueError("unit='admin2' needs admin_units (see sentinelle.geo.read_admin)")
-        units = admin_units.rename(columns={"admin2_id": "unit_id"})[["unit_id", "geometry"]]
+        # Estimators index units by integer; the admin-2 code stays beside it.
+        units = admin_units[["admin2_id", "geometry"]].reset_index(drop=True)
+        units.insert(0, "unit_id", np.arange(1, len(units) + 1, dtype=np.int64))
     else:
         raise ValueError(f"unit must be 'pgm' or 'admin2', got {unit!r}")
     units = assign_treatment(units, timeline, radii, months)
