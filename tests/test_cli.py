@@ -10,6 +10,7 @@ from typer.testing import CliRunner
 
 from sentinelle.cli import app
 from tests.factories import ged_frame, write_ged_csv
+from tests.sources.loopback import closed_port_url
 
 runner = CliRunner()
 
@@ -73,3 +74,17 @@ def test_fetch_offline_fails_at_once_with_the_local_file_alternative(tmp_path: P
     assert "sentinelle ingest ged PATH --version 25.1" in " ".join(result.output.split())
     missing = runner.invoke(app, ["fetch", "acled", "--store", str(tmp_path / "s.duckdb")])
     assert missing.exit_code == 2 and "ACLED needs --countries" in missing.output
+
+
+def test_demo_without_local_data_downloads_and_offline_says_what_to_do(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("SENTINELLE_UCDP_RELEASE_URL", closed_port_url())
+    monkeypatch.setenv("SENTINELLE_CACHE_DIR", str(tmp_path / "cache"))
+    result = runner.invoke(
+        app, ["demo", "--data", str(tmp_path / "absent"), "--store", str(tmp_path / "s.duckdb")]
+    )
+    assert result.exit_code == 1, result.output
+    text = " ".join(result.output.split())
+    assert "downloading from the publishers instead" in text
+    assert "cannot reach 127.0.0.1" in text and "sentinelle ingest ged" in text

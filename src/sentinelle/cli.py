@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import duckdb
 import pandas as pd
@@ -25,11 +25,14 @@ from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from sentinelle.config import Settings
-from sentinelle.sources import INGESTERS, IngestReport, SentinelleError
+from sentinelle.sources import INGESTERS, IngestReport, SentinelleError, ingest_url
 from sentinelle.sources.acled_api import fetch_acled
 from sentinelle.sources.ucdp_api import fetch_ged, fetch_ged_release
 from sentinelle.store import open_store
 from sentinelle.store.status import store_status
+
+if TYPE_CHECKING:  # the forecast package loads LightGBM: not for every command's --help
+    from sentinelle.forecast import Forecast
 
 app = typer.Typer(
     help="Sentinelle: conflict early warning and peace-operations impact, from public data.",
@@ -105,22 +108,30 @@ def _print_report(report: IngestReport) -> None:
 @app.command()
 def ingest(
     source: Annotated[str, typer.Argument(help=f"One of: {', '.join(INGESTERS)}")],
-    path: Annotated[Path, typer.Argument(help="Local file as published (CSV or zipped CSV)")],
+    path: Annotated[
+        str, typer.Argument(help="File as published (CSV or zipped CSV), local path or URL")
+    ],
     version: Annotated[
         str | None, typer.Option(help="Release, when the file name does not tell (e.g. 25.1)")
     ] = None,
     store: StoreOption = None,
 ) -> None:
-    """Ingest a local file of SOURCE into the store, in one transaction.
+    """Ingest a file of SOURCE into the store, in one transaction.
 
     Re-running the same file changes nothing; rows that cannot be read are quarantined.
+    A URL is downloaded first and cached with its checksum.
 
     Example: [bold]sentinelle ingest ged ~/Downloads/ged251-csv.zip[/]
+
+    Example: [bold]sentinelle ingest geopko https://example.org/geopko/FrontMap_v2.3.csv[/]
     """
     if source not in INGESTERS:
         raise typer.BadParameter(f"unknown source {source!r}; choose from {', '.join(INGESTERS)}")
     with _failures(), _store(store) as con, _steps(f"ingest {source}") as step:
-        report = INGESTERS[source](con, path, version, step)
+        if path.startswith(("http://", "https://")):
+            report = ingest_url(con, source, path, version, settings=settings(store), step=step)
+        else:
+            report = INGESTERS[source](con, Path(path), version, step)
     _print_report(report)
 
 
@@ -355,6 +366,13 @@ def forecast(
     draws: Annotated[int, typer.Option(help="Sample draws per unit-month")] = 1000,
     target: Annotated[str, typer.Option(help="ged_sb | ged_os | civ_deaths")] = "ged_sb",
     model: Annotated[str | None, typer.Option(help="Model name (default: recommended)")] = None,
+    scenario: Annotated[
+        str | None,
+        typer.Option(help="As if bases close: BASE@YYYY-MM,... (pgm; needs --mission)"),
+    ] = None,
+    mission: Annotated[
+        str | None, typer.Option(help="Mission whose stored impact estimate the scenario uses")
+    ] = None,
     out: Annotated[Path, typer.Option(help="Parquet file (VIEWS challenge layout)")] = Path(
         "out/forecast.parquet"
     ),
@@ -363,9 +381,14 @@ def forecast(
     """Probabilistic fatality forecasts as sample draws per unit-month.
 
     Fits on the stored panel up to the origin only, samples every month to the
-    horizon, and writes the draws with model, data version and origin.
+    horizon, and stores the draws with model, data version and origin. With
+    --scenario, the cells around the named bases get the effect of a closure that
+    `sentinelle impact` estimated (run it first for the same outcome).
 
     Example: [bold]sentinelle forecast --unit cm --origin 2023-10 --horizon 36 --draws 1000[/]
+
+    Example: [bold]sentinelle forecast --unit pgm --target civ_deaths --origin 2020-06
+    --mission MINUSMA --scenario Kidal@2020-09[/]
     """
     from sentinelle.forecast import (
         RECOMMENDED_MODEL,
@@ -386,6 +409,9 @@ def forecast(
                 panel, int(month_id_from_str(origin)), range(1, horizon + 1), model=name,
                 n_draws=draws, target=target,
             )  # fmt: skip
+            if scenario:
+                step(f"applying the scenario {scenario}")
+                result = _as_if(con, result, scenario, mission)
         except ValueError as exc:
             raise SentinelleError(str(exc)) from exc
         step("storing the draws")
@@ -395,6 +421,33 @@ def forecast(
         f"[green]{name}[/] forecast of {target} from {origin}: stored as run {run_id}, "
         f"written {path}"
     )
+
+
+def _as_if(
+    con: duckdb.DuckDBPyConnection, forecast: Forecast, scenario: str, mission: str | None
+) -> Forecast:
+    """``forecast`` as if the bases of ``scenario`` (``BASE@YYYY-MM,...``) close."""
+    from sentinelle.forecast import BaseClosure, apply_scenario
+    from sentinelle.geo import month_id_from_str
+    from sentinelle.impact import base_timeline, latest_impact, scenario_effect
+
+    if not mission:
+        raise ValueError("--scenario needs --mission (whose impact estimate to use)")
+    stored = latest_impact(con, mission)
+    if stored is None:
+        raise ValueError(f"no impact estimate for {mission} in the store: run `sentinelle impact`")
+    timeline = base_timeline(con, mission)
+    bases: dict[str, tuple[float, float]] = {
+        str(base): (float(lat), float(lon))
+        for base, lat, lon in timeline[["base", "latitude", "longitude"]].to_numpy().tolist()
+    }
+    closures = []
+    for item in scenario.split(","):
+        name, _, month = item.strip().partition("@")
+        if name not in bases:
+            raise ValueError(f"{name!r} is not a {mission} base; bases: {', '.join(bases)}")
+        closures.append(BaseClosure(name, *bases[name], month_id_from_str(month)))
+    return apply_scenario(forecast, closures, scenario_effect(stored))
 
 
 @app.command()
@@ -436,22 +489,21 @@ def demo(
     out: OutOption = Path("out"),
     store: StoreOption = None,
 ) -> None:
-    """The main job: ingest, panels, forecast, withdrawal impact, actors, alerts.
+    """The main job: ingest, panels, forecast, withdrawal impact, actors, alerts, briefing.
 
-    Ingests what is available locally, then runs every stage and writes its files;
-    a stage whose inputs are missing is skipped with the reason.
+    Ingests the local copies in --data when the folder exists, else downloads from
+    the publishers; then runs every stage and writes its files (the Mali briefing in
+    English and French among them); a stage whose inputs are missing is skipped
+    with the reason.
 
     Example: [bold]sentinelle demo --data ../shared/data --out out[/]
     """
     from sentinelle.pipeline import run_main_job
 
     if not data.exists():
-        raise typer.BadParameter(
-            f"{data} not found: pass --data, or fetch from the publishers first "
-            "(`sentinelle fetch ged --version 25.1`, `sentinelle fetch acled ...`)"
-        )
+        console.print(f"{data} not found: downloading from the publishers instead")
     with _failures(), _store(store) as con, _steps("main job") as step:
-        report = run_main_job(con, data, out, step=step)
+        report = run_main_job(con, data, out, settings=settings(store), step=step)
     for ingest_report in report.ingests:
         _print_report(ingest_report)
     for stage, paths in report.outputs.items():
@@ -653,6 +705,153 @@ def alerts_cmd(
         console.print(f"  {subject}")
     if delivery:
         console.print(f"Delivered {delivery.delivered}, still pending {delivery.failed}")
+
+
+@app.command()
+def brief(
+    country: Annotated[str, typer.Option(help="ISO3 code, e.g. MLI")],
+    month: Annotated[str, typer.Option(help="Month of the briefing, YYYY-MM")],
+    lang: Annotated[str, typer.Option(help="en | fr | both")] = "both",
+    boundaries: Annotated[
+        Path | None, typer.Option(help="Country boundaries for the maps (Natural Earth admin-0)")
+    ] = None,
+    source: Annotated[
+        str | None,
+        typer.Option(
+            help="Event source (ged, acled, ged_candidate); default: one with "
+            "events in the country that month"
+        ),
+    ] = None,
+    out: OutOption = Path("out/brief"),
+    store: StoreOption = None,
+) -> None:
+    """A briefing of a few pages on a country and month, as HTML and PDF, in English and French.
+
+    Key numbers and their change, maps of events and forecast risk, trends, actors,
+    withdrawal-impact findings with caveats, active alerts, forecasts with uncertainty,
+    and the sources and versions of the data; a section the store has no data for says
+    what is missing.
+
+    Example: [bold]sentinelle brief --country MLI --month 2020-06 --lang both[/]
+    """
+    from sentinelle.report.brief import collect_brief, write_brief
+    from sentinelle.report.i18n import LANGS
+
+    if lang not in (*LANGS, "both"):
+        raise typer.BadParameter(f"--lang must be one of {', '.join(LANGS)} or both")
+    langs = [code for code in LANGS if lang in (code, "both")]
+    with _failures(), _store(store, read_only=True) as con, _steps(f"brief {country}") as step:
+        step("reading the store")
+        try:
+            data = collect_brief(con, country, month, source=source, boundaries=boundaries)
+        except ValueError as exc:
+            raise SentinelleError(str(exc)) from exc
+        step("rendering HTML and PDF")
+        paths = write_brief(data, out, langs)
+    for files in paths.values():
+        console.print(f"Written {', '.join(str(p) for p in files)}")
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="Address to listen on")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="TCP port")] = 8000,
+    boundaries: Annotated[
+        Path | None,
+        typer.Option(help="Natural Earth admin-0 file for map outlines (default: pyogrio's)"),
+    ] = None,
+    store: StoreOption = None,
+) -> None:
+    """Serve the web dashboard and the JSON API (OpenAPI schema at /openapi.json).
+
+    The server holds the store read-write while it runs (stop it to ingest). Sessions
+    are signed with SENTINELLE_SECRET_KEY, or a key kept in STORE.secret. Create the
+    first admin with `sentinelle users add NAME --role admin`.
+
+    Example: [bold]sentinelle serve --port 8000 --boundaries africa_admin0.geojson[/]
+    """
+    import uvicorn
+
+    from sentinelle.web import create_app
+    from sentinelle.web.pages import vendor_missing
+
+    missing = vendor_missing()
+    if missing:
+        console.print(
+            f"[bold red]error:[/] the map's browser files are missing ({', '.join(missing)}): "
+            "run `bash scripts/build_web.sh`",
+            soft_wrap=True,
+        )
+        raise typer.Exit(1)
+    config = settings(store)
+    if boundaries is not None:
+        config = config.model_copy(update={"boundaries": boundaries})
+    if host not in ("127.0.0.1", "localhost", "::1") and not config.cookie_secure:
+        console.print(
+            "[yellow]warning:[/] serving beyond loopback without SENTINELLE_COOKIE_SECURE=true:"
+            " put the server behind HTTPS, and consider SENTINELLE_REQUIRE_LOGIN=true",
+            soft_wrap=True,
+        )
+    try:
+        web = create_app(config)
+    except duckdb.IOException as exc:
+        console.print(f"[bold red]error:[/] cannot open the store: {exc}", soft_wrap=True)
+        raise typer.Exit(1) from None
+    console.print(f"Sentinelle dashboard on http://{host}:{port}/ (Ctrl-C stops it)")
+    uvicorn.run(web, host=host, port=port, log_level="info", proxy_headers=False)
+
+
+users_app = typer.Typer(
+    help="Dashboard accounts: add, list.\n\n"
+    "Example: [bold]sentinelle users add aminata --role admin[/]",
+    no_args_is_help=True,
+)
+app.add_typer(users_app, name="users")
+
+
+@users_app.command("add")
+def users_add(
+    name: Annotated[str, typer.Argument(help="User name (letters, digits, . _ @ -)")],
+    role: Annotated[str, typer.Option(help="viewer | analyst | admin")] = "viewer",
+    password_stdin: Annotated[
+        bool, typer.Option("--password-stdin", help="Read the password from standard input")
+    ] = False,
+    store: StoreOption = None,
+) -> None:
+    """Create a dashboard user; the password is asked for (twice) unless piped in.
+
+    Example: [bold]sentinelle users add aminata --role admin[/]
+    """
+    import sys
+
+    from sentinelle.web.auth import create_user
+
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+    else:
+        password = typer.prompt("Password", hide_input=True, confirmation_prompt=True)
+    with _store(store) as con:
+        try:
+            user = create_user(con, name, password, role)  # type: ignore[arg-type]
+        except ValueError as exc:
+            console.print(f"[bold red]error:[/] {exc}", soft_wrap=True)
+            raise typer.Exit(1) from None
+    console.print(f"[green]user {user.username}[/] ({user.role}) created")
+
+
+@users_app.command("list")
+def users_list(store: StoreOption = None) -> None:
+    """List dashboard users with their role and state.
+
+    Example: [bold]sentinelle users list[/]
+    """
+    from sentinelle.web.auth import list_users
+
+    with _store(store) as con:
+        rows = list_users(con)
+    _print_frame(
+        pd.DataFrame(rows, columns=["username", "role", "disabled", "created_at"]), "Users", 100
+    )
 
 
 if __name__ == "__main__":

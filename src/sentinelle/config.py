@@ -28,9 +28,24 @@ class Settings(BaseSettings):
     cache_dir: Path = Path.home() / ".cache" / "sentinelle"
     ucdp_token: SecretStr | None = None
     ucdp_base_url: str = "https://ucdpapi.pcr.uu.se"
+    ucdp_release_url: str = "https://ucdp.uu.se/downloads/ged"  # yearly GED zipped CSVs
     acled_username: str | None = None
     acled_password: SecretStr | None = None
     acled_base_url: str = "https://acleddata.com"
+    # Dashboard (`sentinelle serve`). The session-signing key: when unset, one is
+    # generated on first start and kept in ``<store>.secret`` (mode 0600) beside the store.
+    secret_key: SecretStr | None = None
+    # Natural Earth admin-0 file for map outlines; the copy inside pyogrio when unset.
+    boundaries: Path | None = None
+    # Mark the session cookie Secure: set when the dashboard is served over HTTPS.
+    cookie_secure: bool = False
+    # Require a login for every page and API route, not only for analyst reports (for
+    # deployments beyond loopback, or stores holding data whose licence forbids
+    # redistribution, such as ACLED's).
+    require_login: bool = False
+    # Rate limits per client address, in the `limits` notation ("5/minute").
+    login_rate_limit: str = "5/minute"
+    write_rate_limit: str = "30/minute"
 
     @classmethod
     def settings_customise_sources(

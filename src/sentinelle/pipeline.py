@@ -3,19 +3,22 @@
 ``run_main_job`` ingests what is available locally (the project's real-data folder,
 ``../shared/data`` by default) or, when that folder is absent, fetches from the
 publishers; then builds the panels, runs the forecast, the withdrawal-impact analysis,
-the actor and situation pictures and the alert rules, writing everything under one
-output folder. Each stage calls the same public function as its CLI command; a stage
-whose inputs are missing is skipped with the reason recorded, never faked.
+the actor and situation pictures, the alert rules and the Mali briefing (English and
+French, HTML and PDF), writing everything under one output folder. Each stage calls
+the same public function as its CLI command; a stage whose inputs are missing is
+skipped with the reason recorded, never faked.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 
 import duckdb
 
+from sentinelle.config import Settings
 from sentinelle.sources import INGESTERS, IngestReport
 from sentinelle.sources.ingest import Step, no_step
 
@@ -31,6 +34,7 @@ LOCAL_INPUTS: tuple[tuple[str, str], ...] = (
 )
 
 SAHEL = ("MLI", "BFA", "NER")
+GED_RELEASE = "25.1"  # the yearly release fetched when no local data is given
 COUNTRY_SHAPES = "admin/naturalearth_10m_africa_admin0.geojson"
 
 
@@ -56,14 +60,43 @@ def ingest_local(
     return reports
 
 
+def fetch_inputs(
+    con: duckdb.DuckDBPyConnection, settings: Settings, step: Step = no_step
+) -> list[IngestReport]:
+    """Download what the publishers serve (GED release; ACLED for the Sahel with credentials).
+
+    Offline this fails at once with :class:`~sentinelle.sources.OfflineError`, whose
+    message says how to pass local files instead. Geo-PKO and the VIEWS files have no
+    download here: ingest local copies (`sentinelle ingest geopko FILE`).
+    """
+    from sentinelle.sources.acled_api import fetch_acled
+    from sentinelle.sources.ucdp_api import fetch_ged_release
+
+    step(f"fetch UCDP GED {GED_RELEASE}")
+    reports = [fetch_ged_release(con, GED_RELEASE, settings=settings, step=step)]
+    if settings.acled_username and settings.acled_password:
+        step("fetch ACLED Mali, Burkina Faso, Niger")
+        sahel = ["Mali", "Burkina Faso", "Niger"]
+        acled = fetch_acled(
+            con, settings=settings, countries=sahel, start=date(2012, 1, 1), end=date.today(),
+            step=step,
+        )  # fmt: skip
+        reports.append(acled)
+    return reports
+
+
 def run_main_job(
     con: duckdb.DuckDBPyConnection,
-    data_dir: Path,
+    data_dir: Path | None,
     out_dir: Path,
     *,
+    settings: Settings | None = None,
     step: Step = no_step,
 ) -> JobReport:
-    """Ingest, build panels, forecast, estimate impact, picture actors, raise alerts.
+    """Ingest, build panels, forecast, estimate impact, picture actors, raise alerts, brief.
+
+    ``data_dir`` holds local copies of the publishers' files (:data:`LOCAL_INPUTS`);
+    when it is None or absent, :func:`fetch_inputs` downloads instead.
 
     Examples
     --------
@@ -71,16 +104,21 @@ def run_main_job(
     >>> run_main_job(open_store("sentinelle.duckdb"), Path("../shared/data"),
     ...              Path("out"))                                     # doctest: +SKIP
     """
-    report = JobReport(ingests=ingest_local(con, data_dir, step))
-    # Maps use the finer Natural Earth shapes when the data folder has them.
-    shapes = data_dir / COUNTRY_SHAPES
-    outline = shapes if shapes.exists() else None
+    if data_dir is not None and data_dir.exists():
+        report = JobReport(ingests=ingest_local(con, data_dir, step))
+        # Maps use the finer Natural Earth shapes when the data folder has them.
+        shapes = data_dir / COUNTRY_SHAPES
+        outline = shapes if shapes.exists() else None
+    else:
+        report = JobReport(ingests=fetch_inputs(con, settings or Settings(), step))
+        outline = None
     stages: list[tuple[str, Callable[[], list[Path]]]] = [
         ("panel", lambda: _panels(con, out_dir, step)),
         ("forecast", lambda: _forecast(con, out_dir, step)),
         ("impact", lambda: _impact(con, out_dir, outline, step)),
         ("actors", lambda: _actors(con, out_dir, outline, step)),
         ("alerts", lambda: _alerts(con, out_dir, step)),
+        ("brief", lambda: _brief(con, out_dir, outline, step)),
     ]
     for name, stage in stages:
         try:
@@ -168,3 +206,24 @@ def _alerts(con: duckdb.DuckDBPyConnection, out_dir: Path, step: Step) -> list[P
     path.parent.mkdir(parents=True, exist_ok=True)
     con.execute("SELECT * FROM alerts ORDER BY period, unit_id").df().to_csv(path, index=False)
     return [path]
+
+
+def _brief(
+    con: duckdb.DuckDBPyConnection, out_dir: Path, outline: Path | None, step: Step
+) -> list[Path]:
+    """The Mali briefing, English and French, on the last complete month of event data.
+
+    The month of the latest event is usually cut short by the data's end date (ACLED's
+    file stops in July 2020): briefing on it would show a drop that is only missing data.
+    """
+    from sentinelle.report.brief import collect_brief, write_brief
+
+    row = con.execute(
+        "SELECT strftime(max(date_end) - INTERVAL 1 MONTH, '%Y-%m') FROM events "
+        "WHERE country_iso3 = 'MLI' AND NOT deleted"
+    ).fetchone()
+    if row is None or row[0] is None:
+        raise LookupError("no events in Mali to brief on")
+    step(f"briefing Mali {row[0]} (EN, FR)")
+    brief = collect_brief(con, "MLI", row[0], boundaries=outline)
+    return [path for paths in write_brief(brief, out_dir / "brief").values() for path in paths]

@@ -18,6 +18,11 @@ from types import TracebackType
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
+from sentinelle.sources.http import HttpPolicy
+
+# Retries without the waits of the real policy: tests of retry paths stay fast.
+FAST = HttpPolicy(rate=1000.0, backoff=0.001, max_backoff=0.01)
+
 
 @dataclass
 class Request:

@@ -13,12 +13,11 @@ import pytest
 from sentinelle.config import Settings
 from sentinelle.sources import AuthError, FetchError, IncompleteError, OfflineError
 from sentinelle.sources.acled_api import EXPORT_COLUMNS, download_acled, fetch_acled
-from sentinelle.sources.http import HttpPolicy, sidecar
+from sentinelle.sources.http import sidecar
 from sentinelle.store import open_store
 from tests.factories import acled_frame
-from tests.sources.loopback import Loopback, Reply, Request, closed_port_url, json_reply
+from tests.sources.loopback import FAST, Loopback, Reply, Request, closed_port_url, json_reply
 
-FAST = HttpPolicy(rate=1000.0, backoff=0.001, max_backoff=0.01)
 USER, PASSWORD = "analyst@example.org", "correct horse"
 START, END = date(2019, 1, 1), date(2020, 12, 31)
 

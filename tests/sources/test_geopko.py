@@ -8,9 +8,11 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from sentinelle.sources import SchemaError
+from sentinelle.config import Settings
+from sentinelle.sources import OfflineError, SchemaError, SourceFileError, ingest_url
 from sentinelle.sources.geopko import FRONTMAP, FULL, RAW, detect_layout, ingest_geopko
 from sentinelle.store import open_store
+from tests.sources.loopback import FAST, Loopback, Reply, closed_port_url
 
 SHARED = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "geopko"
 FRONTMAP_FILE = SHARED / "FrontMap_v2.3.csv"
@@ -153,3 +155,24 @@ def test_real_raw_records(con):
         "SELECT min(year), max(year) FROM deployments WHERE mission = 'MINUSMA'"
     ).fetchone()
     assert years == (2014, 2020)
+
+
+def test_ingest_from_a_url_caches_the_file_and_records_the_url(con, tmp_path):
+    """Geo-PKO has no API: its CSV is fetched from a URL (here a loopback server)."""
+    body = "\n".join(
+        [FRONTMAP_HEADER, "MINUSMA,2023,Mali,Gao,16.27167,-0.04472,1175,4765,0,2,0,1,1,0,4892"]
+    ).encode()
+    config = Settings(cache_dir=tmp_path / "cache")
+    with Loopback(lambda _: Reply(body=body)) as server:
+        url = f"{server.url}/data/FrontMap_v2.3.csv"
+        report = ingest_url(con, "geopko", url, settings=config, policy=FAST)
+        again = ingest_url(con, "geopko", url, settings=config, policy=FAST)
+    assert (report.source, report.version, report.rows_inserted) == ("geopko_frontmap", "2.3", 1)
+    assert report.location == url and again.skipped
+    assert len(server.requests) == 1  # the second ingest read the cached copy
+    assert (tmp_path / "cache" / "geopko" / "FrontMap_v2.3.csv").read_bytes() == body
+    with pytest.raises(OfflineError, match="run `sentinelle ingest geopko PATH`"):
+        ingest_url(con, "geopko", f"{closed_port_url()}/FrontMap.csv", settings=config,
+                   policy=FAST)  # fmt: skip
+    with pytest.raises(SourceFileError, match="names no file"):
+        ingest_url(con, "geopko", "http://127.0.0.1:9/", settings=config, policy=FAST)

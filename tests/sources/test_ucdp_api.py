@@ -12,7 +12,7 @@ import pytest
 
 from sentinelle.config import Settings
 from sentinelle.sources import AuthError, IncompleteError, OfflineError
-from sentinelle.sources.http import HttpPolicy, sidecar
+from sentinelle.sources.http import sidecar
 from sentinelle.sources.ucdp_api import (
     fetch_ged,
     fetch_ged_release,
@@ -21,9 +21,8 @@ from sentinelle.sources.ucdp_api import (
 )
 from sentinelle.store import open_store
 from tests.factories import ged_frame, write_ged_csv, zip_file
-from tests.sources.loopback import Loopback, Reply, Request, closed_port_url, json_reply
+from tests.sources.loopback import FAST, Loopback, Reply, Request, closed_port_url, json_reply
 
-FAST = HttpPolicy(rate=1000.0, backoff=0.001, max_backoff=0.01)
 TOKEN = "ucdp-test-token"
 INTEGERS = {
     "id", "year", "type_of_violence", "conflict_new_id", "dyad_new_id", "side_a_new_id",
@@ -197,9 +196,10 @@ def test_release_zip_is_downloaded_cached_and_ingested(tmp_path, con):
     archive = zip_file(csv_path, tmp_path / "upload.zip").read_bytes()
     with Loopback(lambda _: Reply(body=archive)) as server:
         base = f"{server.url}/downloads/ged"
-        config = settings(tmp_path, server.url, token=None)  # releases need no token
-        report = fetch_ged_release(con, "25.1", settings=config, base_url=base, policy=FAST)
-        again = fetch_ged_release(con, "25.1", settings=config, base_url=base, policy=FAST)
+        # Releases need no token.
+        config = Settings(cache_dir=tmp_path / "cache", ucdp_release_url=base)
+        report = fetch_ged_release(con, "25.1", settings=config, policy=FAST)
+        again = fetch_ged_release(con, "25.1", settings=config, policy=FAST)
     assert [r.path for r in server.requests] == ["/downloads/ged/ged251-csv.zip"]
     assert (report.source, report.version, report.rows_inserted) == ("ged", "25.1", 6)
     assert report.location == f"{base}/ged251-csv.zip"

@@ -23,9 +23,7 @@ import pandas as pd
 
 from sentinelle.actors._scope import period_dates, scope_sql
 from sentinelle.actors.registry import Registry, load_registry, register_sides
-
-# Offline country outlines shipped inside the pyogrio wheel (Natural Earth, 177 countries).
-_PYOGRIO_SHAPES = "tests/fixtures/naturalearth_lowres/naturalearth_lowres.shp"
+from sentinelle.geo.boundaries import default_boundaries, read_country_outlines
 
 # PRIO-GRID cell id of a point (see sentinelle.geo.priogrid), as SQL.
 _GID_SQL = "(floor((latitude + 90) * 2) * 720 + floor((longitude + 180) * 2) + 1)::BIGINT"
@@ -189,16 +187,12 @@ def situation(
 
 
 def _outline(country_iso3: str, boundaries: str | Path | None) -> gpd.GeoDataFrame:
-    """Country outline from a Natural Earth file (ISO_A3/ADM0_A3 or iso_a3 column)."""
-    if boundaries is None:
-        import pyogrio
-
-        boundaries = Path(pyogrio.__file__).parent / _PYOGRIO_SHAPES
-    shapes = gpd.read_file(boundaries)
-    for column in ("ISO_A3", "ADM0_A3", "iso_a3"):
-        if column in shapes.columns and (shapes[column] == country_iso3).any():
-            return shapes[shapes[column] == country_iso3]
-    raise KeyError(f"{boundaries}: no outline for {country_iso3}")
+    """Country outline from a Natural Earth file (the pyogrio copy when None)."""
+    shapes = read_country_outlines(boundaries)
+    outline = shapes[shapes["iso3"] == country_iso3]
+    if outline.empty:
+        raise KeyError(f"{boundaries or default_boundaries()}: no outline for {country_iso3}")
+    return outline
 
 
 def write_situation(

@@ -17,6 +17,8 @@ from typing import Any
 
 import duckdb
 
+from sentinelle.store import transaction
+
 
 @dataclass(frozen=True)
 class AlertCandidate:
@@ -46,8 +48,7 @@ def record_alerts(con: duckdb.DuckDBPyConnection, candidates: list[AlertCandidat
     if not candidates:
         return 0
     before = _count(con)
-    con.execute("BEGIN TRANSACTION")
-    try:
+    with transaction(con):
         con.executemany(
             """
             INSERT INTO alerts (rule, unit_type, unit_id, period, level, value, threshold,
@@ -61,10 +62,6 @@ def record_alerts(con: duckdb.DuckDBPyConnection, candidates: list[AlertCandidat
                 for c in candidates
             ],
         )  # fmt: skip
-        con.execute("COMMIT")
-    except BaseException:
-        con.execute("ROLLBACK")
-        raise
     return _count(con) - before
 
 

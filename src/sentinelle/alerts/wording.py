@@ -1,36 +1,86 @@
-"""Alert wording in English and French.
+"""Alert wording in English and French, from the translation catalogue.
 
 Levels follow French early-warning usage: level 1 is *vigilance* (EN "watch"), level 2
-is *alerte* (EN "alert"). French texts are written as an analyst in Bamako or Dakar
-would write them (day-month order, French month names, a space before the colon).
+is *alerte* (EN "alert"). The texts are messages of :mod:`sentinelle.report.i18n`, so
+the French is written and checked with every other text Sentinelle shows (day-month
+order, French month names, a space before the colon).
 """
 
 from __future__ import annotations
 
 import json
-from typing import Any, Literal
+from typing import Any
 
-Lang = Literal["en", "fr"]
+from sentinelle.report.i18n import LANGS, N_, Lang, translator
+
+__all__ = ["LEVELS", "Lang", "alert_sentence", "alert_text", "level_name"]
+
+_LEVEL_NAMES = {1: N_("watch"), 2: N_("alert")}
+
+
+def level_name(level: int, lang: Lang) -> str:
+    """Name of an alert level: ``vigilance``/``alerte`` in French, ``watch``/``alert``."""
+    return translator(lang).gettext(_LEVEL_NAMES[int(level)])
+
 
 LEVELS: dict[Lang, dict[int, str]] = {
-    "en": {1: "watch", 2: "alert"},
-    "fr": {1: "vigilance", 2: "alerte"},
+    lang: {level: level_name(level, lang) for level in _LEVEL_NAMES} for lang in LANGS
 }
 
-_FR_MONTHS = (
-    "janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre",
-    "octobre", "novembre", "décembre",
-)  # fmt: skip
-_EN_MONTHS = (
-    "January", "February", "March", "April", "May", "June", "July", "August", "September",
-    "October", "November", "December",
-)  # fmt: skip
 
+def alert_sentence(alert: dict[str, Any], lang: Lang) -> str:
+    """The one sentence that says what an alert found (a row of ``alerts`` as a dict).
 
-def _month(period: str, lang: Lang) -> str:
-    year, month = period.split("-")
-    names = _FR_MONTHS if lang == "fr" else _EN_MONTHS
-    return f"{names[int(month) - 1]} {year}"
+    Examples
+    --------
+    >>> a = {"rule": "hdx_conflict", "unit_type": "country", "unit_id": "MLI",
+    ...      "period": "2019-03", "level": 2, "value": 412.0, "threshold": 300.0,
+    ...      "evidence": {}}
+    >>> alert_sentence(a, "en")
+    'MLI: 412 conflict fatalities in March 2019, the highest in three years.'
+    """
+    t = translator(lang)
+    evidence = alert["evidence"]
+    if isinstance(evidence, str):
+        evidence = json.loads(evidence)
+    unit, level = alert["unit_id"], int(alert["level"])
+    month = t.month(alert["period"])
+    value, threshold = float(alert["value"]), float(alert["threshold"])
+    rule = alert["rule"]
+    if rule == "hdx_conflict":
+        span = t.gettext("three years") if level == 2 else t.gettext("a year")
+        text = t.gettext(
+            "%(unit)s: %(value)s conflict fatalities in %(month)s, the highest in %(span)s."
+        ) % {"unit": unit, "value": t.number(value), "month": month, "span": span}
+    elif rule == "forecast_exceedance":
+        text = t.gettext(
+            "%(unit)s: %(probability)s probability of at least %(n)s fatalities in %(month)s "
+            "(threshold %(threshold)s)."
+        ) % {
+            "unit": unit,
+            "probability": t.percent(value),
+            "n": evidence.get("min_fatalities"),
+            "month": month,
+            "threshold": t.percent(threshold),
+        }
+    elif rule == "new_area":
+        text = t.gettext("%(unit)s: violence in %(month)s after twelve months without events.") % {
+            "unit": unit,
+            "month": month,
+        }
+    elif rule == "actor_new_admin1":
+        text = t.gettext("%(actor)s: first reported activity in %(admin1)s (%(month)s).") % {
+            "actor": evidence.get("actor", unit),
+            "admin1": evidence.get("admin1", ""),
+            "month": month,
+        }
+    else:
+        text = t.gettext("%(unit)s: %(rule)s (%(month)s).") % {
+            "unit": unit,
+            "rule": rule,
+            "month": month,
+        }
+    return text
 
 
 def alert_text(alert: dict[str, Any], lang: Lang) -> tuple[str, str]:
@@ -43,52 +93,9 @@ def alert_text(alert: dict[str, Any], lang: Lang) -> tuple[str, str]:
     ...      "evidence": {}}
     >>> alert_text(a, "fr")[0]
     'ALERTE - MLI - mars 2019'
-    >>> alert_text(a, "en")[1].splitlines()[0]
-    'MLI: 412 conflict fatalities in March 2019, the highest in three years.'
     """
-    evidence = alert["evidence"]
-    if isinstance(evidence, str):
-        evidence = json.loads(evidence)
-    unit, level = alert["unit_id"], int(alert["level"])
-    month = _month(alert["period"], lang)
-    value, threshold = float(alert["value"]), float(alert["threshold"])
-    fr = lang == "fr"
-    rule = alert["rule"]
-    if rule == "hdx_conflict":
-        span = (
-            ("trois ans" if fr else "three years") if level == 2 else ("un an" if fr else "a year")
-        )
-        text = (
-            f"{unit} : {value:.0f} décès liés aux conflits en {month}, "
-            f"un niveau inégalé depuis {span}."
-            if fr
-            else f"{unit}: {value:.0f} conflict fatalities in {month}, the highest in {span}."
-        )
-    elif rule == "forecast_exceedance":
-        n = evidence.get("min_fatalities")
-        text = (
-            f"{unit} : probabilité de {value:.0%} d'au moins {n} décès en {month} "
-            f"(seuil {threshold:.0%})."
-            if fr
-            else f"{unit}: {value:.0%} probability of at least {n} fatalities in {month} "
-            f"(threshold {threshold:.0%})."
-        )
-    elif rule == "new_area":
-        text = (
-            f"{unit} : violences en {month} après douze mois sans événement."
-            if fr
-            else f"{unit}: violence in {month} after twelve months without events."
-        )
-    elif rule == "actor_new_admin1":
-        actor, admin1 = evidence.get("actor", unit), evidence.get("admin1", "")
-        text = (
-            f"{actor} : première activité signalée dans la région de {admin1} ({month})."
-            if fr
-            else f"{actor}: first reported activity in {admin1} ({month})."
-        )
-    else:
-        text = f"{unit} : {rule} ({month})." if fr else f"{unit}: {rule} ({month})."
-    label = LEVELS[lang][level]
-    subject = f"{label.upper()} - {unit} - {month}"
-    level_line = f"Niveau : {label}" if fr else f"Level: {label}"
-    return subject, f"{text}\n{level_line}"
+    t = translator(lang)
+    label = level_name(alert["level"], lang)
+    subject = f"{label.upper()} - {alert['unit_id']} - {t.month(alert['period'])}"
+    body = alert_sentence(alert, lang) + "\n" + t.gettext("Level: %(level)s") % {"level": label}
+    return subject, body

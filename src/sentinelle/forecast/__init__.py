@@ -26,6 +26,7 @@ from sentinelle.forecast.export import (
     write_views_parquet,
 )
 from sentinelle.forecast.registry import MODELS, RECOMMENDED_MODEL, get_model, make_forecast
+from sentinelle.forecast.scenario import BaseClosure, apply_scenario
 from sentinelle.forecast.store import forecast_summary, latest_forecast_run, store_forecast
 from sentinelle.forecast.views_data import load_views_cm
 
@@ -33,9 +34,11 @@ __all__ = [
     "MODELS",
     "RECOMMENDED_MODEL",
     "TARGETS",
+    "BaseClosure",
     "Forecast",
     "Forecaster",
     "History",
+    "apply_scenario",
     "forecast_summary",
     "get_model",
     "latest_forecast_run",

@@ -20,6 +20,7 @@ import pandas as pd
 
 from sentinelle.forecast.base import Forecast
 from sentinelle.forecast.export import UNIT_COLUMNS
+from sentinelle.store import records, transaction
 
 __all__ = ["forecast_summary", "latest_forecast_run", "store_forecast"]
 
@@ -39,8 +40,7 @@ def store_forecast(con: duckdb.DuckDBPyConnection, forecast: Forecast, unit: str
     draws = forecast.to_frame()
     months = forecast.origin + forecast.horizons
     key = [forecast.model, forecast.target, unit, forecast.origin, forecast.data_version]
-    con.execute("BEGIN TRANSACTION")
-    try:
+    with transaction(con):
         old = con.execute(
             "SELECT run_id FROM forecast_runs WHERE model = ? AND target = ? AND unit = ? "
             "AND origin = ? AND data_version = ?",
@@ -71,27 +71,29 @@ def store_forecast(con: duckdb.DuckDBPyConnection, forecast: Forecast, unit: str
             [run_id],
         )
         con.unregister("_forecast_draws")
-        con.execute("COMMIT")
-    except BaseException:
-        con.execute("ROLLBACK")
-        raise
     return run_id
 
 
 def latest_forecast_run(
-    con: duckdb.DuckDBPyConnection, unit: str = "cm", target: str = "ged_sb"
+    con: duckdb.DuckDBPyConnection,
+    unit: str = "cm",
+    target: str = "ged_sb",
+    max_origin: int | None = None,
 ) -> dict[str, Any] | None:
-    """The most recent stored run for a unit level and target (latest origin, then newest)."""
-    cur = con.execute(
-        "SELECT * FROM forecast_runs WHERE unit = ? AND target = ? "
-        "ORDER BY origin DESC, created_at DESC, run_id DESC LIMIT 1",
-        [unit, target],
+    """The most recent stored run for a unit level and target (latest origin, then newest).
+
+    ``max_origin`` keeps runs made with data up to that month only: a briefing on a
+    past month must not show a forecast that used later data.
+    """
+    found = records(
+        con.execute(
+            "SELECT * FROM forecast_runs WHERE unit = ? AND target = ? "
+            "AND origin <= coalesce(?, origin) "
+            "ORDER BY origin DESC, created_at DESC, run_id DESC LIMIT 1",
+            [unit, target, max_origin],
+        )
     )
-    row = cur.fetchone()
-    if row is None:
-        return None
-    names = [d[0] for d in cur.description]
-    return dict(zip(names, row, strict=True))
+    return found[0] if found else None
 
 
 def forecast_summary(

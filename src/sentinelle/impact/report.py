@@ -18,12 +18,10 @@ import pandas as pd
 from babel.numbers import format_decimal
 
 from sentinelle.geo import month_id, month_string
+from sentinelle.geo.boundaries import default_boundaries
 from sentinelle.impact.run import ImpactResult
 
 __all__ = ["write_report"]
-
-# Offline country shapes shipped inside the pyogrio wheel, used when none is given.
-_PYOGRIO_SHAPES = "tests/fixtures/naturalearth_lowres/naturalearth_lowres.shp"
 
 OUTCOME_LABELS = {
     "civilian_deaths": ("civilian deaths", "morts civiles"),
@@ -86,9 +84,7 @@ def _map_plot(result: ImpactResult, path: Path, outline: str | Path | None) -> N
     units = result.units
     minx, miny, maxx, maxy = units.total_bounds
     if outline is None:
-        import pyogrio
-
-        outline = Path(pyogrio.__file__).parent / _PYOGRIO_SHAPES
+        outline = default_boundaries()
     if Path(outline).exists():
         countries = gpd.read_file(outline).cx[minx:maxx, miny:maxy]
         countries.boundary.plot(ax=ax, color="black", lw=0.6)

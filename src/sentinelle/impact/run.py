@@ -12,6 +12,7 @@ from __future__ import annotations
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import duckdb
 import geopandas as gpd
@@ -32,6 +33,9 @@ from sentinelle.impact.estimators import (
     synthetic_control,
 )
 from sentinelle.impact.timeline import DEFAULT_SOURCE, base_timeline
+
+if TYPE_CHECKING:  # the store module imports this one
+    from sentinelle.impact.store import StoredImpact
 
 __all__ = ["ImpactResult", "compare_missions", "run_impact", "scenario_effect"]
 
@@ -414,44 +418,53 @@ def compare_missions(results: Sequence[ImpactResult]) -> pd.DataFrame:
     return table[lead + [c for c in table.columns if c not in lead]]
 
 
-def scenario_effect(result: ImpactResult, estimator: str = "callaway_santanna") -> pd.DataFrame:
+def scenario_effect(
+    result: ImpactResult | StoredImpact, estimator: str = "callaway_santanna"
+) -> pd.DataFrame:
     """Estimated change in the outcome per unit-month, by ring, for "as if" forecasts.
 
     A forecast run as if a base closes adds ``effect`` to the expected outcome of
     each unit whose distance to that base falls in ``[ring_lo_km, ring_hi_km)``
-    from the first full month without it (and ``lower``/``upper`` for its
-    uncertainty band); as if a base stays, it adds nothing.
+    from the first full month without it, with ``se`` for its uncertainty (see
+    :func:`sentinelle.forecast.apply_scenario`); as if a base stays, it adds nothing.
 
     Parameters
     ----------
-    result : ImpactResult
-        Output of :func:`run_impact`.
+    result : ImpactResult or StoredImpact
+        Output of :func:`run_impact`, or a run read back with ``latest_impact``.
     estimator : {'callaway_santanna', 'did2s'}
         Which DiD estimate to hand over.
 
     Returns
     -------
     pandas.DataFrame
-        ``mission, outcome, unit, ring_lo_km, ring_hi_km, effect, lower, upper,
+        ``mission, outcome, unit, ring_lo_km, ring_hi_km, effect, se, lower, upper,
         p_value``; effects are per unit and month, in outcome units (deaths).
 
     Examples
     --------
     >>> scenario_effect(result).loc[0, ["ring_lo_km", "ring_hi_km", "effect"]]  # doctest: +SKIP
     """
+    if isinstance(result, ImpactResult):
+        mission, outcome, unit = result.mission, result.outcome, result.unit
+        radii: Sequence[float] = result.radii_km
+    else:
+        mission, outcome, unit = (result.run[k] for k in ("mission", "outcome", "unit"))
+        radii = result.run["radii_km"]
     did = result.effects[result.effects["estimator"] == estimator]
     if did.empty:
         raise ValueError(f"no {estimator!r} estimates in this result")
-    edges = np.array((0.0, *result.radii_km))
+    edges = np.array((0.0, *radii))
     ring = did["ring"].to_numpy(dtype=np.int64)
     return pd.DataFrame(
         {
-            "mission": result.mission,
-            "outcome": result.outcome,
-            "unit": result.unit,
+            "mission": mission,
+            "outcome": outcome,
+            "unit": unit,
             "ring_lo_km": edges[ring],
             "ring_hi_km": edges[ring + 1],
             "effect": did["estimate"].to_numpy(),
+            "se": did["se"].to_numpy(),
             "lower": did["lower"].to_numpy(),
             "upper": did["upper"].to_numpy(),
             "p_value": did["p_value"].to_numpy(),

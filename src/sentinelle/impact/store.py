@@ -15,6 +15,7 @@ import duckdb
 import pandas as pd
 
 from sentinelle.impact.run import EFFECT_COLUMNS, ImpactResult
+from sentinelle.store import records, transaction
 
 __all__ = ["StoredImpact", "latest_impact", "store_impact"]
 
@@ -36,8 +37,7 @@ def store_impact(con: duckdb.DuckDBPyConnection, result: ImpactResult) -> int:
     """Write ``result`` under a new run id and return it."""
     effects = result.effects.reindex(columns=_EFFECT_ROW_COLUMNS)
     event_study = result.event_study.reindex(columns=_EVENT_STUDY_COLUMNS)
-    con.execute("BEGIN TRANSACTION")
-    try:
+    with transaction(con):
         row = con.execute(
             "INSERT INTO impact_runs (mission, outcome, unit, radii_km, first_month, "
             "last_month, event_source, notes, runtime_s) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) "
@@ -60,10 +60,6 @@ def store_impact(con: duckdb.DuckDBPyConnection, result: ImpactResult) -> int:
             con.register("_impact_rows", frame)
             con.execute(f"INSERT INTO {table} SELECT ?, * FROM _impact_rows", [run_id])
             con.unregister("_impact_rows")
-        con.execute("COMMIT")
-    except BaseException:
-        con.execute("ROLLBACK")
-        raise
     return run_id
 
 
@@ -71,15 +67,16 @@ def latest_impact(
     con: duckdb.DuckDBPyConnection, mission: str | None = None
 ) -> StoredImpact | None:
     """The newest stored run, of ``mission`` when given; None if there is none."""
-    cur = con.execute(
-        "SELECT * FROM impact_runs WHERE ? IS NULL OR upper(mission) = upper(?) "
-        "ORDER BY created_at DESC, run_id DESC LIMIT 1",
-        [mission, mission],
+    found = records(
+        con.execute(
+            "SELECT * FROM impact_runs WHERE ? IS NULL OR upper(mission) = upper(?) "
+            "ORDER BY created_at DESC, run_id DESC LIMIT 1",
+            [mission, mission],
+        )
     )
-    row = cur.fetchone()
-    if row is None:
+    if not found:
         return None
-    run = dict(zip([d[0] for d in cur.description], row, strict=True))
+    run = found[0]
     effects = con.execute(
         f"SELECT {', '.join(_EFFECT_ROW_COLUMNS)} FROM impact_effects WHERE run_id = ? "
         "ORDER BY estimator, ring",

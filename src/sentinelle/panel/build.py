@@ -16,6 +16,7 @@ from sentinelle.panel.definitions import FeatureSpec, panel_steps
 from sentinelle.panel.engines import ENGINES, run_duckdb, run_spark
 from sentinelle.panel.inputs import INPUT_TABLES, PanelRequest, prepare_inputs, read_cells
 from sentinelle.panel.metadata import PanelRecord, record_panel
+from sentinelle.store import transaction
 
 if TYPE_CHECKING:
     from pyspark.sql import SparkSession
@@ -160,38 +161,34 @@ def build_panel(
     )
     inputs = [t for t in INPUT_TABLES if _exists(con, t)]
     step(f"compute features ({engine})")
-    con.execute("BEGIN TRANSACTION")
     try:
-        if engine == "spark":
-            run_spark(con, steps, table, inputs, spark)
-        else:
-            run_duckdb(con, steps, table)
-        n_rows = _scalar(con, f"SELECT count(*) FROM {table}")
-        record_panel(
-            con,
-            PanelRecord(
-                panel_table=table,
-                unit=unit,
-                source=source,
-                first_month=request.first_month,
-                last_month=request.last_month,
-                history_start=prepared.history_start,
-                ged_last_month=prepared.ged_last_month,
-                countries=request.countries,
-                versions=prepared.versions,
-                ingest_ids=prepared.ingest_ids,
-                engine=engine,
-                n_units=prepared.n_units,
-                n_rows=n_rows,
-                events_used=prepared.events_used,
-                events_outside=prepared.events_outside,
-                params=request.to_json(),
-            ),
-        )
-        con.execute("COMMIT")
-    except BaseException:
-        con.execute("ROLLBACK")
-        raise
+        with transaction(con):
+            if engine == "spark":
+                run_spark(con, steps, table, inputs, spark)
+            else:
+                run_duckdb(con, steps, table)
+            n_rows = _scalar(con, f"SELECT count(*) FROM {table}")
+            record_panel(
+                con,
+                PanelRecord(
+                    panel_table=table,
+                    unit=unit,
+                    source=source,
+                    first_month=request.first_month,
+                    last_month=request.last_month,
+                    history_start=prepared.history_start,
+                    ged_last_month=prepared.ged_last_month,
+                    countries=request.countries,
+                    versions=prepared.versions,
+                    ingest_ids=prepared.ingest_ids,
+                    engine=engine,
+                    n_units=prepared.n_units,
+                    n_rows=n_rows,
+                    events_used=prepared.events_used,
+                    events_outside=prepared.events_outside,
+                    params=request.to_json(),
+                ),
+            )
     finally:
         for name in inputs:
             con.execute(f"DROP TABLE IF EXISTS {name}")
@@ -272,9 +269,7 @@ def read_panel(
     if last is not None:
         where.append(f"month_id <= {_month(last)}")
     clause = f"WHERE {' AND '.join(where)}" if where else ""
-    return con.execute(
-        f"SELECT {wanted} FROM {table} {clause} ORDER BY unit_id, month_id"
-    ).df()
+    return con.execute(f"SELECT {wanted} FROM {table} {clause} ORDER BY unit_id, month_id").df()
 
 
 def export_panel(con: duckdb.DuckDBPyConnection, unit: str, path: str | Path) -> Path:

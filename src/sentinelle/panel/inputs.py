@@ -11,7 +11,6 @@ centres. The resulting temp tables (``_units``, ``_months``, ``_unit_events``,
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -23,6 +22,7 @@ import numpy as np
 import pandas as pd
 
 from sentinelle.geo.admin import admin_neighbours, assign_admin, read_admin
+from sentinelle.geo.boundaries import read_country_outlines
 from sentinelle.geo.countries import convert_code, country_table, map_codes
 from sentinelle.geo.priogrid import (
     N_COLS,
@@ -48,13 +48,6 @@ GID_SQL = (
 )
 # VIEWS month id of a date: 1 = January 1980 (sentinelle.geo.months.month_id).
 MONTH_SQL = "((year({d}) - 1980) * 12 + month({d}))"
-
-
-def default_country_shapes() -> Path:
-    """Natural Earth low-resolution countries shipped in the pyogrio wheel (177 countries)."""
-    import pyogrio
-
-    return Path(os.path.dirname(pyogrio.__file__), "tests", "fixtures", "naturalearth_lowres")
 
 
 @dataclass(frozen=True)
@@ -125,7 +118,7 @@ def read_country_shapes(path: str | Path | None = None) -> gpd.GeoDataFrame:
     path : str or path-like, optional
         Any vector file with an ISO3 column (``ISO_A3``/``iso_a3``, falling back to
         ``ADM0_A3`` where ISO3 is ``-99``), e.g. Natural Earth admin-0. Defaults to
-        :func:`default_country_shapes`.
+        :func:`sentinelle.geo.boundaries.default_boundaries`.
 
     Returns
     -------
@@ -133,17 +126,10 @@ def read_country_shapes(path: str | Path | None = None) -> gpd.GeoDataFrame:
         Columns ``views_id``, ``iso3``, ``geometry`` (EPSG:4326), one row per country
         the VIEWS key knows (others dropped).
     """
-    raw = gpd.read_file(path or default_country_shapes()).to_crs("EPSG:4326")
-    columns = {c.lower(): c for c in raw.columns}
-    iso = next((columns[c] for c in ("iso_a3", "iso3") if c in columns), None)
-    if iso is None:
-        raise ValueError(f"{path}: no ISO_A3/iso3 column among {list(raw.columns)}")
-    iso3 = raw[iso].astype(str)
-    if "adm0_a3" in columns:
-        iso3 = iso3.where(iso3 != "-99", raw[columns["adm0_a3"]].astype(str))
-    views = map_codes(iso3, "iso3", "views_id", errors="coerce")
+    outlines = read_country_outlines(path)
+    views = map_codes(outlines["iso3"], "iso3", "views_id", errors="coerce")
     shapes = gpd.GeoDataFrame(
-        {"views_id": views, "iso3": iso3}, geometry=raw.geometry.make_valid(), crs="EPSG:4326"
+        {"views_id": views, "iso3": outlines["iso3"]}, geometry=outlines.geometry, crs="EPSG:4326"
     )
     shapes = shapes[shapes["views_id"].notna()].dissolve(by="views_id", as_index=False)
     return shapes.astype({"views_id": "int64"})

@@ -38,6 +38,7 @@ from pathlib import Path
 import duckdb
 
 from sentinelle.sources.errors import IngestError, SchemaError, SourceFileError
+from sentinelle.store.transaction import transaction
 
 Step = Callable[[str], None]
 
@@ -230,33 +231,33 @@ def run_ingest(
         return report
 
     started = datetime.now()
-    con.execute("BEGIN TRANSACTION")
     try:
-        ingest_id = int(con.execute("SELECT nextval('ingest_id_seq')").fetchone()[0])  # type: ignore[index]
-        report.ingest_id = ingest_id
-        con.execute("DROP TABLE IF EXISTS _rejects")
-        con.execute("CREATE TEMP TABLE _rejects (line BIGINT, reason VARCHAR, raw VARCHAR)")
-        step(f"read {path.name}")
-        with unpacked_csv(path) as csv_path:
-            header_records = stage(con, csv_path)
-            step("validate")
-            _quarantine(con, target, ingest_id, source, location, csv_path, header_records, report)
-        step("merge")
-        _merge(con, target, ingest_id, delete_scope, report)
-        if target is EVENTS:
-            _register_actors(con, ingest_id)
-        con.execute(
-            "INSERT INTO ingests VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'ok')",
-            [
-                ingest_id, source, version, location, digest, report.rows_read,
-                report.rows_inserted, report.rows_updated, report.rows_unchanged,
-                report.rows_deleted, report.rows_quarantined, started, datetime.now(),
-            ],
-        )  # fmt: skip
-        con.execute("COMMIT")
-    except BaseException as exc:
-        con.execute("ROLLBACK")
-        if isinstance(exc, IngestError) or not isinstance(exc, Exception):
+        with transaction(con):
+            ingest_id = int(con.execute("SELECT nextval('ingest_id_seq')").fetchone()[0])  # type: ignore[index]
+            report.ingest_id = ingest_id
+            con.execute("DROP TABLE IF EXISTS _rejects")
+            con.execute("CREATE TEMP TABLE _rejects (line BIGINT, reason VARCHAR, raw VARCHAR)")
+            step(f"read {path.name}")
+            with unpacked_csv(path) as csv_path:
+                header_records = stage(con, csv_path)
+                step("validate")
+                _quarantine(
+                    con, target, ingest_id, source, location, csv_path, header_records, report
+                )
+            step("merge")
+            _merge(con, target, ingest_id, delete_scope, report)
+            if target is EVENTS:
+                _register_actors(con, ingest_id)
+            con.execute(
+                "INSERT INTO ingests VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'ok')",
+                [
+                    ingest_id, source, version, location, digest, report.rows_read,
+                    report.rows_inserted, report.rows_updated, report.rows_unchanged,
+                    report.rows_deleted, report.rows_quarantined, started, datetime.now(),
+                ],
+            )  # fmt: skip
+    except Exception as exc:
+        if isinstance(exc, IngestError):
             raise
         raise IngestError(f"{path}: ingest of {source} abandoned, store unchanged: {exc}") from exc
     finally:

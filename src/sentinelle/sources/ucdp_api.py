@@ -38,7 +38,6 @@ from sentinelle.sources.http import (
 from sentinelle.sources.ingest import IngestReport, Step, no_step
 from sentinelle.sources.ucdp_ged import GED_COLUMNS, ingest_ged
 
-RELEASE_BASE_URL = "https://ucdp.uu.se/downloads/ged"
 TOKEN_HEADER = "x-ucdp-access-token"
 PAGE_SIZE = 1000  # the most the UCDP API serves per page
 _TOKEN_HINT = "check the token in SENTINELLE_UCDP_TOKEN (or ucdp_token in sentinelle.toml)"
@@ -215,7 +214,6 @@ def fetch_ged_release(
     version: str,
     *,
     settings: Settings,
-    base_url: str = RELEASE_BASE_URL,
     refresh: bool = False,
     policy: HttpPolicy = DEFAULT_POLICY,
     step: Step = no_step,
@@ -229,9 +227,7 @@ def fetch_ged_release(
     version
         Yearly release, e.g. ``25.1`` (downloads ``ged251-csv.zip``).
     settings
-        Supplies ``cache_dir``.
-    base_url
-        Where UCDP publishes the release files.
+        Supplies ``cache_dir`` and ``ucdp_release_url`` (where UCDP publishes them).
     refresh
         Download again even when the file is in the cache.
     policy
@@ -245,7 +241,7 @@ def fetch_ged_release(
     IngestReport(source='ged', version='25.1', ...)
     """
     name = release_file_name(version)
-    url = f"{base_url.rstrip('/')}/{name}"
+    url = f"{settings.ucdp_release_url.rstrip('/')}/{name}"
     with HttpClient(
         source="ucdp",
         cache_dir=settings.cache_dir,
@@ -258,7 +254,6 @@ def fetch_ged_release(
 
 
 __all__ = [
-    "RELEASE_BASE_URL",
     "fetch_ged",
     "fetch_ged_release",
     "is_candidate",

@@ -30,6 +30,7 @@ from sentinelle.forecast.views_data import load_views_cm
 from sentinelle.panel.metadata import PanelRecord, record_panel
 from sentinelle.sources.errors import IngestError, SourceFileError
 from sentinelle.sources.ingest import IngestReport, Step, no_step, sha256_of
+from sentinelle.store import transaction
 
 SOURCE = "views-cm"
 
@@ -122,8 +123,7 @@ def ingest_views_cm(
     report.version = str(panel.attrs["data_version"])
     report.rows_read = report.rows_inserted = len(panel)
     step("store")
-    con.execute("BEGIN TRANSACTION")
-    try:
+    with transaction(con):
         ingest_id = int(con.execute("SELECT nextval('ingest_id_seq')").fetchone()[0])  # type: ignore[index]
         report.ingest_id = ingest_id
         con.register("_views_cm", panel)
@@ -172,8 +172,4 @@ def ingest_views_cm(
                 params=json.dumps({"data_dir": report.location}),
             ),
         )
-        con.execute("COMMIT")
-    except BaseException:
-        con.execute("ROLLBACK")
-        raise
     return report

@@ -8,12 +8,14 @@ its PyPI wheel on request, and brings the schema up to date.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import duckdb
 
 from sentinelle.store.schema import MIGRATIONS, migrate
+from sentinelle.store.transaction import transaction
 
-__all__ = ["MIGRATIONS", "load_spatial", "open_store"]
+__all__ = ["MIGRATIONS", "load_spatial", "open_store", "records", "transaction"]
 
 
 def open_store(path: str | Path, *, read_only: bool = False) -> duckdb.DuckDBPyConnection:
@@ -48,3 +50,15 @@ def load_spatial(con: duckdb.DuckDBPyConnection) -> None:
         raise RuntimeError(f"spatial extension not found under {ext_dir}")
     con.execute(f"INSTALL '{candidates[0]}'")
     con.execute("LOAD spatial")
+
+
+def records(cursor: duckdb.DuckDBPyConnection) -> list[dict[str, Any]]:
+    """The rows of an executed query as dicts keyed by column name.
+
+    Examples
+    --------
+    >>> records(open_store(":memory:").execute("SELECT 1 AS a, 'x' AS b"))
+    [{'a': 1, 'b': 'x'}]
+    """
+    names = [d[0] for d in cursor.description]
+    return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]

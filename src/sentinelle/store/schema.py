@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import duckdb
 
+from sentinelle.store.transaction import transaction
+
 # Violence types of the common event model. UCDP's type_of_violence 1/2/3 map onto the
 # first three; ACLED events are classified by their event type and actors (see
 # sources.acled); protests, riots and strategic developments are "other".
@@ -278,12 +280,7 @@ def migrate(con: duckdb.DuckDBPyConnection) -> int:
             f"({len(MIGRATIONS)}): upgrade Sentinelle"
         )
     for number, sql in enumerate(MIGRATIONS[version:], start=version + 1):
-        con.execute("BEGIN TRANSACTION")
-        try:
+        with transaction(con):
             con.execute(sql)
             con.execute("INSERT INTO schema_version (version) VALUES (?)", [number])
-            con.execute("COMMIT")
-        except BaseException:
-            con.execute("ROLLBACK")
-            raise
     return len(MIGRATIONS)

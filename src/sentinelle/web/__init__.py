@@ -1,0 +1,18 @@
+"""The dashboard and JSON API behind ``sentinelle serve`` (FastAPI, Jinja2, Leaflet).
+
+- :mod:`~sentinelle.web.app`: :func:`create_app`, security headers, error pages.
+- :mod:`~sentinelle.web.api`: JSON routes under ``/api`` (OpenAPI at ``/openapi.json``).
+- :mod:`~sentinelle.web.pages`: HTML pages (map with time slider, trends, actors,
+  forecasts, impact, alerts, analyst reports, users, sign-in).
+- :mod:`~sentinelle.web.auth`: users, Argon2id hashes, sessions, roles, CSRF, rate limits.
+- :mod:`~sentinelle.web.incidents`: analyst incident reports and their review.
+- :mod:`~sentinelle.web.data`: the store reads both share.
+- :mod:`~sentinelle.web.state`: per-app state, cursors and the response cache.
+
+Leaflet is installed from the npm registry by ``scripts/build_web.sh`` into
+``static/vendor/``; no page refers to a CDN.
+"""
+
+from sentinelle.web.app import create_app
+
+__all__ = ["create_app"]

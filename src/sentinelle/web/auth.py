@@ -1,0 +1,327 @@
+"""Users, passwords, sessions, roles, CSRF tokens and rate limits of the dashboard.
+
+* Users live in the store's ``users`` table with an Argon2id hash of their password
+  (``argon2-cffi``'s RFC 9106 defaults); the password itself is never stored or logged.
+* Roles are ordered ``viewer < analyst < admin``: viewers read analyst reports,
+  analysts also file them, admins also review them and manage users.
+* A session is a signed cookie (Starlette's ``SessionMiddleware``: HttpOnly,
+  SameSite=Lax, Secure when configured) holding the user id and a CSRF token. The
+  user is read again from the store on every request, so disabling a user or
+  changing a role takes effect at once.
+* Every state-changing request (any method but GET, HEAD, OPTIONS) must carry the
+  session's CSRF token, in the ``X-CSRF-Token`` header or a ``csrf_token`` form
+  field, or is refused with 403 (:func:`csrf_protect`, installed app-wide).
+* Rate limits per client address use the ``limits`` library's moving window
+  (:func:`rate_limit`): logins 5 a minute and writes 30 a minute by default.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import os
+import re
+import secrets
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+import duckdb
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from fastapi import Depends, HTTPException, Request, status
+from fastapi.concurrency import run_in_threadpool
+
+from sentinelle.config import Settings
+from sentinelle.store import records
+from sentinelle.web.state import db, web_state
+
+__all__ = [
+    "ROLES",
+    "Role",
+    "User",
+    "authenticate",
+    "create_user",
+    "csrf_protect",
+    "csrf_token",
+    "current_user",
+    "list_users",
+    "login_gate",
+    "rate_limit",
+    "reader",
+    "require_role",
+    "session_secret",
+    "start_session",
+    "update_user",
+]
+
+Role = Literal["viewer", "analyst", "admin"]
+ROLES: tuple[Role, ...] = ("viewer", "analyst", "admin")
+USERNAME_PATTERN = r"^[A-Za-z0-9_.@-]{3,64}$"
+MIN_PASSWORD = 10
+MAX_PASSWORD = 1024  # hashing a megabyte "password" is a denial of service
+
+_hasher = PasswordHasher()
+# Verified against when the user does not exist, so that a login for an unknown name
+# takes as long as one with a wrong password and does not reveal which names exist.
+_DUMMY_HASH = _hasher.hash(secrets.token_hex(16))
+_SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+@dataclass(frozen=True)
+class User:
+    """A signed-in user."""
+
+    user_id: int
+    username: str
+    role: Role
+
+    def can(self, role: Role) -> bool:
+        """Whether this user's role is ``role`` or above."""
+        return ROLES.index(self.role) >= ROLES.index(role)
+
+
+def _check_username(username: str) -> str:
+    if not re.fullmatch(USERNAME_PATTERN, username):
+        raise ValueError(
+            f"user names are 3 to 64 letters, digits or . _ @ - (no spaces), got {username!r}"
+        )
+    return username.lower()
+
+
+def _check_password(password: str) -> None:
+    if not MIN_PASSWORD <= len(password) <= MAX_PASSWORD:
+        raise ValueError(f"passwords have {MIN_PASSWORD} to {MAX_PASSWORD} characters")
+
+
+def create_user(con: duckdb.DuckDBPyConnection, username: str, password: str, role: Role) -> User:
+    """Add a user with an Argon2id hash of ``password``.
+
+    Raises
+    ------
+    ValueError
+        If the name or password is not acceptable, the role unknown, or the name taken
+        (names are case-insensitive).
+
+    Examples
+    --------
+    >>> from sentinelle.store import open_store
+    >>> con = open_store(":memory:")
+    >>> create_user(con, "Aminata", "correct horse battery", "admin").username
+    'aminata'
+    """
+    name = _check_username(username)
+    _check_password(password)
+    if role not in ROLES:
+        raise ValueError(f"role must be one of {', '.join(ROLES)}, got {role!r}")
+    try:
+        row = con.execute(
+            "INSERT INTO users (username, password_hash, role) VALUES (?, ?, ?) RETURNING user_id",
+            [name, _hasher.hash(password), role],
+        ).fetchone()
+    except duckdb.ConstraintException:
+        raise ValueError(f"user {name!r} already exists") from None
+    assert row is not None  # RETURNING always yields the inserted row
+    return User(int(row[0]), name, role)
+
+
+def list_users(con: duckdb.DuckDBPyConnection) -> list[dict[str, Any]]:
+    """Every user (without hashes), by name."""
+    rows = records(
+        con.execute(
+            "SELECT user_id, username, role, disabled, created_at FROM users ORDER BY username"
+        )
+    )
+    # Stored in UTC (the server sets DuckDB's TimeZone): say so.
+    return [{**row, "created_at": row["created_at"].replace(tzinfo=dt.UTC)} for row in rows]
+
+
+def update_user(
+    con: duckdb.DuckDBPyConnection,
+    username: str,
+    *,
+    role: Role | None = None,
+    disabled: bool | None = None,
+    password: str | None = None,
+) -> None:
+    """Change a user's role, disabled flag or password.
+
+    Raises
+    ------
+    LookupError
+        If there is no such user.
+    ValueError
+        If the role or password is not acceptable.
+    """
+    if role is not None and role not in ROLES:
+        raise ValueError(f"role must be one of {', '.join(ROLES)}, got {role!r}")
+    if password is not None:
+        _check_password(password)
+    row = con.execute(
+        "UPDATE users SET role = coalesce(?, role), disabled = coalesce(?, disabled), "
+        "password_hash = coalesce(?, password_hash) WHERE username = ? RETURNING user_id",
+        [role, disabled, _hasher.hash(password) if password else None, username.lower()],
+    ).fetchone()
+    if row is None:
+        raise LookupError(f"no user {username!r}")
+
+
+def authenticate(con: duckdb.DuckDBPyConnection, username: str, password: str) -> User | None:
+    """The user if ``password`` is theirs and they are not disabled, else None.
+
+    A hash made with older parameters is replaced by one with the current ones.
+    """
+    row = con.execute(
+        "SELECT user_id, username, role, password_hash, disabled FROM users WHERE username = ?",
+        [username.lower()],
+    ).fetchone()
+    if row is None or len(password) > MAX_PASSWORD:
+        with contextlib.suppress(VerificationError):
+            _hasher.verify(_DUMMY_HASH, password[:MAX_PASSWORD])
+        return None
+    user_id, name, role, stored, disabled = row
+    try:
+        _hasher.verify(stored, password)
+    except (VerificationError, InvalidHashError):
+        return None
+    if disabled:
+        return None
+    if _hasher.check_needs_rehash(stored):
+        con.execute(
+            "UPDATE users SET password_hash = ? WHERE user_id = ?",
+            [_hasher.hash(password), user_id],
+        )
+    return User(int(user_id), str(name), role)
+
+
+def session_secret(settings: Settings) -> str:
+    """The key that signs session cookies.
+
+    ``settings.secret_key`` (env ``SENTINELLE_SECRET_KEY``) when set; otherwise a
+    random key generated on first use and kept in ``<store>.secret`` (mode 0600), so
+    that sessions survive a restart. An in-memory store gets a key for this process.
+    """
+    if settings.secret_key is not None:
+        return settings.secret_key.get_secret_value()
+    if str(settings.store) == ":memory:":
+        return secrets.token_urlsafe(32)
+    path = Path(f"{settings.store}.secret")
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        # O_EXCL: two servers starting together cannot overwrite each other's key.
+        try:
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError:
+            return path.read_text().strip()
+        with os.fdopen(fd, "w") as fh:
+            fh.write(secrets.token_urlsafe(32))
+    return path.read_text().strip()
+
+
+def csrf_token(request: Request) -> str:
+    """The session's CSRF token, created with the session if there is none yet."""
+    token = request.session.get("csrf")
+    if not isinstance(token, str):
+        token = secrets.token_urlsafe(32)
+        request.session["csrf"] = token
+    return token
+
+
+def start_session(request: Request, user: User) -> str:
+    """Sign ``user`` in: a fresh session (no fixation) with a new CSRF token."""
+    request.session.clear()
+    request.session["uid"] = user.user_id
+    return csrf_token(request)
+
+
+async def csrf_protect(request: Request) -> None:
+    """Refuse a state-changing request without the session's CSRF token (403)."""
+    if request.method in _SAFE_METHODS:
+        return
+    sent = request.headers.get("x-csrf-token")
+    content_type = request.headers.get("content-type", "")
+    if sent is None and content_type.startswith(
+        ("application/x-www-form-urlencoded", "multipart/form-data")
+    ):
+        field = (await request.form()).get("csrf_token")
+        sent = field if isinstance(field, str) else None
+    expected = request.session.get("csrf")
+    if not (sent and isinstance(expected, str) and secrets.compare_digest(sent, expected)):
+        raise HTTPException(
+            status.HTTP_403_FORBIDDEN,
+            "CSRF token missing or invalid: send the session's token as the X-CSRF-Token "
+            "header or the csrf_token form field (GET /api/session gives it)",
+        )
+
+
+def current_user(
+    request: Request, con: Annotated[duckdb.DuckDBPyConnection, Depends(db)]
+) -> User | None:
+    """The signed-in user, or None (a FastAPI dependency)."""
+    uid = request.session.get("uid")
+    if not isinstance(uid, int):
+        return None
+    row = con.execute(
+        "SELECT user_id, username, role FROM users WHERE user_id = ? AND NOT disabled", [uid]
+    ).fetchone()
+    if row is None:
+        request.session.clear()
+        return None
+    return User(int(row[0]), str(row[1]), row[2])
+
+
+def reader(request: Request, user: Annotated[User | None, Depends(current_user)]) -> User | None:
+    """The user of a page anyone may read, or 401 if ``require_login`` is set and none."""
+    if user is None and web_state(request).settings.require_login:
+        raise HTTPException(status.HTTP_401_UNAUTHORIZED, "sign in first (POST /api/login)")
+    return user
+
+
+async def login_gate(request: Request) -> None:
+    """Like :func:`reader` for the API, but touches the store only if a login is required.
+
+    Published reads are then answered without a cursor or a worker thread.
+    """
+    state = web_state(request)
+    if not state.settings.require_login:
+        return
+    with contextlib.closing(state.con.cursor()) as con:
+        user = await run_in_threadpool(current_user, request, con)
+    if user is None:
+        raise HTTPException(status.HTTP_401_UNAUTHORIZED, "sign in first (POST /api/login)")
+
+
+def require_role(role: Role) -> Callable[[User | None], User]:
+    """A dependency admitting users of ``role`` or above: 401 signed out, 403 below."""
+
+    def check(user: Annotated[User | None, Depends(current_user)]) -> User:
+        if user is None:
+            raise HTTPException(status.HTTP_401_UNAUTHORIZED, "sign in first (POST /api/login)")
+        if not user.can(role):
+            raise HTTPException(
+                status.HTTP_403_FORBIDDEN, f"this needs the {role} role; you are {user.role}"
+            )
+        return user
+
+    return check
+
+
+def rate_limit(name: Literal["login", "write"]) -> Callable[[Request], Awaitable[None]]:
+    """A dependency counting requests per client address against the named limit (429)."""
+
+    async def check(request: Request) -> None:
+        state = web_state(request)
+        item = state.limits[name]
+        client = request.client.host if request.client else "unknown"
+        if not state.limiter.hit(item, name, client):
+            reset, _ = state.limiter.get_window_stats(item, name, client)
+            retry = max(1, int(reset - time.time()))
+            raise HTTPException(
+                status.HTTP_429_TOO_MANY_REQUESTS,
+                f"too many requests: the limit is {item}; retry in {retry} s",
+                headers={"Retry-After": str(retry)},
+            )
+
+    return check

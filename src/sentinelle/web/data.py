@@ -1,0 +1,445 @@
+"""The dashboard's reads of the store, shared by the JSON API and the HTML pages.
+
+Each function takes a store cursor and returns plain Python data (dicts, lists) shaped
+like the API's response models in :mod:`sentinelle.web.api`, reusing the analysis
+packages where they compute the thing shown (base timelines, forecast summaries,
+actor tables, alert wording). Months are ``'YYYY-MM'`` strings outside and VIEWS
+month ids (1 = January 1980) inside, where the map's time slider counts them.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import math
+from typing import Any
+
+import duckdb
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+
+from sentinelle.actors._scope import scope_sql
+from sentinelle.geo import (
+    cell_bounds,
+    centroid,
+    convert_code,
+    country_table,
+    iso3_from_name,
+    month_id_from_str,
+    month_string,
+)
+from sentinelle.store import records
+
+__all__ = [
+    "actors_table",
+    "alerts_table",
+    "as_utc",
+    "base_rows",
+    "coverage",
+    "dyad_graph",
+    "event_source",
+    "events_geojson",
+    "forecast_rows",
+    "impact_result",
+    "missions",
+    "outlines_geojson",
+    "trend_points",
+]
+
+# VIEWS month id of an event's start date, in SQL.
+_MONTH_SQL = "((year(date_start) - 1980) * 12 + month(date_start))"
+
+
+def as_utc(value: dt.datetime) -> dt.datetime:
+    """A stored timestamp marked as UTC.
+
+    The store's TIMESTAMP columns have no zone; Sentinelle writes them in UTC (the
+    server sets DuckDB's TimeZone to UTC), and JSON date-times must carry one.
+    """
+    return value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value
+
+
+def _clean(value: Any) -> Any:
+    """A JSON-safe scalar: NaN and NaT become None, numpy numbers Python ones."""
+    if value is None or value is pd.NaT:
+        return None
+    if isinstance(value, np.generic):
+        value = value.item()
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, pd.Timestamp):
+        value = value.to_pydatetime()
+    if isinstance(value, dt.datetime):
+        return as_utc(value)
+    return value
+
+
+def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
+    return [{str(k): _clean(v) for k, v in row.items()} for row in frame.to_dict("records")]
+
+
+def _current_gw_iso3() -> dict[int, str]:
+    """Gleditsch-Ward code -> ISO3 of current countries (UCDP stores only the GW code)."""
+    table = country_table()
+    current = table[table["current"] & table["gwcode"].notna() & table["iso3"].notna()]
+    return dict(zip(current["gwcode"].astype(int), current["iso3"], strict=True))
+
+
+def coverage(con: duckdb.DuckDBPyConnection) -> list[dict[str, Any]]:
+    """Countries with events: ISO3, name, events per source and the months covered.
+
+    Ordered by number of events, most first (the dashboard opens on the first).
+    """
+    rows = con.execute(
+        f"""
+        SELECT country_iso3, country_gwno, source, count(*) AS n,
+               min({_MONTH_SQL}) AS first_month, max({_MONTH_SQL}) AS last_month
+        FROM events WHERE NOT deleted GROUP BY ALL
+        """
+    ).fetchall()
+    gw_iso3 = _current_gw_iso3()
+    names = country_table().drop_duplicates("iso3").set_index("iso3")["name"]
+    found: dict[str, dict[str, Any]] = {}
+    for iso3, gwno, source, n, first, last in rows:
+        code = iso3 or (gw_iso3.get(int(gwno)) if gwno is not None else None)
+        if code is None:
+            continue
+        entry = found.setdefault(
+            code,
+            {"iso3": code, "name": str(names.get(code, code)), "sources": {}, "events": 0,
+             "first_month": month_string(int(first)), "last_month": month_string(int(last))},
+        )  # fmt: skip
+        entry["sources"][source] = entry["sources"].get(source, 0) + int(n)
+        entry["events"] += int(n)
+        entry["first_month"] = min(entry["first_month"], month_string(int(first)))
+        entry["last_month"] = max(entry["last_month"], month_string(int(last)))
+    return sorted(found.values(), key=lambda c: (-c["events"], c["iso3"]))
+
+
+def event_source(country: dict[str, Any] | None, wanted: str | None = None) -> str | None:
+    """The event source to count for a :func:`coverage` entry.
+
+    ``wanted`` if the country has events from it, else its largest source: one
+    source at a time, since GED and ACLED report the same killings.
+    """
+    if country is None or wanted in country["sources"]:
+        return wanted
+    return str(max(country["sources"], key=country["sources"].get))
+
+
+def events_geojson(
+    con: duckdb.DuckDBPyConnection,
+    country_iso3: str,
+    first: str | None = None,
+    last: str | None = None,
+    source: str | None = None,
+) -> bytes:
+    """A country's events as a GeoJSON FeatureCollection (the map endpoint's body).
+
+    The JSON is built by DuckDB in one query: a country's full record (thousands of
+    events) takes a few milliseconds instead of the tens a Python loop would.
+
+    Parameters
+    ----------
+    con : duckdb.DuckDBPyConnection
+        A store.
+    country_iso3 : str
+        ISO3 code; UCDP events, which carry only a GW code, match through it.
+    first, last : str, optional
+        ``'YYYY-MM'`` months, both included.
+    source : str, optional
+        One event source; every source when omitted (GED and ACLED may then describe
+        the same event twice).
+    """
+    where, params = scope_sql(country_iso3)
+    where += " AND NOT deleted AND latitude IS NOT NULL AND longitude IS NOT NULL"
+    if first is not None:
+        where += " AND date_start >= ?"
+        params.append(dt.date.fromisoformat(first + "-01"))
+    if last is not None:
+        end = month_id_from_str(last) + 1
+        where += " AND date_start < ?"
+        params.append(dt.date.fromisoformat(month_string(end) + "-01"))
+    if source is not None:
+        where += " AND source = ?"
+        params.append(source)
+    row = con.execute(
+        f"""
+        SELECT to_json({{
+            type: 'FeatureCollection', country: ?, first_month: ?, last_month: ?,
+            source: ?, count: count(*),
+            features: coalesce(list({{
+                type: 'Feature',
+                geometry: {{type: 'Point',
+                            coordinates: [round(longitude, 5), round(latitude, 5)]}},
+                properties: {{
+                    id: source || ':' || source_event_id, source: source,
+                    date: strftime(date_start, '%Y-%m-%d'), month: {_MONTH_SQL},
+                    fatalities: fatalities_best, civilian_deaths: civilian_deaths,
+                    violence_type: violence_type::VARCHAR, event_type: event_type,
+                    side_a: side_a, side_b: side_b, location: location_name, admin1: admin1
+                }}
+            }} ORDER BY date_start, source, source_event_id), [])
+        }})::VARCHAR
+        FROM events WHERE {where}
+        """,
+        [country_iso3, first, last, source, *params],
+    ).fetchone()
+    assert row is not None  # an aggregate always yields one row
+    return str(row[0]).encode()
+
+
+def outlines_geojson(outlines: gpd.GeoDataFrame, tolerance: float = 0.01) -> bytes:
+    """Country outlines as GeoJSON, simplified to ``tolerance`` degrees (~1 km)."""
+    simple = outlines.assign(geometry=outlines.geometry.simplify(tolerance))
+    return json.dumps(simple.__geo_interface__, separators=(",", ":")).encode()
+
+
+def missions(con: duckdb.DuckDBPyConnection) -> list[dict[str, Any]]:
+    """Peacekeeping missions with deployments, each with the ISO3 codes of its countries."""
+    rows = con.execute("SELECT DISTINCT mission, country FROM deployments ORDER BY ALL").fetchall()
+    found: dict[str, set[str]] = {}
+    for mission, country in rows:
+        codes = found.setdefault(mission, set())
+        try:
+            codes.add(iso3_from_name(country))
+        except (KeyError, TypeError):  # a name the key lacks, or no country
+            continue
+    return [{"mission": m, "countries": sorted(c)} for m, c in sorted(found.items())]
+
+
+def base_rows(
+    con: duckdb.DuckDBPyConnection, mission: str, at_month: str | None = None
+) -> list[dict[str, Any]]:
+    """A mission's bases with their open and close months, and status at ``at_month``.
+
+    Parameters
+    ----------
+    con : duckdb.DuckDBPyConnection
+        A store with Geo-PKO deployments.
+    mission : str
+        E.g. ``'MINUSMA'``.
+    at_month : str, optional
+        ``'YYYY-MM'``: adds ``status_at`` ('open', 'closed' or 'not_open_yet').
+
+    Raises
+    ------
+    LookupError
+        If the store has no deployments of ``mission``.
+    """
+    from sentinelle.impact.timeline import DEFAULT_SOURCE, base_timeline
+
+    sources = [
+        s for (s,) in con.execute(
+            "SELECT DISTINCT source FROM deployments WHERE mission = ? ORDER BY source", [mission]
+        ).fetchall()
+    ]  # fmt: skip
+    if not sources:
+        raise LookupError(f"no deployments of mission {mission!r} in the store")
+    source = DEFAULT_SOURCE if DEFAULT_SOURCE in sources else sources[0]
+    timeline = base_timeline(con, mission, source=source)
+    at = month_id_from_str(at_month) if at_month else None
+    out = []
+    for row in _records(timeline):
+        opened = int(row["open_month"])
+        closed = None if row["cohort_month"] is None else int(row["cohort_month"])
+        entry = {
+            "mission": row["mission"],
+            "base": row["base"],
+            "country": row["country"],
+            "latitude": row["latitude"],
+            "longitude": row["longitude"],
+            "first_year": int(row["first_year"]),
+            "last_year": int(row["last_year"]),
+            "max_troops": row["max_troops"],
+            "hq": None if row["hq"] is None else int(row["hq"]),
+            "status": row["status"],
+            "open_month": month_string(opened),
+            "open_month_id": opened,
+            "closed_from": None if closed is None else month_string(closed),
+            "closed_from_id": closed,
+            "closure_date": row["closure_date"].date() if row["closure_date"] else None,
+            "date_precision": row["date_precision"],
+            "closure_source": row["closure_source"],
+            "citation": row["citation"],
+            "deployment_source": source,
+            "status_at": None,
+        }
+        if at is not None:
+            entry["status_at"] = (
+                "not_open_yet" if at < opened else "closed" if closed and at >= closed else "open"
+            )
+        out.append(entry)
+    return out
+
+
+def forecast_rows(
+    con: duckdb.DuckDBPyConnection,
+    outlines: gpd.GeoDataFrame | None,
+    unit: str = "cm",
+    country_iso3: str | None = None,
+    threshold: float = 25,
+    target: str = "ged_sb",
+) -> dict[str, Any] | None:
+    """The latest stored forecast of ``unit`` summarised per unit-month, or None.
+
+    For ``cm`` units are VIEWS countries (``iso3`` and ``name`` added); for ``pgm``
+    PRIO-GRID cells (``bounds`` added: west, south, east, north), a country's being
+    the cells whose centre lies inside its outline.
+    """
+    from sentinelle.forecast.store import forecast_summary, latest_forecast_run
+
+    run = latest_forecast_run(con, unit=unit, target=target)
+    if run is None:
+        return None
+    unit_ids: list[int] | None = None
+    if country_iso3 is not None and unit == "cm":
+        unit_ids = [convert_code(country_iso3, "iso3", "views_id")]
+    elif country_iso3 is not None and unit == "pgm":
+        assert outlines is not None  # pgm forecasts are placed with the outlines
+        cells = np.array(
+            [u for (u,) in con.execute(
+                "SELECT DISTINCT unit_id FROM forecast_draws WHERE run_id = ?", [run["run_id"]]
+            ).fetchall()], dtype=np.int64,
+        )  # fmt: skip
+        shape = outlines.loc[outlines["iso3"] == country_iso3, "geometry"]
+        if cells.size and not shape.empty:
+            lat, lon = centroid(cells)
+            unit_ids = cells[shapely.contains_xy(shape.union_all(), lon, lat)].tolist()
+        else:
+            unit_ids = []
+    summary = forecast_summary(con, run["run_id"], unit_ids=unit_ids, threshold=threshold)
+    rows = _records(summary)
+    table = country_table().set_index("views_id")
+    for row in rows:
+        unit_id = int(row["unit_id"])
+        row["month"] = month_string(int(row["month_id"]))
+        if unit == "cm" and unit_id in table.index:
+            row["iso3"] = _clean(table.at[unit_id, "iso3"])
+            row["name"] = str(table.at[unit_id, "name"])
+        if unit == "pgm":
+            row["bounds"] = list(cell_bounds(unit_id))
+    meta = run.get("meta")
+    return {
+        "run": {
+            **{k: _clean(v) for k, v in run.items() if k != "meta"},
+            "meta": json.loads(meta) if isinstance(meta, str) else meta,
+            "origin_month": month_string(int(run["origin"])),
+        },
+        "threshold": threshold,
+        "rows": rows,
+    }
+
+
+def trend_points(
+    con: duckdb.DuckDBPyConnection, country_iso3: str, level: str, source: str
+) -> list[dict[str, Any]]:
+    """Monthly fatalities of a country (``level='country'``) or of its admin-1 regions.
+
+    Months without events count 0, from the source's first to its last month.
+    """
+    from sentinelle.alerts.rules import monthly_fatalities
+
+    series = monthly_fatalities(con, level, source=source)
+    unit = series["unit_id"].astype(str)
+    mine = series[(unit == country_iso3) | unit.str.startswith(country_iso3 + "/")]
+    return [
+        {
+            "unit": str(row["unit_id"]).split("/", 1)[-1] if level == "admin1" else country_iso3,
+            "month": month_string(int(row["month_id"])),
+            "fatalities": int(row["fatalities"]),
+        }
+        for row in mine.to_dict("records")
+    ]
+
+
+def actors_table(
+    con: duckdb.DuckDBPyConnection,
+    country_iso3: str,
+    period: str | None,
+    source: str | None,
+    limit: int = 50,
+) -> list[dict[str, Any]]:
+    """The most lethal actors of a country over a period (all of it when None)."""
+    from sentinelle.actors import actor_activity
+
+    table = actor_activity(con, country_iso3=country_iso3, period=period, freq="all", source=source)
+    table = table.sort_values(["fatalities", "events"], ascending=False).head(limit)
+    return _records(table.drop(columns=["period"]))
+
+
+def dyad_graph(
+    con: duckdb.DuckDBPyConnection,
+    country_iso3: str,
+    period: str | None,
+    source: str | None,
+    limit: int = 60,
+) -> dict[str, list[dict[str, Any]]]:
+    """The dyad network (``limit`` pairs with most events) as node and edge lists."""
+    from sentinelle.actors import dyad_network, dyads
+
+    pairs = dyads(con, country_iso3=country_iso3, period=period, freq="all", source=source)
+    graph = dyad_network(pairs.sort_values("events", ascending=False).head(limit))
+    nodes = [
+        {
+            "id": str(node),
+            "type": str(attrs.get("type", "unmatched")),
+            "events": int(sum(graph.edges[node, other]["events"] for other in graph[node])),
+            "fatalities": int(sum(graph.edges[node, other]["fatalities"] for other in graph[node])),
+        }
+        for node, attrs in graph.nodes(data=True)
+    ]
+    edges = [
+        {"source": str(a), "target": str(b), **{k: int(v) for k, v in attrs.items()}}
+        for a, b, attrs in graph.edges(data=True)
+    ]
+    return {"nodes": nodes, "edges": edges}
+
+
+def impact_result(con: duckdb.DuckDBPyConnection, mission: str | None) -> dict[str, Any] | None:
+    """The newest stored withdrawal-impact run (of ``mission``), or None."""
+    from sentinelle.impact.store import latest_impact
+
+    stored = latest_impact(con, mission)
+    if stored is None:
+        return None
+    run = {k: _clean(v) for k, v in stored.run.items()}
+    run["first_month"] = month_string(int(run["first_month"]))
+    run["last_month"] = month_string(int(run["last_month"]))
+    run["radii_km"] = [float(r) for r in run["radii_km"]]
+    run["notes"] = list(run["notes"] or [])
+    return {
+        "run": run,
+        "effects": _records(stored.effects),
+        "event_study": _records(stored.event_study),
+    }
+
+
+def alerts_table(
+    con: duckdb.DuckDBPyConnection, country_iso3: str | None, limit: int = 200
+) -> list[dict[str, Any]]:
+    """Recorded alerts, newest period first, of a country's units when given."""
+    from sentinelle.alerts.wording import alert_text, level_name
+
+    query = """
+        SELECT * FROM alerts
+        WHERE ? IS NULL OR unit_id = ? OR starts_with(unit_id, ? || '/')
+           OR contains(unit_id, '@' || ? || '/')
+        ORDER BY period DESC, level DESC, alert_id DESC LIMIT ?
+    """
+    rows = records(con.execute(query, [country_iso3] * 4 + [limit]))
+    out = []
+    for alert in rows:
+        subject, _ = alert_text(alert, "en")
+        evidence = alert["evidence"]
+        out.append(
+            {
+                **{k: _clean(v) for k, v in alert.items() if k != "evidence"},
+                "level_name": level_name(alert["level"], "en"),
+                "subject": subject,
+                "evidence": json.loads(evidence) if isinstance(evidence, str) else evidence,
+            }
+        )
+    return out

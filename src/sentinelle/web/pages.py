@@ -1,0 +1,521 @@
+"""The dashboard's HTML pages: server-rendered Jinja2, a little vanilla JavaScript.
+
+Pages read the store through :mod:`sentinelle.web.data`, like the API, and draw
+their charts as inline SVG computed here, so they work without scripts; only the map
+(Leaflet, vendored from npm) needs JavaScript. Forms post back with the session's
+CSRF token and are validated by the API's own models, so a form and a JSON client
+are held to the same rules. The Content-Security-Policy (see :mod:`.app`) allows
+scripts, styles and images from this server only: no CDN can be used, by mistake
+or otherwise.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Annotated, Any
+from urllib.parse import quote
+
+import duckdb
+from fastapi import APIRouter, Depends, Form, HTTPException, Query, Request, status
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.templating import Jinja2Templates
+from pydantic import ValidationError
+
+from sentinelle.web import data
+from sentinelle.web.api import OptionalCountry, Period, Source
+from sentinelle.web.auth import (
+    ROLES,
+    User,
+    authenticate,
+    create_user,
+    csrf_token,
+    current_user,
+    list_users,
+    rate_limit,
+    reader,
+    require_role,
+    start_session,
+    update_user,
+)
+from sentinelle.web.incidents import (
+    IncidentIn,
+    ReviewError,
+    ReviewIn,
+    Status,
+    file_incident,
+    list_incidents,
+    review_incident,
+)
+from sentinelle.web.state import db
+
+__all__ = ["STATIC_DIR", "VENDOR_DIR", "login_redirect", "render", "router", "vendor_missing"]
+
+WEB_DIR = Path(__file__).parent
+STATIC_DIR = WEB_DIR / "static"
+VENDOR_DIR = STATIC_DIR / "vendor"
+VENDOR_FILES = ("leaflet/leaflet.js", "leaflet/leaflet.css")
+templates = Jinja2Templates(directory=WEB_DIR / "templates")
+
+Cursor = Annotated[duckdb.DuckDBPyConnection, Depends(db)]
+MaybeUser = Annotated[User | None, Depends(reader)]
+
+router = APIRouter(include_in_schema=False)
+
+
+def vendor_missing(vendor_dir: Path | None = None) -> list[str]:
+    """Vendored browser files that are missing (run ``scripts/build_web.sh``)."""
+    root = vendor_dir or VENDOR_DIR
+    return [name for name in VENDOR_FILES if not (root / name).is_file()]
+
+
+def render(
+    request: Request, name: str, user: User | None, status_code: int = 200, **context: Any
+) -> HTMLResponse:
+    """Render template ``name`` with the user, the CSRF token and ``context``."""
+    return templates.TemplateResponse(
+        request,
+        name,
+        {"user": user, "csrf_token": csrf_token(request), "path": request.url.path, **context},
+        status_code=status_code,
+    )
+
+
+def _country_choice(
+    con: duckdb.DuckDBPyConnection, country: str | None
+) -> tuple[list[dict[str, Any]], dict[str, Any] | None]:
+    """Countries with events and the one to show (``country``, else the best covered)."""
+    countries = data.coverage(con)
+    chosen = next((c for c in countries if c["iso3"] == country), None)
+    if chosen is None and country is None and countries:
+        chosen = countries[0]
+    return countries, chosen
+
+
+# --------------------------------------------------------------------------- SVG charts
+
+
+@dataclass(frozen=True)
+class Chart:
+    """A line chart's geometry in SVG user units (the template draws it)."""
+
+    width: int
+    height: int
+    line: str
+    band_outer: str
+    band_inner: str
+    y_max: float
+    x_labels: list[tuple[float, str]]
+    y_ticks: list[tuple[float, str]]
+
+
+_PAD = 40
+
+
+def _scale(values: list[float], height: int) -> tuple[float, Any]:
+    top = max([*values, 1.0])
+    nice = 10 ** math.floor(math.log10(top))
+    top = math.ceil(top / nice) * nice
+    return top, lambda v: height - _PAD / 2 - (v / top) * (height - _PAD)
+
+
+def line_chart(
+    months: list[str],
+    values: list[float],
+    *,
+    bands: tuple[list[float], list[float], list[float], list[float]] | None = None,
+    width: int = 760,
+    height: int = 240,
+) -> Chart:
+    """Geometry of a monthly series (and optional 90%/50% interval bands)."""
+    n = max(len(months), 1)
+    band_values = [v for band in bands for v in band] if bands else []
+    top, y = _scale([*values, *band_values], height)
+
+    def x(i: int) -> float:
+        return _PAD + (i / max(n - 1, 1)) * (width - 1.5 * _PAD)
+
+    def points(series: list[float]) -> str:
+        return " ".join(f"{x(i):.1f},{y(v):.1f}" for i, v in enumerate(series))
+
+    def band(lower: list[float], upper: list[float]) -> str:
+        back = " ".join(f"{x(i):.1f},{y(v):.1f}" for i, v in reversed(list(enumerate(lower))))
+        return f"{points(upper)} {back}"
+
+    step = max(1, n // 8)
+    return Chart(
+        width=width,
+        height=height,
+        line=points(values),
+        band_outer=band(bands[0], bands[3]) if bands else "",
+        band_inner=band(bands[1], bands[2]) if bands else "",
+        y_max=top,
+        x_labels=[(x(i), months[i]) for i in range(0, len(months), step)],
+        y_ticks=[(y(top * f), f"{top * f:,.0f}") for f in (0, 0.5, 1)],
+    )
+
+
+def network_layout(graph: dict[str, list[dict[str, Any]]], size: int = 640) -> dict[str, Any]:
+    """Node positions and sizes for an SVG drawing of the dyad network.
+
+    Actors sit on a circle grouped by type, so that labels never overlap the way
+    force-directed layouts pile up the hubs of a dense conflict network.
+    """
+    import networkx as nx
+
+    from sentinelle.actors.activity import TYPE_COLOURS
+
+    order = sorted(graph["nodes"], key=lambda n: (n["type"], -n["events"], n["id"]))
+    pos = nx.circular_layout([n["id"] for n in order]) if len(order) > 1 else {}
+    pos = {n["id"]: pos.get(n["id"], (0.0, 0.0)) for n in order}
+    margin = 110  # room for labels outside the circle
+
+    def place(node: str) -> tuple[float, float]:
+        px, py = pos[node]
+        return margin + (px + 1) / 2 * (size - 2 * margin), margin + (py + 1) / 2 * (
+            size - 2 * margin
+        )
+
+    most = max([e["events"] for e in graph["edges"]] + [1])
+    nodes = [
+        {
+            **n,
+            "x": place(n["id"])[0],
+            "y": place(n["id"])[1],
+            "r": 4 + 10 * math.sqrt(n["events"] / (2 * most)),
+            "colour": TYPE_COLOURS.get(n["type"], TYPE_COLOURS["unmatched"]),
+        }
+        for n in graph["nodes"]
+    ]
+    edges = [
+        {
+            **e,
+            "x1": place(e["source"])[0],
+            "y1": place(e["source"])[1],
+            "x2": place(e["target"])[0],
+            "y2": place(e["target"])[1],
+            "w": 0.5 + 5 * e["events"] / most,
+        }
+        for e in graph["edges"]
+    ]
+    return {"size": size, "nodes": nodes, "edges": edges, "colours": TYPE_COLOURS}
+
+
+# -------------------------------------------------------------------------------- pages
+
+
+@router.get("/", response_class=HTMLResponse)
+def map_page(
+    request: Request,
+    con: Cursor,
+    user: MaybeUser,
+    country: OptionalCountry = None,
+    source: Source = None,
+) -> HTMLResponse:
+    """The map: events, forecast risk, bases and analyst reports, with a time slider."""
+    countries, chosen = _country_choice(con, country)
+    iso3 = chosen["iso3"] if chosen else country
+    missions = [m["mission"] for m in data.missions(con) if iso3 in m["countries"]]
+    units = {u for (u,) in con.execute("SELECT DISTINCT unit FROM forecast_runs").fetchall()}
+    return render(
+        request,
+        "map.html",
+        user,
+        countries=countries,
+        chosen=chosen,
+        iso3=iso3,
+        source=data.event_source(chosen, source),
+        missions=missions,
+        forecast_unit="pgm" if "pgm" in units else "cm" if "cm" in units else "",
+        vendor_missing=vendor_missing(),
+    )
+
+
+@router.get("/trends", response_class=HTMLResponse)
+def trends_page(
+    request: Request,
+    con: Cursor,
+    user: MaybeUser,
+    country: OptionalCountry = None,
+    level: Annotated[str, Query(pattern="^(country|admin1)$")] = "country",
+    source: Source = None,
+) -> HTMLResponse:
+    """Monthly fatalities of a country, or of each admin-1 region with a sparkline."""
+    countries, chosen = _country_choice(con, country)
+    source = data.event_source(chosen, source)
+    points = data.trend_points(con, chosen["iso3"], level, source) if chosen and source else []
+    series: dict[str, list[dict[str, Any]]] = {}
+    for point in points:
+        series.setdefault(point["unit"], []).append(point)
+    charts = []
+    for unit, rows in sorted(series.items(), key=lambda kv: -sum(p["fatalities"] for p in kv[1])):
+        months = [p["month"] for p in rows]
+        values = [float(p["fatalities"]) for p in rows]
+        small = level == "admin1"
+        charts.append(
+            {
+                "unit": unit,
+                "total": int(sum(values)),
+                "last12": int(sum(values[-12:])),
+                "chart": line_chart(
+                    months, values, width=360 if small else 760, height=90 if small else 240
+                ),
+            }
+        )
+    return render(
+        request, "trends.html", user, countries=countries, chosen=chosen, level=level,
+        source=source, charts=charts,
+    )  # fmt: skip
+
+
+@router.get("/actors", response_class=HTMLResponse)
+def actors_page(
+    request: Request,
+    con: Cursor,
+    user: MaybeUser,
+    country: OptionalCountry = None,
+    period: Period = None,
+    source: Source = None,
+) -> HTMLResponse:
+    """The most lethal actors and the dyad network of a country."""
+    countries, chosen = _country_choice(con, country)
+    source = data.event_source(chosen, source)
+    table, network = [], None
+    if chosen:
+        table = data.actors_table(con, chosen["iso3"], period, source, limit=30)
+        graph = data.dyad_graph(con, chosen["iso3"], period, source, limit=40)
+        network = network_layout(graph) if graph["nodes"] else None
+    return render(
+        request, "actors.html", user, countries=countries, chosen=chosen, period=period or "",
+        source=source, table=table, network=network,
+    )  # fmt: skip
+
+
+@router.get("/forecasts", response_class=HTMLResponse)
+def forecasts_page(
+    request: Request, con: Cursor, user: MaybeUser, country: OptionalCountry = None
+) -> HTMLResponse:
+    """Country-month forecasts: median with 50% and 90% intervals, and P(>=25 deaths)."""
+    countries, chosen = _country_choice(con, country)
+    found = data.forecast_rows(con, None, "cm", chosen["iso3"] if chosen else None)
+    chart = None
+    if found and found["rows"]:
+        rows = found["rows"]
+        chart = line_chart(
+            [r["month"] for r in rows],
+            [r["median"] for r in rows],
+            bands=tuple([r[q] for r in rows] for q in ("q05", "q25", "q75", "q95")),  # type: ignore[arg-type]
+        )
+    return render(
+        request, "forecasts.html", user, countries=countries, chosen=chosen, found=found,
+        chart=chart,
+    )  # fmt: skip
+
+
+@router.get("/impact", response_class=HTMLResponse)
+def impact_page(
+    request: Request,
+    con: Cursor,
+    user: MaybeUser,
+    mission: Annotated[str | None, Query(pattern=r"^[A-Za-z0-9 ._-]{2,40}$")] = None,
+) -> HTMLResponse:
+    """The newest withdrawal-impact estimates of a mission."""
+    stored = [m for (m,) in con.execute("SELECT DISTINCT mission FROM impact_runs").fetchall()]
+    found = data.impact_result(con, mission)
+    return render(
+        request, "impact.html", user, missions=sorted(stored), mission=mission, found=found
+    )
+
+
+@router.get("/alerts", response_class=HTMLResponse)
+def alerts_page(
+    request: Request, con: Cursor, user: MaybeUser, country: OptionalCountry = None
+) -> HTMLResponse:
+    """Recorded alerts, newest first."""
+    countries = data.coverage(con)
+    rows = data.alerts_table(con, country)
+    return render(request, "alerts.html", user, countries=countries, country=country, alerts=rows)
+
+
+@router.get("/incidents", response_class=HTMLResponse)
+def incidents_page(
+    request: Request,
+    con: Cursor,
+    user: Annotated[User, Depends(require_role("viewer"))],
+    country: OptionalCountry = None,
+    status_: Annotated[Status | None, Query(alias="status")] = None,
+) -> HTMLResponse:
+    """Analyst reports: the list, the filing form (analysts), review buttons (admins)."""
+    return _incidents(request, con, user, country=country, status_filter=status_)
+
+
+def _incidents(
+    request: Request,
+    con: duckdb.DuckDBPyConnection,
+    user: User,
+    *,
+    country: str | None = None,
+    status_filter: str | None = None,
+    errors: list[str] | None = None,
+    form: dict[str, Any] | None = None,
+    status_code: int = 200,
+) -> HTMLResponse:
+    reports = list_incidents(con, country_iso3=country, status=status_filter)  # type: ignore[arg-type]
+    countries = data.coverage(con)
+    return render(
+        request, "incidents.html", user, status_code=status_code, reports=reports,
+        countries=countries, country=country, status_filter=status_filter, errors=errors or [],
+        form=form or {}, filed=request.query_params.get("filed"),
+    )  # fmt: skip
+
+
+@router.post("/incidents", response_class=HTMLResponse, dependencies=[Depends(rate_limit("write"))])
+async def file_incident_form(
+    request: Request, con: Cursor, user: Annotated[User, Depends(require_role("analyst"))]
+) -> Response:
+    """File a report from the form; on errors show the form again with the reasons."""
+    form = {k: v for k, v in (await request.form()).items() if isinstance(v, str)}
+    fields: dict[str, Any] = {
+        k: (v.strip() or None)
+        for k, v in form.items()
+        if k in IncidentIn.model_fields and k != "actors"
+    }
+    fields["actors"] = form.get("actors", "").replace(";", "\n").splitlines()
+    try:
+        report = IncidentIn.model_validate(fields)
+    except ValidationError as exc:
+        errors = [f"{'.'.join(map(str, e['loc'])) or 'form'}: {e['msg']}" for e in exc.errors()]
+        return _incidents(request, con, user, errors=errors, form=form, status_code=422)
+    stored = file_incident(con, report, user)
+    return RedirectResponse(f"/incidents?filed={stored.incident_id}", status.HTTP_303_SEE_OTHER)
+
+
+@router.post("/incidents/{incident_id}/review", dependencies=[Depends(rate_limit("write"))])
+def review_incident_form(
+    request: Request,
+    con: Cursor,
+    user: Annotated[User, Depends(require_role("admin"))],
+    incident_id: int,
+    decision: Annotated[str, Form()],
+    note: Annotated[str, Form(max_length=1000)] = "",
+) -> Response:
+    """Confirm or reject a report from its review buttons."""
+    try:
+        review = ReviewIn.model_validate({"decision": decision, "note": note or None})
+        review_incident(con, incident_id, review, user)
+    except ValidationError as exc:
+        raise HTTPException(422, exc.errors()[0]["msg"]) from None
+    except ReviewError as exc:
+        raise HTTPException(exc.status, str(exc)) from None
+    return RedirectResponse("/incidents", status.HTTP_303_SEE_OTHER)
+
+
+@router.get("/login", response_class=HTMLResponse)
+def login_page(
+    request: Request,
+    user: Annotated[User | None, Depends(current_user)],
+    next_: Annotated[str, Query(alias="next", max_length=200)] = "/",
+) -> HTMLResponse:
+    """The sign-in form."""
+    return render(request, "login.html", user, next=_local(next_), error=None)
+
+
+def _local(target: str) -> str:
+    """``target`` if it is a path on this site, else ``/`` (no open redirect)."""
+    return target if target.startswith("/") and not target.startswith("//") else "/"
+
+
+@router.post("/login", response_class=HTMLResponse, dependencies=[Depends(rate_limit("login"))])
+def login_form(
+    request: Request,
+    con: Cursor,
+    username: Annotated[str, Form(max_length=64)],
+    password: Annotated[str, Form(max_length=1024)],
+    next_: Annotated[str, Form(alias="next", max_length=200)] = "/",
+) -> Response:
+    """Sign in from the form and go back where the user was."""
+    user = authenticate(con, username, password)
+    if user is None:
+        return render(
+            request, "login.html", None, status_code=401, next=_local(next_),
+            error="Wrong user name or password.",
+        )  # fmt: skip
+    start_session(request, user)
+    return RedirectResponse(_local(next_), status.HTTP_303_SEE_OTHER)
+
+
+@router.post("/logout")
+def logout_form(request: Request) -> Response:
+    """Sign out and return to the map."""
+    request.session.clear()
+    return RedirectResponse("/", status.HTTP_303_SEE_OTHER)
+
+
+@router.get("/users", response_class=HTMLResponse)
+def users_page(
+    request: Request, con: Cursor, user: Annotated[User, Depends(require_role("admin"))]
+) -> HTMLResponse:
+    """User management (admins)."""
+    return render(request, "users.html", user, users=list_users(con), roles=ROLES, error=None)
+
+
+@router.post("/users", response_class=HTMLResponse, dependencies=[Depends(rate_limit("write"))])
+def add_user_form(
+    request: Request,
+    con: Cursor,
+    user: Annotated[User, Depends(require_role("admin"))],
+    username: Annotated[str, Form(max_length=64)],
+    password: Annotated[str, Form(max_length=1024)],
+    role: Annotated[str, Form(pattern="^(viewer|analyst|admin)$")],
+) -> Response:
+    """Create a user from the form."""
+    try:
+        create_user(con, username, password, role)  # type: ignore[arg-type]
+    except ValueError as exc:
+        return render(
+            request, "users.html", user, status_code=422, users=list_users(con), roles=ROLES,
+            error=str(exc),
+        )  # fmt: skip
+    return RedirectResponse("/users", status.HTTP_303_SEE_OTHER)
+
+
+@router.post("/users/{username}", dependencies=[Depends(rate_limit("write"))])
+def change_user_form(
+    con: Cursor,
+    user: Annotated[User, Depends(require_role("admin"))],
+    username: str,
+    role: Annotated[str | None, Form(pattern="^(viewer|analyst|admin)$")] = None,
+    disabled: Annotated[str | None, Form(pattern="^(true|false)$")] = None,
+) -> Response:
+    """Change a user's role or enable/disable them (not oneself)."""
+    if username.lower() == user.username:
+        raise HTTPException(status.HTTP_403_FORBIDDEN, "admins cannot change their own account")
+    try:
+        update_user(
+            con,
+            username,
+            role=role,  # type: ignore[arg-type]
+            disabled=None if disabled is None else disabled == "true",
+        )
+    except LookupError as exc:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, str(exc)) from None
+    return RedirectResponse("/users", status.HTTP_303_SEE_OTHER)
+
+
+@router.get("/docs", response_class=HTMLResponse)
+def api_docs(request: Request, user: Annotated[User | None, Depends(current_user)]) -> HTMLResponse:
+    """The API reference, rendered here from the OpenAPI schema (no CDN-hosted UI)."""
+    schema = request.app.openapi()
+    operations = [
+        {"method": method.upper(), "path": path, **op}
+        for path, item in schema["paths"].items()
+        for method, op in item.items()
+    ]
+    return render(request, "docs.html", user, operations=operations, schema=schema)
+
+
+def login_redirect(request: Request) -> RedirectResponse:
+    """Where a signed-out visitor of a protected page is sent."""
+    target = quote(request.url.path + (f"?{request.url.query}" if request.url.query else ""))
+    return RedirectResponse(f"/login?next={target}", status.HTTP_303_SEE_OTHER)
