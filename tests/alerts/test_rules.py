@@ -18,8 +18,10 @@ from sentinelle.alerts import (
     monthly_fatalities,
     new_area_alerts,
     record_alerts,
+    views_cm_series,
 )
 from sentinelle.forecast import Forecast, store_forecast
+from sentinelle.geo import month_string
 from sentinelle.store import open_store
 from tests.actors.events import store_events
 
@@ -153,3 +155,29 @@ def test_wording_levels() -> None:
         "Niveau : vigilance",
     )
     assert alert_text(alert, "en")[0] == "WATCH - MLI/Ségou/Niono - March 2020"
+
+
+VIEWS_CM = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "views-cm"
+
+
+@pytest.mark.skipif(not VIEWS_CM.exists(), reason="shared VIEWS data not present")
+def test_hdx_rule_on_the_views_actuals_of_the_central_sahel() -> None:
+    """The table of the closing note: HDX-style alerts for Mali, Burkina Faso, Niger."""
+    names = {50: "MLI", 47: "BFA", 78: "NER"}
+    signals = hdx_signals(views_cm_series(VIEWS_CM, list(names)))
+    kept = signals[(signals["month_id"] >= 457) & ~signals["suppressed"]]
+    got = {
+        (names[r.unit_id], month_string(r.month_id), r.level, int(r.fatalities))
+        for r in kept.itertuples()
+    }
+    assert got == {
+        ("MLI", "2018-04", 1, 103), ("MLI", "2019-11", 2, 133), ("MLI", "2021-04", 2, 155),
+        ("MLI", "2022-03", 2, 492), ("MLI", "2023-09", 1, 328),
+        ("BFA", "2019-12", 2, 121), ("BFA", "2021-08", 2, 231), ("BFA", "2022-05", 2, 280),
+        ("BFA", "2023-02", 2, 367),
+        ("NER", "2019-12", 2, 110), ("NER", "2021-12", 2, 166),
+    }  # fmt: skip
+    # Within five months of a kept alert of the same level, later highs are suppressed.
+    assert set(signals.loc[signals["suppressed"], "month_id"].map(month_string)) == {
+        "2020-05", "2023-03", "2023-06", "2020-01",
+    }  # fmt: skip
