@@ -1,8 +1,9 @@
 """Report files of a withdrawal-impact analysis: tables, plots, summaries in English and French.
 
 :func:`write_report` writes ``effects.csv``, ``effects.md``, ``event_study.png``,
-``map.png``, ``summary_en.md`` and ``summary_fr.md``. The French text is written
-for a francophone analyst (numbers as ``12 345,6`` via Babel).
+``map.png``, ``summary_en.md`` and ``summary_fr.md``. The summaries' text comes from
+the translation catalogue (:mod:`sentinelle.report.i18n`), numbers and months in each
+locale's style (``12 345,6``, ``juin 2020``).
 """
 
 from __future__ import annotations
@@ -15,27 +16,19 @@ import matplotlib
 matplotlib.use("Agg")  # reports are written on headless machines
 import matplotlib.pyplot as plt
 import pandas as pd
-from babel.numbers import format_decimal
 
-from sentinelle.geo import month_id, month_string
+from sentinelle.geo import month_id
 from sentinelle.geo.boundaries import default_boundaries
 from sentinelle.impact.run import ImpactResult
+from sentinelle.report.i18n import LANGS, N_, Lang, translator
 
-__all__ = ["write_report"]
+__all__ = ["OUTCOME_LABELS", "summary", "write_report"]
 
 OUTCOME_LABELS = {
-    "civilian_deaths": ("civilian deaths", "morts civiles"),
-    "one_sided": ("deaths in one-sided violence", "morts dans les violences contre les civils"),
-    "all": ("conflict deaths", "morts liées aux conflits"),
+    "civilian_deaths": N_("civilian deaths"),
+    "one_sided": N_("deaths in violence against civilians"),
+    "all": N_("conflict deaths"),
 }
-
-
-def _fr(x: float, digits: int = 2) -> str:
-    return format_decimal(round(x, digits), format="#,##0." + "0" * digits, locale="fr_FR")
-
-
-def _en(x: float, digits: int = 2) -> str:
-    return f"{x:,.{digits}f}"
 
 
 def _markdown(table: pd.DataFrame) -> str:
@@ -133,123 +126,92 @@ def _lookup(result: ImpactResult, estimator: str, ring: int) -> pd.Series | None
     return None if rows.empty else rows.iloc[0]
 
 
-def _summaries(result: ImpactResult) -> tuple[str, str]:
-    """English and French paragraphs stating the estimate and its caveats."""
-    out_en, out_fr = OUTCOME_LABELS[result.outcome]
-    start, end = month_string(result.months.start), month_string(result.months.stop - 1)
-    closed = result.units.loc[result.units["role"] == "treated", "base"].dropna().unique()
-    bases = ", ".join(sorted(map(str, closed)))
+def summary(result: ImpactResult, lang: Lang) -> str:
+    """A Markdown paragraph stating the estimate and its caveats, in ``lang``."""
+    t = translator(lang)
+    outcome = t.gettext(OUTCOME_LABELS[result.outcome])
     main = _lookup(result, "callaway_santanna", 0)
     if main is None:
-        return (
-            f"# {result.mission}\n\nNo unit lay in the inner ring of a closed base: no estimate.\n",
-            f"# {result.mission}\n\nAucune unité dans l'anneau intérieur d'une base fermée : "
-            "pas d'estimation.\n",
-        )
-    r0 = f"{result.radii_km[0]:g} km"
+        return f"# {result.mission}\n\n" + t.gettext(
+            "No unit lay in the inner ring of a closed base: no estimate."
+        ) + "\n"  # fmt: skip
+
+    def interval(row: pd.Series) -> dict[str, str]:
+        return {k: t.number(row[k], 2) for k in ("estimate", "lower", "upper")}
+
+    closed = result.units.loc[result.units["role"] == "treated", "base"].dropna().unique()
     # The host-state demand and the offensives concern the 2023 withdrawal, not the
     # earlier closures that the event data up to 2020 cover.
     cohorts = result.units.loc[result.units["role"] == "treated", "cohort"]
     if result.mission == "MINUSMA" and cohorts.max() >= month_id(2023, 1):
-        why_en = (
+        why = t.gettext(
             "in Mali the transitional authorities demanded the withdrawal and military "
             "offensives followed it"
         )
-        why_fr = (
-            "au Mali, les autorités de transition ont exigé le retrait et des offensives "
-            "militaires l'ont suivi"
-        )
     else:
-        why_en = "missions close sites for political, budgetary and security reasons"
-        why_fr = (
-            "les missions ferment des emprises pour des raisons politiques, budgétaires "
-            "et sécuritaires"
+        why = t.gettext("missions close sites for political, budgetary and security reasons")
+    title = t.gettext("%(mission)s: violence after base closures (%(outcome)s)") % {
+        "mission": result.mission, "outcome": outcome,
+    }  # fmt: skip
+    values = {
+        "start": t.month(result.months.start),
+        "end": t.month(result.months.stop - 1),
+        "n_bases": len(closed),
+        "bases": ", ".join(sorted(map(str, closed))),
+        "n_units": int(main["n_treated"]),
+        "radius": f"{result.radii_km[0]:g} km",
+        "outcome": outcome,
+        **interval(main),
+    }
+    parts = [
+        t.gettext(
+            "Between %(start)s and %(end)s, %(n_bases)s closed base(s) (%(bases)s) had "
+            "%(n_units)s unit(s) within %(radius)s. Compared with matched areas that kept a "
+            "base or never had one, the closure changed %(outcome)s there by %(estimate)s per "
+            "unit and month (95%% CI %(lower)s to %(upper)s; Callaway-Sant'Anna)."
         )
-    sig = not (main["lower"] <= 0 <= main["upper"])
-    en = [f"# {result.mission}: violence after base closures ({out_en})\n"]
-    fr = [f"# {result.mission} : les violences après la fermeture des bases ({out_fr})\n"]
-    en.append(
-        f"Between {start} and {end}, {len(closed)} closed base(s) ({bases}) had "
-        f"{int(main['n_treated'])} unit(s) within {r0}. Compared with matched areas that "
-        f"kept a base or never had one, the closure changed {out_en} there by "
-        f"{_en(main['estimate'])} per unit and month (95 % CI {_en(main['lower'])} to "
-        f"{_en(main['upper'])}; Callaway-Sant'Anna). "
-        + (
-            "The interval excludes zero."
-            if sig
-            else "The interval includes zero: no detectable change."
-        )
-    )
-    fr.append(
-        f"Entre {start} et {end}, {len(closed)} emprise(s) fermée(s) ({bases}) comptaient "
-        f"{int(main['n_treated'])} unité(s) dans un rayon de {r0}. Par rapport à des zones "
-        f"comparables où les casques bleus sont restés ou n'ont jamais été déployés, le retrait "
-        f"a modifié les {out_fr} de {_fr(main['estimate'])} par unité et par mois (IC à 95 % : "
-        f"{_fr(main['lower'])} à {_fr(main['upper'])} ; Callaway-Sant'Anna). "
-        + (
-            "L'intervalle exclut zéro."
-            if sig
-            else "L'intervalle contient zéro : aucun changement détectable."
-        )
-    )
+        % values,
+        t.gettext("The interval includes zero: no detectable change.")
+        if main["lower"] <= 0 <= main["upper"]
+        else t.gettext("The interval excludes zero."),
+    ]
     did2s = _lookup(result, "did2s", 0)
     if did2s is not None:
-        en.append(
-            f"The two-stage estimator gives {_en(did2s['estimate'])} "
-            f"({_en(did2s['lower'])} to {_en(did2s['upper'])})."
+        parts.append(
+            t.gettext("The two-stage estimator gives %(estimate)s (%(lower)s to %(upper)s).")
+            % interval(did2s)
         )
-        fr.append(
-            f"L'estimateur en deux étapes donne {_fr(did2s['estimate'])} "
-            f"({_fr(did2s['lower'])} à {_fr(did2s['upper'])})."
-        )
-    en.append(f"Pre-closure trends: joint test p = {_en(main['pretrend_p'], 3)}.")
-    fr.append(f"Tendances avant la fermeture : test joint p = {_fr(main['pretrend_p'], 3)}.")
+    parts.append(
+        t.gettext("Pre-closure trends: joint test p = %(p)s.")
+        % {"p": t.number(main["pretrend_p"], 3)}
+    )
     placebo = _lookup(result, "placebo_minus_24m", 0)
     if placebo is not None:
-        en.append(
-            f"With closure dates moved 24 months earlier (a placebo) the estimate is "
-            f"{_en(placebo['estimate'])} ({_en(placebo['lower'])} to {_en(placebo['upper'])})."
-        )
-        fr.append(
-            f"Avec des dates de fermeture avancées de 24 mois (placebo), l'estimation est de "
-            f"{_fr(placebo['estimate'])} ({_fr(placebo['lower'])} à {_fr(placebo['upper'])})."
+        parts.append(
+            t.gettext(
+                "With closure dates moved 24 months earlier (a placebo) the estimate is "
+                "%(estimate)s (%(lower)s to %(upper)s)."
+            )
+            % interval(placebo)
         )
     for ring in range(1, len(result.radii_km)):
         spill = _lookup(result, "callaway_santanna", ring)
         if spill is not None:
-            en.append(
-                f"Ring {spill['ring_label']}: {_en(spill['estimate'])} "
-                f"({_en(spill['lower'])} to {_en(spill['upper'])})."
+            parts.append(
+                t.gettext("Ring %(ring)s: %(estimate)s (%(lower)s to %(upper)s).")
+                % {"ring": spill["ring_label"], **interval(spill)}
             )
-            fr.append(
-                f"Anneau {spill['ring_label']} : {_fr(spill['estimate'])} "
-                f"({_fr(spill['lower'])} à {_fr(spill['upper'])})."
-            )
-    en.append(
-        "\n\n**Caveats.** Closures were not random: "
-        + why_en
-        + ", so the estimate mixes the departure of peacekeepers with what came with it. "
-        "The design compares trends near "
-        "closed bases with trends in similar areas; it shows a causal effect only if, without "
-        "the closure, both would have moved in parallel (the pre-trend test can reject this, "
-        "not prove it). Event data may under-report violence once the mission, a source of "
-        "reports, has left. Closure dates from Geo-PKO are yearly (end of the last year a site "
-        "appears); only curated dates are exact. Few units are treated, so intervals are wide."
-    )
-    fr.append(
-        "\n\n**Limites.** Les fermetures n'étaient pas aléatoires : "
-        + why_fr
-        + " ; l'estimation mêle donc le départ des casques bleus et ce qui l'a accompagné. "
-        "La méthode compare "
-        "l'évolution autour des bases fermées à celle de zones semblables ; elle ne mesure un "
-        "effet causal que si, sans fermeture, les deux auraient évolué en parallèle (le test "
-        "des tendances peut rejeter cette hypothèse, non la prouver). Les données d'événements "
-        "peuvent sous-estimer les violences après le départ de la mission, qui en était une "
-        "source. Les dates de Geo-PKO sont annuelles (fin de la dernière année où l'emprise "
-        "figure) ; seules les dates documentées sont exactes. Peu d'unités sont traitées : "
-        "les intervalles sont larges."
-    )
-    return en[0] + "\n" + " ".join(en[1:]) + "\n", fr[0] + "\n" + " ".join(fr[1:]) + "\n"
+    caveats = t.gettext(
+        "**Caveats.** Closures were not random: %(why)s, so the estimate mixes the departure "
+        "of peacekeepers with what came with it. The design compares trends near closed "
+        "bases with trends in similar areas; it shows a causal effect only if, without the "
+        "closure, both would have moved in parallel (the pre-trend test can reject this, not "
+        "prove it). Event data may under-report violence once the mission, a source of "
+        "reports, has left. Closure dates from Geo-PKO are yearly (end of the last year a "
+        "site appears); only curated dates are exact. Few units are treated, so intervals "
+        "are wide."
+    ) % {"why": why}
+    return f"# {title}\n\n" + " ".join(parts) + "\n\n" + caveats + "\n"
 
 
 def write_report(
@@ -298,7 +260,6 @@ def write_report(
     )
     _event_plot(result, paths["event_study"])
     _map_plot(result, paths["map"], outline)
-    en, fr = _summaries(result)
-    paths["summary_en"].write_text(en, encoding="utf-8")
-    paths["summary_fr"].write_text(fr, encoding="utf-8")
+    for lang in LANGS:
+        paths[f"summary_{lang}"].write_text(summary(result, lang), encoding="utf-8")
     return paths

@@ -55,6 +55,7 @@ from sentinelle.geo import (
     month_string,
 )
 from sentinelle.geo.priogrid import CELL_SIZE
+from sentinelle.impact.report import OUTCOME_LABELS
 from sentinelle.impact.store import StoredImpact, latest_impact
 from sentinelle.panel.inputs import MONTH_SQL, read_country_shapes
 from sentinelle.report.i18n import LANGS, N_, Lang, Translator, translations, translator
@@ -109,11 +110,6 @@ ACTOR_TYPE_LABELS = {
     "foreign": N_("foreign forces"),
     "peacekeeping": N_("peacekeepers"),
     "civilians": N_("civilians"),
-}
-OUTCOME_LABELS = {
-    "civilian_deaths": N_("civilian deaths"),
-    "one_sided": N_("deaths in violence against civilians"),
-    "all": N_("conflict deaths"),
 }
 SOURCE_LABELS = {
     "ged": N_("UCDP GED events"),
