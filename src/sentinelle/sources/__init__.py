@@ -9,6 +9,7 @@ quarantine rules.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Protocol
 from urllib.parse import unquote, urlparse
@@ -49,44 +50,22 @@ class Ingester(Protocol):
     ) -> IngestReport: ...
 
 
-def _ged(
-    con: duckdb.DuckDBPyConnection,
-    path: Path,
-    version: str | None,
-    step: Step,
-    location: str | None = None,
-) -> IngestReport:
-    return ingest_ged(con, path, version=version, step=step, location=location)
+def _ingester(read: Callable[..., IngestReport], *, versioned: bool, **fixed: bool) -> Ingester:
+    """``read`` called the CLI's way; only ``versioned`` sources take ``--version``."""
 
+    def run(
+        con: duckdb.DuckDBPyConnection,
+        path: Path,
+        version: str | None,
+        step: Step,
+        location: str | None = None,
+        /,
+    ) -> IngestReport:
+        if versioned:
+            return read(con, path, version=version, step=step, location=location, **fixed)
+        return read(con, path, step=step, location=location, **fixed)
 
-def _ged_candidate(
-    con: duckdb.DuckDBPyConnection,
-    path: Path,
-    version: str | None,
-    step: Step,
-    location: str | None = None,
-) -> IngestReport:
-    return ingest_ged(con, path, version=version, candidate=True, step=step, location=location)
-
-
-def _acled(
-    con: duckdb.DuckDBPyConnection,
-    path: Path,
-    _: str | None,
-    step: Step,
-    location: str | None = None,
-) -> IngestReport:
-    return ingest_acled(con, path, step=step, location=location)
-
-
-def _geopko(
-    con: duckdb.DuckDBPyConnection,
-    path: Path,
-    _: str | None,
-    step: Step,
-    location: str | None = None,
-) -> IngestReport:
-    return ingest_geopko(con, path, step=step, location=location)
+    return run
 
 
 def _views_cm(
@@ -95,6 +74,7 @@ def _views_cm(
     _: str | None,
     step: Step,
     location: str | None = None,
+    /,
 ) -> IngestReport:
     if location is not None:
         raise SourceFileError(f"views-cm reads a local folder of files, not {location}")
@@ -102,10 +82,10 @@ def _views_cm(
 
 
 INGESTERS: dict[str, Ingester] = {
-    "ged": _ged,
-    "ged-candidate": _ged_candidate,
-    "acled": _acled,
-    "geopko": _geopko,
+    "ged": _ingester(ingest_ged, versioned=True),
+    "ged-candidate": _ingester(ingest_ged, versioned=True, candidate=True),
+    "acled": _ingester(ingest_acled, versioned=False),
+    "geopko": _ingester(ingest_geopko, versioned=False),
     "views-cm": _views_cm,
 }
 
