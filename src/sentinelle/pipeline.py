@@ -157,14 +157,13 @@ def _forecast(con: duckdb.DuckDBPyConnection, out_dir: Path, step: Step) -> list
     """
     from sentinelle.forecast import RECOMMENDED_MODEL, make_forecast, store_forecast
     from sentinelle.forecast.export import write_views_parquet
-    from sentinelle.panel import read_panel
+    from sentinelle.panel import panel_exists, read_panel
 
     written = []
     for unit in ("cm", "pgm"):
-        try:
-            panel = read_panel(con, unit)
-        except ValueError:
+        if not panel_exists(con, unit):
             continue
+        panel = read_panel(con, unit)
         step(f"forecast {unit} with {RECOMMENDED_MODEL}")
         origin = int(panel["month_id"].max())
         forecast = make_forecast(panel, origin=origin, horizons=range(1, 13), n_draws=1000)

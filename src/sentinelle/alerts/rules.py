@@ -37,7 +37,7 @@ import pandas as pd
 from sentinelle.actors.registry import Registry, load_registry, register_sides
 from sentinelle.alerts.store import AlertCandidate, record_alerts
 from sentinelle.forecast.store import forecast_summary, latest_forecast_run
-from sentinelle.geo import country_table, map_codes, month_string
+from sentinelle.geo import current_gw_iso3, map_codes, month_string
 
 HDX_FLOOR = 100
 HDX_WINDOWS = {1: 12, 2: 36}  # level -> prior months that must not exceed the value
@@ -50,9 +50,8 @@ _ISO3_SQL = "coalesce(e.country_iso3, c.iso3)"
 
 def _register_countries(con: duckdb.DuckDBPyConnection) -> None:
     """Temp table ``_gw_iso3``: GW code -> ISO3 of current countries (unique there)."""
-    table = country_table()
-    current = table.loc[table["current"], ["gwcode", "iso3"]]
-    con.register("_gw_iso3_df", current)
+    codes = pd.DataFrame(list(current_gw_iso3().items()), columns=["gwcode", "iso3"])
+    con.register("_gw_iso3_df", codes)
     con.execute("CREATE OR REPLACE TEMP TABLE _gw_iso3 AS SELECT * FROM _gw_iso3_df")
     con.unregister("_gw_iso3_df")
 

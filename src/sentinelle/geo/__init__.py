@@ -10,7 +10,13 @@
 """
 
 from sentinelle.geo.admin import admin_neighbours, assign_admin, read_admin
-from sentinelle.geo.countries import convert_code, country_table, iso3_from_name, map_codes
+from sentinelle.geo.countries import (
+    convert_code,
+    country_table,
+    current_gw_iso3,
+    iso3_from_name,
+    map_codes,
+)
 from sentinelle.geo.months import (
     month_id,
     month_id_from_date,
@@ -40,6 +46,7 @@ __all__ = [
     "centroid",
     "convert_code",
     "country_table",
+    "current_gw_iso3",
     "gid_from_latlon",
     "gid_from_row_col",
     "haversine_km",

@@ -95,6 +95,22 @@ def country_table() -> pd.DataFrame:
     return _table().copy()
 
 
+def current_gw_iso3() -> dict[int, str]:
+    """Gleditsch-Ward code -> ISO3 of current countries (unique there).
+
+    UCDP stores only the GW code of an event's country; this is the map the event
+    tables fall back on when an ISO3 is missing.
+
+    Examples
+    --------
+    >>> current_gw_iso3()[432]
+    'MLI'
+    """
+    table = _table()
+    current = table[table["current"] & table["gwcode"].notna() & table["iso3"].notna()]
+    return dict(zip(current["gwcode"].astype(int), current["iso3"].astype(str), strict=True))
+
+
 def _normalise_name(name: str) -> str:
     """Lower-case words without accents or punctuation: "Côte d'Ivoire" -> 'cote d ivoire'."""
     decomposed = unicodedata.normalize("NFKD", name.casefold().replace("&", " and "))

@@ -43,7 +43,13 @@ Engines: the definitions are SQL text generated once
 (:mod:`sentinelle.panel.engines`); the test suite checks both give identical panels.
 """
 
-from sentinelle.panel.build import PanelReport, build_panel, export_panel, read_panel
+from sentinelle.panel.build import (
+    PanelReport,
+    build_panel,
+    export_panel,
+    panel_exists,
+    read_panel,
+)
 from sentinelle.panel.check import PanelCheck, check_panel
 from sentinelle.panel.definitions import OUTCOMES, FeatureSpec
 from sentinelle.panel.engines import spark_session
@@ -56,6 +62,7 @@ __all__ = [
     "build_panel",
     "check_panel",
     "export_panel",
+    "panel_exists",
     "read_panel",
     "spark_session",
 ]

@@ -225,6 +225,15 @@ def _scalar(con: duckdb.DuckDBPyConnection, sql: str) -> int:
     return int(row[0]) if row and row[0] is not None else 0
 
 
+def panel_exists(con: duckdb.DuckDBPyConnection, unit: str) -> bool:
+    """Whether the store holds a built (or ingested) panel of ``unit``."""
+    found = con.execute(
+        "SELECT 1 FROM duckdb_tables() WHERE table_name = ? AND schema_name = 'main'",
+        [panel_table(unit)],
+    ).fetchone()
+    return found is not None
+
+
 def read_panel(
     con: duckdb.DuckDBPyConnection,
     unit: str,
@@ -255,9 +264,7 @@ def read_panel(
     >>> panel = read_panel(con, "cm", first="2018-01", columns=["ged_sb"])    # doctest: +SKIP
     """
     table = panel_table(unit)
-    if not con.execute(
-        "SELECT 1 FROM duckdb_tables() WHERE table_name = ? AND schema_name = 'main'", [table]
-    ).fetchone():
+    if not panel_exists(con, unit):
         raise ValueError(
             f"no {unit} panel in the store: build it first (`sentinelle panel build --unit "
             f"{unit} ...`, or `sentinelle ingest views-cm DIR` for cm)"

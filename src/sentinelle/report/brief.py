@@ -57,8 +57,10 @@ from sentinelle.geo import (
 from sentinelle.geo.priogrid import CELL_SIZE
 from sentinelle.impact.report import OUTCOME_LABELS
 from sentinelle.impact.store import StoredImpact, latest_impact
+from sentinelle.panel import panel_exists
 from sentinelle.panel.inputs import MONTH_SQL, read_country_shapes
 from sentinelle.report.i18n import LANGS, N_, Lang, Translator, translations, translator
+from sentinelle.store.schema import VIOLENCE_TYPES
 
 __all__ = ["Brief", "collect_brief", "write_brief"]
 
@@ -79,7 +81,6 @@ FORECAST_TARGET = "ged_sb"
 # authorities asked the Security Council on 16 June 2023 that MINUSMA leave.
 WITHDRAWAL_DEMANDED = {"MINUSMA": month_id(2023, 6)}
 
-VIOLENCE_TYPES = ("state_based", "non_state", "one_sided", "other")
 VIOLENCE_LABELS = {
     "state_based": N_("State-based violence"),
     "non_state": N_("Violence between armed groups"),
@@ -270,14 +271,6 @@ class Brief:
         return span is not None and span[0] <= self.month <= span[1]
 
 
-def _table_exists(con: duckdb.DuckDBPyConnection, name: str) -> bool:
-    return bool(
-        con.execute(
-            "SELECT count(*) FROM information_schema.tables WHERE table_name = ?", [name]
-        ).fetchone()[0]  # type: ignore[index]
-    )
-
-
 def _coverage(con: duckdb.DuckDBPyConnection, iso3: str) -> dict[str, tuple[int, int]]:
     where, params = scope_sql(iso3)
     rows = con.execute(
@@ -329,7 +322,7 @@ def _panel(
 ) -> tuple[pd.DataFrame, str | None, int | None]:
     """The country's ``panel_cm`` rows (indexed by month), its source and last month."""
     empty = pd.DataFrame(index=pd.Index([], name="month_id"))
-    if not _table_exists(con, "panel_cm"):
+    if not panel_exists(con, "cm"):
         return empty, None, None
     record = con.execute(
         "SELECT source, last_month FROM panels WHERE panel_table = 'panel_cm'"

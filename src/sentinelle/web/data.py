@@ -26,6 +26,7 @@ from sentinelle.geo import (
     centroid,
     convert_code,
     country_table,
+    current_gw_iso3,
     iso3_from_name,
     month_id_from_str,
     month_string,
@@ -80,13 +81,6 @@ def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
     return [{str(k): _clean(v) for k, v in row.items()} for row in frame.to_dict("records")]
 
 
-def _current_gw_iso3() -> dict[int, str]:
-    """Gleditsch-Ward code -> ISO3 of current countries (UCDP stores only the GW code)."""
-    table = country_table()
-    current = table[table["current"] & table["gwcode"].notna() & table["iso3"].notna()]
-    return dict(zip(current["gwcode"].astype(int), current["iso3"], strict=True))
-
-
 def coverage(con: duckdb.DuckDBPyConnection) -> list[dict[str, Any]]:
     """Countries with events: ISO3, name, events per source and the months covered.
 
@@ -99,7 +93,7 @@ def coverage(con: duckdb.DuckDBPyConnection) -> list[dict[str, Any]]:
         FROM events WHERE NOT deleted GROUP BY ALL
         """
     ).fetchall()
-    gw_iso3 = _current_gw_iso3()
+    gw_iso3 = current_gw_iso3()
     names = country_table().drop_duplicates("iso3").set_index("iso3")["name"]
     found: dict[str, dict[str, Any]] = {}
     for iso3, gwno, source, n, first, last in rows:
