@@ -11,7 +11,13 @@ Origins are VIEWS month ids (``sentinelle.geo.months.month_id_from_str("2023-10"
     forecast = make_forecast(panel, origin=526, horizons=range(1, 37), n_draws=1000)
     save_forecast(forecast, "forecast.parquet", unit="cm")   # a file with provenance
     store_forecast(con, forecast, unit="cm")                  # the store, for readers
+
+The model registry (``MODELS``, ``RECOMMENDED_MODEL``, ``get_model``,
+``make_forecast``) is loaded on first use: it imports LightGBM and scikit-learn, seconds
+that readers of stored forecasts (alerts, briefings, the dashboard) need not pay.
 """
+
+from typing import TYPE_CHECKING, Any
 
 from sentinelle.forecast.base import (
     TARGETS,
@@ -25,10 +31,24 @@ from sentinelle.forecast.export import (
     to_views_frame,
     write_views_parquet,
 )
-from sentinelle.forecast.registry import MODELS, RECOMMENDED_MODEL, get_model, make_forecast
 from sentinelle.forecast.scenario import BaseClosure, apply_scenario
 from sentinelle.forecast.store import forecast_summary, latest_forecast_run, store_forecast
 from sentinelle.forecast.views_data import load_views_cm
+
+if TYPE_CHECKING:
+    from sentinelle.forecast.registry import MODELS, RECOMMENDED_MODEL, get_model, make_forecast
+
+_REGISTRY_NAMES = frozenset({"MODELS", "RECOMMENDED_MODEL", "get_model", "make_forecast"})
+
+
+def __getattr__(name: str) -> Any:
+    """The registry's names, imported when first asked for (PEP 562)."""
+    if name in _REGISTRY_NAMES:
+        from sentinelle.forecast import registry
+
+        return getattr(registry, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 __all__ = [
     "MODELS",
