@@ -8,8 +8,9 @@ in a fresh process (so peak RSS, which includes DuckDB's own allocator, is its o
 * duckdb: :func:`sentinelle.panel.build_panel` of the 420-month panel with every
   feature, stored in the DuckDB file;
 * pandas: the same inputs (prepared by the same code) and the same features written
-  as straightforward pandas (groupby shift/rolling, merges), its result checked
-  against the DuckDB panel.
+  as straightforward pandas (groupby shift/rolling, merges), stored in the same store
+  (a build ends with the panel stored; the time before storing is printed too), its
+  result checked against the DuckDB panel.
 
 Goal (issue 3): DuckDB under 60 s and 4 GB, and at least 5x faster than pandas.
 """
@@ -36,7 +37,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from sentinelle.geo.months import month_id_from_str
 from sentinelle.geo.priogrid import centroid, gid_from_row_col
-from sentinelle.panel import OUTCOMES, FeatureSpec, build_panel, read_panel
+from sentinelle.panel import OUTCOMES, FeatureSpec, build_panel
 from sentinelle.panel.definitions import KEYS, VIOLENCE
 from sentinelle.panel.inputs import PanelRequest, prepare_inputs
 from sentinelle.store import open_store
@@ -193,13 +194,30 @@ def run_pandas(path: Path, cells: np.ndarray) -> dict[str, float]:
         for t in ("_units", "_months", "_unit_events", "_neighbours", "_pko_active", "_pko_dist")
     }
     panel = pandas_features(inputs, spec, prepared.history_start, first, last)
+    compute = time.perf_counter() - t0
+    # A build stores its panel, as build_panel does: the pandas one goes into the store too.
+    con.register("pandas_panel", panel)
+    con.execute("CREATE TABLE panel_pandas AS SELECT * FROM pandas_panel")
     seconds = time.perf_counter() - t0
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    stored = read_panel(con, "pgm")
-    pd.testing.assert_frame_equal(
-        panel[stored.columns], stored, check_dtype=False, check_exact=False
-    )
-    return {"seconds": seconds, "peak_mb": peak, "rows": len(panel), "equal": 1.0}
+    return {
+        "seconds": seconds,
+        "compute_seconds": compute,
+        "peak_mb": peak,
+        "rows": len(panel),
+        "differences": _differences(con, "panel_pgm", "panel_pandas"),
+    }
+
+
+def _differences(con: duckdb.DuckDBPyConnection, a: str, b: str) -> int:
+    """Rows of ``a`` and ``b`` not matched in the other (``a``'s columns; doubles to 1e-6)."""
+    columns = [r[0] for r in con.execute(f"DESCRIBE {a}").fetchall()]
+    cols = ", ".join(f"ROUND(CAST({c} AS DOUBLE), 6)" for c in columns)
+    row = con.execute(
+        f"SELECT (SELECT count(*) FROM (SELECT {cols} FROM {a} EXCEPT ALL SELECT {cols} FROM {b}))"
+        f" + (SELECT count(*) FROM (SELECT {cols} FROM {b} EXCEPT ALL SELECT {cols} FROM {a}))"
+    ).fetchone()
+    return int(row[0]) if row else -1
 
 
 def main() -> None:
@@ -233,17 +251,26 @@ def main() -> None:
     table = Table(title=f"pgm panel: {cells.size:,} cells x 420 months, {args.events:,} events")
     for column in ("engine", "seconds", "peak RSS (MB)", "rows", "time vs pandas"):
         table.add_column(column, justify="right")
-    for name, r in results.items():
-        table.add_row(
-            name, f"{r['seconds']:.1f}", f"{r['peak_mb']:,.0f}", f"{int(r['rows']):,}",
-            f"{pand['seconds'] / r['seconds']:.1f}x faster" if name == "duckdb" else "1.0x",
-        )  # fmt: skip
+    table.add_row(
+        "duckdb", f"{duck['seconds']:.1f}", f"{duck['peak_mb']:,.0f}", f"{int(duck['rows']):,}",
+        f"{pand['seconds'] / duck['seconds']:.1f}x faster",
+    )  # fmt: skip
+    table.add_row(
+        "pandas", f"{pand['seconds']:.1f} ({pand['compute_seconds']:.1f} before storing)",
+        f"{pand['peak_mb']:,.0f}", f"{int(pand['rows']):,}", "1.0x",
+    )  # fmt: skip
     console.print(table)
     console.print(
-        f"{int(duck['cols'])} columns; pandas result equal to the DuckDB panel: "
-        f"{bool(pand.get('equal'))}; DuckDB settings {DUCKDB_SETTINGS}"
+        f"{int(duck['cols'])} columns; rows differing between the two panels: "
+        f"{pand['differences']}; DuckDB settings {DUCKDB_SETTINGS}; against pandas before "
+        f"storing its panel, DuckDB is {pand['compute_seconds'] / duck['seconds']:.1f}x faster"
     )
-    ok = duck["seconds"] < 60 and duck["peak_mb"] < 4096 and pand["seconds"] >= 5 * duck["seconds"]
+    ok = (
+        duck["seconds"] < 60
+        and duck["peak_mb"] < 4096
+        and pand["seconds"] >= 5 * duck["seconds"]
+        and pand["differences"] == 0
+    )
     console.print("goal met" if ok else "[red]goal NOT met[/red]")
 
 

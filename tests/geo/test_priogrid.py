@@ -22,6 +22,7 @@ from sentinelle.geo.priogrid import (
     gid_from_row_col,
     haversine_km,
     neighbours,
+    ring_pairs,
     row_col_from_gid,
 )
 
@@ -164,6 +165,15 @@ def test_neighbours_wrap_at_the_date_line_and_stop_at_the_poles() -> None:
     assert neighbours(1).tolist() == [2, 720, 721, 722, 1440]
     # gid 259200 = row 359, col 719: east of it is col 0 of rows 358 (257761) and 359 (258481).
     assert neighbours(259_200).tolist() == [257_761, 258_479, 258_480, 258_481, 259_199]
+
+
+@pytest.mark.parametrize("order", [1, 2, 360])
+def test_ring_pairs_of_many_cells_are_each_cells_ring(order: int) -> None:
+    cells = np.array([1, 720, 147944, 259_200, 130_000])
+    source, ring = ring_pairs(cells, order)
+    for g in cells:
+        assert ring[source == g].tolist() == neighbours(int(g), order).tolist()
+    assert source.size == sum(neighbours(int(g), order).size for g in cells)
 
 
 @pytest.mark.parametrize("order", [0, -1, 361])

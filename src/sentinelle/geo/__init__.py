@@ -34,6 +34,7 @@ from sentinelle.geo.priogrid import (
     gid_from_row_col,
     haversine_km,
     neighbours,
+    ring_pairs,
     row_col_from_gid,
 )
 
@@ -59,6 +60,7 @@ __all__ = [
     "neighbours",
     "parse_period",
     "read_admin",
+    "ring_pairs",
     "row_col_from_gid",
     "year_month",
 ]

@@ -279,17 +279,41 @@ def neighbours(gid: int, order: int = 1) -> IntArray:
     cell has 5 first-order neighbours (the grid is treated as a cylinder, not as
     cells meeting at the pole point).
     """
+    return ring_pairs(np.array([gid]), order)[1]
+
+
+def ring_pairs(gids: npt.ArrayLike, order: int = 1) -> tuple[IntArray, IntArray]:
+    """Every (cell, neighbour) pair of the ring ``order`` around each of ``gids``.
+
+    The vectorised form of :func:`neighbours` (same ring, same wrap-around), for
+    building the neighbour table of a whole grid at once.
+
+    Parameters
+    ----------
+    gids : array_like of int
+        Cell ids in 1..259200.
+    order : int, default 1
+        Ring distance, in 1..360.
+
+    Returns
+    -------
+    (numpy.ndarray, numpy.ndarray) of int64
+        Cells and their neighbours, sorted by cell then neighbour, without duplicates.
+    """
     if not 1 <= order <= N_COLS // 2:
         raise ValueError(f"order must lie in 1..{N_COLS // 2}, got {order!r}")
-    row, col = row_col_from_gid(gid)
+    cells = np.atleast_1d(np.asarray(gids, dtype=np.int64))
+    row, col = row_col_from_gid(cells)
     steps = np.arange(-order, order + 1)
     d_row, d_col = (a.ravel() for a in np.meshgrid(steps, steps, indexing="ij"))
     on_ring = np.maximum(np.abs(d_row), np.abs(d_col)) == order
-    rows = row + d_row[on_ring]
-    cols = (col + d_col[on_ring]) % N_COLS
+    rows = row[:, None] + d_row[on_ring]
+    cols = (col[:, None] + d_col[on_ring]) % N_COLS
     inside = (rows >= 0) & (rows < N_ROWS)
+    source = np.broadcast_to(cells[:, None], rows.shape)[inside]
     # unique() also merges the two columns 360 steps east and west, which are the same.
-    return np.unique(rows[inside] * N_COLS + cols[inside] + 1)
+    key = np.unique(source * (N_CELLS + 1) + rows[inside] * N_COLS + cols[inside] + 1)
+    return key // (N_CELLS + 1), key % (N_CELLS + 1)
 
 
 @overload

@@ -26,6 +26,17 @@ civ INTEGER)``
     for sites outside the universe).
 ``_pko_dist(unit_id BIGINT, site_id INTEGER, dist_km DOUBLE)``
     Great-circle distance from each unit's centre to each site within the search radius.
+
+Rolling sums and times since the last event come from running totals, not from framed
+window aggregates: ``<o>_tsum_k(t) = B(t) - B(t-k)`` where ``B(t)`` is the sum of ``o``
+before month ``t``, and ``time_since(t) = t - L(t-1)`` where ``L`` is the last event
+month so far. Both are running values over the few unit-months with an event
+(``_active``), carried to every month of the grid by the count of event months so far
+(``_state``), as is the month of the nearest closure so far behind
+``pko_months_since_close``; the final step then needs only ``LAG``. On the benchmark's
+10,000-cell x 420-month grid DuckDB spent about 65 ns a row on each framed
+``SUM``/``MAX`` against 10 on a ``LAG``; this took the build from about 17 s to 13 s
+with identical output (``benchmarks/panel.py``).
 """
 
 from __future__ import annotations
@@ -44,6 +55,8 @@ PKO_COLUMNS = ("pko_troops", "pko_dist_km", "pko_months_since_close")
 FINAL = "_panel"
 
 _BY_UNIT = "PARTITION BY o.unit_id ORDER BY o.month_id"
+_RUNNING = f"{_BY_UNIT} ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW"
+_ANY_EVENT = " + ".join(f"o.ev_{v}" for v in VIOLENCE) + " > 0"
 
 
 @dataclass(frozen=True)
@@ -113,6 +126,45 @@ def _outcomes_sql() -> str:
     """
 
 
+def _active_sql(sum_outcomes: tuple[str, ...]) -> str:
+    """Running sums and last event months over each unit's months with an event.
+
+    ``seq`` numbers a unit's event months in order; ``_state`` finds a grid month's
+    running values by the count of event months up to it.
+    """
+    cols = [f"ROW_NUMBER() OVER ({_BY_UNIT}) AS seq"]
+    cols += [f"CAST(SUM(o.{c}) OVER ({_RUNNING}) AS BIGINT) AS cum_{c}" for c in sum_outcomes]
+    cols += [
+        f"MAX(CASE WHEN o.ev_{v} > 0 THEN o.month_id END) OVER ({_RUNNING}) AS last_{v}"
+        for v in VIOLENCE
+    ]
+    return f"SELECT o.unit_id, {', '.join(cols)} FROM _outcomes o WHERE {_ANY_EVENT}"
+
+
+def _state_sql(sum_outcomes: tuple[str, ...], pko: bool) -> str:
+    """The grid of outcomes with the running values: sums before the month, last months up to it.
+
+    With ``pko``, ``last_close`` is the latest month, up to this one, in which the
+    nearest closed site so far closed (``_pko_records``).
+    """
+    # cum_<c> is the sum before this month: the rolling sums then take one LAG each.
+    cols = [f"COALESCE(a.cum_{c}, 0) - o.{c} AS cum_{c}" for c in sum_outcomes]
+    cols += [f"a.last_{v}" for v in VIOLENCE]
+    running = [f"COUNT(CASE WHEN {_ANY_EVENT} THEN 1 END) OVER ({_RUNNING}) AS seq"]
+    closures = ""
+    if pko:
+        running.append(f"MAX(r.closed) OVER ({_RUNNING}) AS last_close")
+        closures = (
+            "LEFT JOIN (SELECT DISTINCT unit_id, closed FROM _pko_records) r "
+            "ON r.unit_id = o.unit_id AND r.closed = o.month_id"
+        )
+    return f"""
+        SELECT o.*, {", ".join(cols)}
+        FROM (SELECT o.*, {", ".join(running)} FROM _outcomes o {closures}) o
+        LEFT JOIN _active a ON a.unit_id = o.unit_id AND a.seq = o.seq
+    """
+
+
 def _splag_sql(outcomes: tuple[str, ...], orders: tuple[int, ...]) -> str:
     """Neighbours' outcomes in month t-1, summed by order, keyed by month t (sparse)."""
     cols = ", ".join(
@@ -176,23 +228,13 @@ _PKO_STEPS: tuple[tuple[str, str], ...] = (
         WHERE nearest_before IS NULL OR dist_km <= nearest_before
         """,
     ),
-    (
-        "_pko_close",
-        """
-        SELECT g.unit_id, g.month_id,
-               CAST(g.month_id - MAX(r.closed) AS INTEGER) AS pko_months_since_close
-        FROM _outcomes g JOIN _pko_records r
-          ON r.unit_id = g.unit_id AND r.closed <= g.month_id - 1
-        GROUP BY g.unit_id, g.month_id
-        """,
-    ),
 )
 
 
 def _feature_columns(
     spec: FeatureSpec, start: int, splag: tuple[str, ...], static: tuple[str, ...]
 ) -> list[str]:
-    """SELECT expressions of the panel over ``_outcomes o`` and the feature joins."""
+    """SELECT expressions of the panel over ``_state o`` and the feature joins."""
     cols = [f"o.{c}" for c in (*KEYS, *OUTCOMES)]
     cols += [
         f"CAST(LAG(o.{c}, {k}) OVER ({_BY_UNIT}) AS INTEGER) AS {c}_tlag_{k}"
@@ -201,16 +243,13 @@ def _feature_columns(
     ]
     # A window reaching before the history start is unknown, not a partial sum.
     cols += [
-        f"CASE WHEN o.month_id - {k} >= {start} THEN CAST(SUM(o.{c}) OVER "
-        f"({_BY_UNIT} ROWS BETWEEN {k} PRECEDING AND 1 PRECEDING) AS INTEGER) END "
-        f"AS {c}_tsum_{k}"
+        f"CASE WHEN o.month_id - {k} >= {start} THEN CAST(o.cum_{c} - "
+        f"COALESCE(LAG(o.cum_{c}, {k}) OVER ({_BY_UNIT}), 0) AS INTEGER) END AS {c}_tsum_{k}"
         for c in spec.sum_outcomes
         for k in spec.sums
     ]
     cols += [
-        f"CAST(o.month_id - MAX(CASE WHEN o.ev_{v} > 0 THEN o.month_id END) OVER "
-        f"({_BY_UNIT} ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS INTEGER) "
-        f"AS ged_{v}_time_since"
+        f"CAST(o.month_id - LAG(o.last_{v}, 1) OVER ({_BY_UNIT}) AS INTEGER) AS ged_{v}_time_since"
         for v in VIOLENCE
     ]
     cols += [f"CASE WHEN o.month_id > {start} THEN COALESCE(s.{c}, 0) END AS {c}" for c in splag]
@@ -218,7 +257,8 @@ def _feature_columns(
         cols += [
             "COALESCE(pt.pko_troops, 0) AS pko_troops",
             "pn.pko_dist_km",
-            "pc.pko_months_since_close",
+            "CAST(o.month_id - LAG(o.last_close, 1) OVER ("
+            f"{_BY_UNIT}) AS INTEGER) AS pko_months_since_close",
         ]
     cols += [f"u.{c}" for c in static]
     return cols
@@ -259,9 +299,15 @@ def panel_steps(
     >>> steps = panel_steps(FeatureSpec(pko=False), history_start=469, first_month=481,
     ...                     last_month=492, splag_orders=(1,), static=())
     >>> [name for name, _ in steps]
-    ['_outcomes', '_splag', '_panel']
+    ['_outcomes', '_active', '_state', '_splag', '_panel']
     """
     steps = [("_outcomes", _outcomes_sql())]
+    if spec.pko:  # before _state, which reads _pko_records
+        steps += _PKO_STEPS
+    steps += [
+        ("_active", _active_sql(spec.sum_outcomes)),
+        ("_state", _state_sql(spec.sum_outcomes, spec.pko)),
+    ]
     splag: tuple[str, ...] = ()
     joins = ["JOIN _units u ON u.unit_id = o.unit_id"]
     if splag_orders and spec.spatial_outcomes:
@@ -269,11 +315,10 @@ def panel_steps(
         splag = tuple(f"{c}_splag_{k}" for c in spec.spatial_outcomes for k in splag_orders)
         joins.append("LEFT JOIN _splag s ON s.unit_id = o.unit_id AND s.month_id = o.month_id")
     if spec.pko:
-        steps += _PKO_STEPS
         joins += [
             f"LEFT JOIN {table} {alias} ON {alias}.unit_id = o.unit_id "
             f"AND {alias}.month_id = o.month_id"
-            for table, alias in (("_pko_troops", "pt"), ("_pko_near", "pn"), ("_pko_close", "pc"))
+            for table, alias in (("_pko_troops", "pt"), ("_pko_near", "pn"))
         ]
     cols = ",\n            ".join(_feature_columns(spec, history_start, splag, static))
     # Window functions run after WHERE: select the panel's months outside them.
@@ -283,7 +328,7 @@ def panel_steps(
             f"""
         SELECT * FROM (
             SELECT {cols}
-            FROM _outcomes o {" ".join(joins)}
+            FROM _state o {" ".join(joins)}
         ) p WHERE month_id BETWEEN {first_month} AND {last_month}
         """,
         )

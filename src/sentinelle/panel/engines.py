@@ -89,7 +89,7 @@ def run_spark(
         cached = []
         for name, sql in intermediate:
             frame = session.sql(sql)
-            if name == "_outcomes":  # read by the spatial lags, PKO and final steps
+            if name == "_outcomes":  # read by the running state and the spatial lags
                 frame = frame.cache()
                 cached.append(frame)
             frame.createOrReplaceTempView(name)

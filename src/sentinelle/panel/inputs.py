@@ -31,7 +31,7 @@ from sentinelle.geo.priogrid import (
     gid_from_latlon,
     gid_from_row_col,
     haversine_km,
-    neighbours,
+    ring_pairs,
     row_col_from_gid,
 )
 from sentinelle.panel.definitions import FeatureSpec
@@ -333,13 +333,10 @@ def _neighbour_frame(
     """Neighbour pairs within the universe: PRIO-GRID rings 1 and 2, else shared borders."""
     ids = units["unit_id"].to_numpy()
     if request.unit == "pgm":
-        rings = [(gid, order, neighbours(int(gid), order)) for gid in ids for order in (1, 2)]
-        pairs = pd.DataFrame(
-            {
-                "unit_id": np.repeat([g for g, _, _ in rings], [r.size for *_, r in rings]),
-                "neighbour_id": np.concatenate([r for *_, r in rings] or [np.array([])]),
-                "ord": np.repeat([o for _, o, _ in rings], [r.size for *_, r in rings]),
-            }
+        rings = [(order, *ring_pairs(ids, order)) for order in (1, 2)]
+        pairs = pd.concat(
+            pd.DataFrame({"unit_id": cell, "neighbour_id": neighbour, "ord": order})
+            for order, cell, neighbour in rings
         )
     else:
         if request.unit == "cm":
