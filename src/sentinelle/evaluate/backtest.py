@@ -27,6 +27,7 @@ from rich.progress import Progress
 from sentinelle.evaluate import scores
 from sentinelle.evaluate.calibration import plot_calibration
 from sentinelle.forecast import MODELS, RECOMMENDED_MODEL, get_model
+from sentinelle.geo.countries import country_table
 from sentinelle.geo.months import month_id
 
 __all__ = [
@@ -192,14 +193,55 @@ class BacktestResult:
             out[window] = row
         return pd.DataFrame.from_dict(out, orient="index").rename_axis("window")
 
+    def contributions(self, window: int, model: str, rival: str, n: int = 5) -> pd.DataFrame:
+        """The units that add most to ``model``'s mean-CRPS deficit against ``rival``.
+
+        Each unit's share is its summed CRPS difference divided by the window's number
+        of unit-months, so the shares of all units add up to the difference of the means.
+
+        Returns
+        -------
+        pandas.DataFrame
+            ``n`` rows, largest share first, indexed by ``unit_id``: ``country``,
+            ``share`` (of the difference), ``model`` and ``rival`` (each unit's share of
+            their mean CRPS) and ``observed`` (the unit's total over the window).
+        """
+        rows = self.rows[self.rows["window"] == window]
+        size = len(rows[rows["model"] == model])
+        crps = rows.pivot_table(index="unit_id", columns="model", values="crps", aggfunc="sum")
+        observed = rows[rows["model"] == model].groupby("unit_id")["obs"].sum()
+        out = pd.DataFrame(
+            {
+                "share": (crps[model] - crps[rival]) / size,
+                "model": crps[model] / size,
+                "rival": crps[rival] / size,
+                "observed": observed,
+            }
+        ).nlargest(n, "share")
+        names = country_table().set_index("views_id")["name"]
+        out.insert(0, "country", names.reindex(out.index).fillna("").to_numpy())
+        return out
+
     def to_markdown(self, model: str = RECOMMENDED_MODEL) -> str:
-        """One Markdown table per window, then the recommended model's verdicts."""
+        """Tables per window, the verdicts, and which units a lost comparison comes from."""
         table = self.summary()
         parts = []
         for window in table.index.get_level_values("window").unique():
             parts.append(f"### Window {window}\n\n{markdown_table(table.loc[window])}\n")
         parts.append(f"### Does `{model}` beat the benchmark files?\n")
-        parts.append(markdown_table(self.verdicts(model).replace({1.0: "yes", 0.0: "NO"})))
+        verdicts = self.verdicts(model)
+        parts.append(markdown_table(verdicts.replace({1.0: "yes", 0.0: "NO"})) + "\n")
+        for window in verdicts.index:
+            per = table.loc[window]
+            for rival in CRPS_RIVALS:
+                if verdicts.loc[window, f"crps_vs_{rival}"] == 0.0:
+                    label = FILE_PREFIX + rival
+                    gap = per.loc[model, "crps"] - per.loc[label, "crps"]
+                    parts.append(
+                        f"#### {window}: `{model}` behind `{label}` by {gap:.2f}; "
+                        f"the units adding most\n\n"
+                        f"{markdown_table(self.contributions(window, model, label))}\n"
+                    )
         return "\n".join(parts) + "\n"
 
     def write(self, out_dir: str | Path, plots: bool = True) -> list[Path]:
