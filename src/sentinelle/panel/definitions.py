@@ -145,7 +145,9 @@ def _state_sql(sum_outcomes: tuple[str, ...], pko: bool) -> str:
     """The grid of outcomes with the running values: sums before the month, last months up to it.
 
     With ``pko``, ``last_close`` is the latest month, up to this one, in which the
-    nearest closed site so far closed (``_pko_records``).
+    nearest closed site so far closed (``_pko_records``). Every closure falls on a grid
+    month: ``_pko_active`` starts one month before the grid, so the earliest possible
+    closure is the grid's first month.
     """
     # cum_<c> is the sum before this month: the rolling sums then take one LAG each.
     cols = [f"COALESCE(a.cum_{c}, 0) - o.{c} AS cum_{c}" for c in sum_outcomes]
