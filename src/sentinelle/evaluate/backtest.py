@@ -206,16 +206,16 @@ class BacktestResult:
             ``share`` (of the difference), ``model`` and ``rival`` (each unit's share of
             their mean CRPS) and ``observed`` (the unit's total over the window).
         """
-        rows = self.rows[self.rows["window"] == window]
-        size = len(rows[rows["model"] == model])
+        rows = self.rows[(self.rows["window"] == window) & self.rows["model"].isin([model, rival])]
         crps = rows.pivot_table(index="unit_id", columns="model", values="crps", aggfunc="sum")
-        observed = rows[rows["model"] == model].groupby("unit_id")["obs"].sum()
+        own = rows[rows["model"] == model]
+        size = len(own)
         out = pd.DataFrame(
             {
                 "share": (crps[model] - crps[rival]) / size,
                 "model": crps[model] / size,
                 "rival": crps[rival] / size,
-                "observed": observed,
+                "observed": own.groupby("unit_id")["obs"].sum(),
             }
         ).nlargest(n, "share")
         names = country_table().set_index("views_id")["name"]
