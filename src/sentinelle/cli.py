@@ -734,8 +734,8 @@ def brief(
 
     Example: [bold]sentinelle brief --country MLI --month 2020-06 --lang both[/]
     """
+    from sentinelle.i18n import LANGS
     from sentinelle.report.brief import collect_brief, write_brief
-    from sentinelle.report.i18n import LANGS
 
     if lang not in (*LANGS, "both"):
         raise typer.BadParameter(f"--lang must be one of {', '.join(LANGS)} or both")

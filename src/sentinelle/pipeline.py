@@ -20,7 +20,8 @@ import duckdb
 
 from sentinelle.config import Settings
 from sentinelle.sources import INGESTERS, IngestReport
-from sentinelle.sources.ingest import Step, no_step
+from sentinelle.steps import Step, no_step
+from sentinelle.store.queries import has_events
 
 # What the demo ingests from the real-data folder, in order: (source, relative path).
 # ACLED's HDX copies cover Mali, Burkina Faso and Niger; the Mali export repeats Mali.
@@ -128,17 +129,10 @@ def run_main_job(
     return report
 
 
-def _has_events(con: duckdb.DuckDBPyConnection, source: str) -> bool:
-    return (
-        con.execute("SELECT 1 FROM events WHERE source = ? LIMIT 1", [source]).fetchone()
-        is not None
-    )
-
-
 def _panels(con: duckdb.DuckDBPyConnection, out_dir: Path, step: Step) -> list[Path]:
     from sentinelle.panel import build_panel, check_panel, export_panel
 
-    if not _has_events(con, "acled"):
+    if not has_events(con, "acled"):
         raise LookupError("no ACLED events for the Sahel PRIO-GRID panel")
     step("panel pgm (Mali, Burkina Faso, Niger)")
     built = build_panel(con, "pgm", "2012-01", "2020-06", countries=list(SAHEL), source="acled")

@@ -20,7 +20,7 @@ from sentinelle.geo.priogrid import (
 )
 from sentinelle.panel import FeatureSpec, build_panel, check_panel, export_panel, read_panel
 from sentinelle.panel.inputs import GID_SQL, MONTH_SQL
-from sentinelle.panel.metadata import panel_record
+from sentinelle.store.panels import panel_record
 from tests.panel.conftest import add_deployments, add_events
 
 C_LAT, C_LON = 15.25, -2.25  # centre of the 5 x 5 block of cells used below

@@ -13,9 +13,9 @@ import pytest
 from sentinelle.geo.months import month_id
 from sentinelle.geo.priogrid import gid_from_row_col
 from sentinelle.panel import OUTCOMES, build_panel, read_panel
-from sentinelle.panel.metadata import panel_record
 from sentinelle.sources.ucdp_ged import ingest_ged
 from sentinelle.store import open_store
+from sentinelle.store.panels import panel_record
 from tests.factories import ged_frame, write_ged_csv
 from tests.panel.conftest import add_deployments
 

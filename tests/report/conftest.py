@@ -23,7 +23,7 @@ from sentinelle.impact import ImpactResult, store_impact
 from sentinelle.impact.run import EFFECT_COLUMNS
 from sentinelle.report.brief import Brief, collect_brief, write_brief
 from sentinelle.sources import INGESTERS
-from sentinelle.sources.ingest import no_step
+from sentinelle.steps import no_step
 from sentinelle.store import open_store
 from tests.factories import acled_frame, write_acled_csv
 

@@ -16,7 +16,7 @@ from sentinelle.cli import app
 from sentinelle.geo import month_id
 from sentinelle.report.brief import collect_brief, render_html, write_brief
 from sentinelle.sources import INGESTERS
-from sentinelle.sources.ingest import no_step
+from sentinelle.steps import no_step
 from sentinelle.store import open_store
 from tests.report.conftest import ALERT_DEATHS, MLI, MONTH, Written
 

@@ -8,12 +8,12 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from sentinelle.forecast.views_data import load_views_cm
 from sentinelle.panel import check_panel, read_panel
-from sentinelle.panel.metadata import panel_record
 from sentinelle.sources import IngestError
 from sentinelle.sources.views_cm import ingest_views_cm
+from sentinelle.sources.views_data import load_views_cm
 from sentinelle.store import open_store
+from sentinelle.store.panels import panel_record
 
 VIEWS_CM = Path(__file__).resolve().parents[3] / "shared" / "data" / "views-cm"
 pytestmark = pytest.mark.skipif(not VIEWS_CM.exists(), reason="shared views-cm data not present")

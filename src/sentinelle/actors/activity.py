@@ -26,8 +26,8 @@ import matplotlib.pyplot as plt
 import networkx as nx
 import pandas as pd
 
-from sentinelle.actors._scope import Freq, freq_sql, scope_sql
 from sentinelle.actors.registry import Registry, load_registry, register_sides
+from sentinelle.store.queries import Freq, freq_sql, scope_sql
 
 # Node colours of network plots, by actor type.
 TYPE_COLOURS = {

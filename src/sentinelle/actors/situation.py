@@ -21,9 +21,9 @@ matplotlib.use("Agg")  # file output only; no display on servers
 import matplotlib.pyplot as plt
 import pandas as pd
 
-from sentinelle.actors._scope import period_dates, scope_sql
 from sentinelle.actors.registry import Registry, load_registry, register_sides
 from sentinelle.geo.boundaries import default_boundaries, read_country_outlines
+from sentinelle.store.queries import period_dates, scope_sql
 
 # PRIO-GRID cell id of a point (see sentinelle.geo.priogrid), as SQL.
 _GID_SQL = "(floor((latitude + 90) * 2) * 720 + floor((longitude + 180) * 2) + 1)::BIGINT"

@@ -38,13 +38,14 @@ from sentinelle.actors.registry import Registry, load_registry, register_sides
 from sentinelle.alerts.store import AlertCandidate, record_alerts
 from sentinelle.forecast.store import forecast_summary, latest_forecast_run
 from sentinelle.geo import current_gw_iso3, map_codes, month_string
+from sentinelle.store.queries import month_sql
 
 HDX_FLOOR = 100
 HDX_WINDOWS = {1: 12, 2: 36}  # level -> prior months that must not exceed the value
 HDX_COOLDOWN_MONTHS = 5
 
 # Calendar month of an event as a VIEWS month id, and the country's ISO3 (GED stores GW).
-_MONTH_SQL = "((year(e.date_start) - 1980) * 12 + month(e.date_start))"
+_MONTH_SQL = month_sql("e.date_start")
 _ISO3_SQL = "coalesce(e.country_iso3, c.iso3)"
 
 

@@ -1,7 +1,7 @@
 """Country-month fatality series from the VIEWS prediction-challenge files, for the HDX rule.
 
 The series is ``ged_sb`` (UCDP GED state-based fatalities) of
-:func:`sentinelle.forecast.views_data.load_views_cm`, which rebuilds the history back
+:func:`sentinelle.sources.views_data.load_views_cm`, which rebuilds the history back
 to February 2016 from the challenge's published lags and sums; the actuals run to
 December 2023 (no 2024 in these files).
 """
@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from sentinelle.forecast.views_data import load_views_cm
+from sentinelle.sources.views_data import load_views_cm
 
 
 def views_cm_series(data_dir: str | Path, country_ids: list[int] | None = None) -> pd.DataFrame:

@@ -1,7 +1,7 @@
 """Alert wording in English and French, from the translation catalogue.
 
 Levels follow French early-warning usage: level 1 is *vigilance* (EN "watch"), level 2
-is *alerte* (EN "alert"). The texts are messages of :mod:`sentinelle.report.i18n`, so
+is *alerte* (EN "alert"). The texts are messages of :mod:`sentinelle.i18n`, so
 the French is written and checked with every other text Sentinelle shows (day-month
 order, French month names, a space before the colon).
 """
@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from sentinelle.report.i18n import LANGS, N_, Lang, translator
+from sentinelle.i18n import LANGS, N_, Lang, translator
 
 __all__ = ["LEVELS", "Lang", "alert_sentence", "alert_text", "level_name"]
 

@@ -33,7 +33,7 @@ from sentinelle.forecast.export import (
 )
 from sentinelle.forecast.scenario import BaseClosure, apply_scenario
 from sentinelle.forecast.store import forecast_summary, latest_forecast_run, store_forecast
-from sentinelle.forecast.views_data import load_views_cm
+from sentinelle.sources.views_data import load_views_cm
 
 if TYPE_CHECKING:
     from sentinelle.forecast.registry import MODELS, RECOMMENDED_MODEL, get_model, make_forecast

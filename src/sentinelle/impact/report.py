@@ -2,7 +2,7 @@
 
 :func:`write_report` writes ``effects.csv``, ``effects.md``, ``event_study.png``,
 ``map.png``, ``summary_en.md`` and ``summary_fr.md``. The summaries' text comes from
-the translation catalogue (:mod:`sentinelle.report.i18n`), numbers and months in each
+the translation catalogue (:mod:`sentinelle.i18n`), numbers and months in each
 locale's style (``12 345,6``, ``juin 2020``).
 """
 
@@ -19,8 +19,8 @@ import pandas as pd
 
 from sentinelle.geo import month_id
 from sentinelle.geo.boundaries import default_boundaries
+from sentinelle.i18n import LANGS, N_, Lang, translator
 from sentinelle.impact.run import ImpactResult
-from sentinelle.report.i18n import LANGS, N_, Lang, translator
 
 __all__ = ["OUTCOME_LABELS", "summary", "write_report"]
 

@@ -3,7 +3,7 @@
 A panel has one row per unit and month (``unit_id``, ``month_id``), zeros where nothing
 happened, for the units ``cm`` (VIEWS ``country_id``), ``pgm`` (PRIO-GRID gid),
 ``admin1``/``admin2`` (units of a boundary file). It is stored as ``panel_<unit>``,
-described by a row of ``panels`` (:mod:`sentinelle.panel.metadata`), and exported to
+described by a row of ``panels`` (:mod:`sentinelle.store.panels`), and exported to
 Parquet with :func:`export_panel`.
 
 Outcomes of month t (the forecast targets)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -15,17 +15,12 @@ from sentinelle.geo.months import month_id_from_str
 from sentinelle.panel.definitions import FeatureSpec, panel_steps
 from sentinelle.panel.engines import ENGINES, run_duckdb, run_spark
 from sentinelle.panel.inputs import INPUT_TABLES, PanelRequest, prepare_inputs, read_cells
-from sentinelle.panel.metadata import PanelRecord, record_panel
+from sentinelle.steps import Step, no_step
 from sentinelle.store import transaction
+from sentinelle.store.panels import PanelRecord, record_panel
 
 if TYPE_CHECKING:
     from pyspark.sql import SparkSession
-
-Step = Callable[[str], None]
-
-
-def no_step(_: str) -> None:
-    """Default progress sink: say nothing."""
 
 
 @dataclass

@@ -11,7 +11,7 @@ import duckdb
 from sentinelle.panel.build import panel_table
 from sentinelle.panel.definitions import KEYS, OUTCOMES, VIOLENCE
 from sentinelle.panel.inputs import select_events
-from sentinelle.panel.metadata import panel_record
+from sentinelle.store.panels import panel_record
 
 # Columns that count things and so can never be negative.
 _COUNT_COLUMN = re.compile(r"^(ged_|ev_|civ_deaths|pko_troops|pko_months)")

@@ -35,6 +35,7 @@ from sentinelle.geo.priogrid import (
     row_col_from_gid,
 )
 from sentinelle.panel.definitions import FeatureSpec
+from sentinelle.store.queries import month_sql
 
 Unit = Literal["cm", "pgm", "admin1", "admin2"]
 Source = Literal["ged", "acled"]
@@ -47,7 +48,6 @@ GID_SQL = (
     "+ LEAST(CAST(floor({lon} * 2) AS BIGINT) + 360, 719) + 1)"
 )
 # VIEWS month id of a date: 1 = January 1980 (sentinelle.geo.months.month_id).
-MONTH_SQL = "((year({d}) - 1980) * 12 + month({d}))"
 
 
 @dataclass(frozen=True)
@@ -247,8 +247,7 @@ def _source_filter(con: duckdb.DuckDBPyConnection, source: str) -> tuple[str, in
         return "source = 'ged_candidate'", None
     last = (int(row[0]) - 1980) * 12 + 12
     return (
-        f"(source = 'ged' OR (source = 'ged_candidate' AND {MONTH_SQL.format(d='date_end')} "
-        f"> {last}))"
+        f"(source = 'ged' OR (source = 'ged_candidate' AND {month_sql('date_end')} > {last}))"
     ), last
 
 
@@ -274,7 +273,7 @@ def select_events(
         The source's first event month (its coverage start) and the last GED month.
     """
     predicate, ged_last = _source_filter(con, source)
-    month = MONTH_SQL.format(d="date_end")
+    month = month_sql("date_end")
     con.execute(
         f"""
         CREATE OR REPLACE TEMP TABLE _sel_raw AS

@@ -5,7 +5,7 @@
 withdrawal-impact estimates, active alerts, forecasts and the provenance of each
 input. :func:`write_brief` renders it for each language through the Jinja2 template
 ``templates/brief.html`` (every text through the catalogue of
-:mod:`sentinelle.report.i18n`) into ``brief_<ISO3>_<YYYY-MM>_<lang>.html`` and, with
+:mod:`sentinelle.i18n`) into ``brief_<ISO3>_<YYYY-MM>_<lang>.html`` and, with
 WeasyPrint, ``.pdf``. Charts and maps are PNGs embedded as data URIs, so the HTML is
 one self-contained file and the PDF renders without any network access.
 
@@ -42,7 +42,6 @@ from matplotlib.cm import ScalarMappable
 from matplotlib.colors import Normalize
 
 from sentinelle.actors import actor_activity, dyads
-from sentinelle.actors._scope import scope_sql
 from sentinelle.alerts.wording import alert_sentence, level_name
 from sentinelle.forecast.store import forecast_summary, latest_forecast_run
 from sentinelle.geo import (
@@ -50,16 +49,16 @@ from sentinelle.geo import (
     gid_from_row_col,
     iso3_from_name,
     month_id,
-    month_id_from_date,
     month_id_from_str,
     month_string,
 )
 from sentinelle.geo.priogrid import CELL_SIZE
+from sentinelle.i18n import LANGS, N_, Lang, Translator, translations, translator
 from sentinelle.impact.report import OUTCOME_LABELS
 from sentinelle.impact.store import StoredImpact, latest_impact
 from sentinelle.panel import panel_exists
-from sentinelle.panel.inputs import MONTH_SQL, read_country_shapes
-from sentinelle.report.i18n import LANGS, N_, Lang, Translator, translations, translator
+from sentinelle.panel.inputs import read_country_shapes
+from sentinelle.store.queries import event_coverage, month_sql, scope_sql
 from sentinelle.store.schema import VIOLENCE_TYPES
 
 __all__ = ["Brief", "collect_brief", "write_brief"]
@@ -271,16 +270,6 @@ class Brief:
         return span is not None and span[0] <= self.month <= span[1]
 
 
-def _coverage(con: duckdb.DuckDBPyConnection, iso3: str) -> dict[str, tuple[int, int]]:
-    where, params = scope_sql(iso3)
-    rows = con.execute(
-        f"SELECT source, min(date_start), max(date_start) FROM events "
-        f"WHERE {where} AND NOT deleted GROUP BY source",
-        params,
-    ).fetchall()
-    return {s: (month_id_from_date(a), month_id_from_date(b)) for s, a, b in rows}
-
-
 def _choose_source(coverage: dict[str, tuple[int, int]], month: int) -> str | None:
     """The preferred source covering ``month``, else the one with the latest events."""
     for source in (*EVENT_SOURCES, *sorted(coverage)):
@@ -297,7 +286,7 @@ def _event_months(
     where, params = scope_sql(iso3, f"{month_string(first)}..{month_string(last)}")
     return con.execute(
         f"""
-        SELECT {MONTH_SQL.format(d="date_start")}::INTEGER AS month_id,
+        SELECT {month_sql("date_start")}::INTEGER AS month_id,
                violence_type::VARCHAR AS violence_type, count(*) AS events,
                sum(fatalities_best)::BIGINT AS fatalities,
                coalesce(sum(civilian_deaths), 0)::BIGINT AS civilian_deaths
@@ -539,7 +528,7 @@ def collect_brief(
         country_id = int(convert_code(iso3, "iso3", "views_id"))
     except KeyError as exc:
         raise ValueError(f"unknown ISO3 country code {country_iso3!r}") from exc
-    coverage = _coverage(con, iso3)
+    coverage = event_coverage(con, iso3)
     source = source or _choose_source(coverage, mid)
     span = coverage.get(source or "")
 

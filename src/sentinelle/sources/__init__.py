@@ -17,8 +17,7 @@ from urllib.parse import unquote, urlparse
 import duckdb
 
 from sentinelle.config import Settings
-from sentinelle.sources.acled import ingest_acled
-from sentinelle.sources.errors import (
+from sentinelle.errors import (
     AuthError,
     FetchError,
     IncompleteError,
@@ -28,11 +27,13 @@ from sentinelle.sources.errors import (
     SentinelleError,
     SourceFileError,
 )
+from sentinelle.sources.acled import ingest_acled
 from sentinelle.sources.geopko import ingest_geopko
 from sentinelle.sources.http import DEFAULT_POLICY, HttpClient, HttpPolicy
-from sentinelle.sources.ingest import IngestReport, Step, no_step
+from sentinelle.sources.ingest import IngestReport
 from sentinelle.sources.ucdp_ged import ingest_ged
 from sentinelle.sources.views_cm import ingest_views_cm
+from sentinelle.steps import Step, no_step
 
 
 class Ingester(Protocol):

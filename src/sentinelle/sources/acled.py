@@ -66,12 +66,11 @@ from sentinelle.sources.ingest import (
     EVENTS,
     RAW_ORDINAL,
     IngestReport,
-    Step,
-    no_step,
     read_csv_raw,
     run_ingest,
     sql_literal,
 )
+from sentinelle.steps import Step, no_step
 
 SOURCE = "acled"
 

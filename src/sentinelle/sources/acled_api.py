@@ -32,8 +32,8 @@ import duckdb
 import httpx
 
 from sentinelle.config import Settings
+from sentinelle.errors import AuthError, FetchError, IncompleteError
 from sentinelle.sources.acled import ingest_acled
-from sentinelle.sources.errors import AuthError, FetchError, IncompleteError
 from sentinelle.sources.http import (
     DEFAULT_POLICY,
     HttpClient,
@@ -42,7 +42,8 @@ from sentinelle.sources.http import (
     json_body,
     write_cache_csv,
 )
-from sentinelle.sources.ingest import IngestReport, Step, no_step
+from sentinelle.sources.ingest import IngestReport
+from sentinelle.steps import Step, no_step
 
 # The layout of ACLED's current exports. It is wider than the columns the adapter needs
 # (acled.ACLED_COLUMNS) and carries the numeric ``iso``, which the adapter translates,

@@ -52,19 +52,18 @@ from pathlib import Path
 
 import duckdb
 
-from sentinelle.sources.errors import SchemaError
+from sentinelle.errors import SchemaError
 from sentinelle.sources.ingest import (
     DEPLOYMENTS,
     RAW_ORDINAL,
     IngestReport,
-    Step,
     first_record,
-    no_step,
     read_csv_raw,
     run_ingest,
     sql_literal,
     unpacked_csv,
 )
+from sentinelle.steps import Step, no_step
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,7 @@ so every fetcher behaves the same way:
   (a ``Retry-After`` header, in seconds or as a date, is honoured) or the connection
   drops mid-response; the whole request is sent again, nothing is resumed;
 * **fail fast offline**: when the host cannot be reached at all, a few quick tries and
-  then :class:`~sentinelle.sources.errors.OfflineError`, whose message says how to
+  then :class:`~sentinelle.errors.OfflineError`, whose message says how to
   ingest a file downloaded elsewhere (worst case about 9 s with the default policy);
 * a **client-side rate limit** (requests started per second);
 * a **download cache** ``<cache_dir>/<source>/<filename>``: files are streamed to a temp
@@ -40,7 +40,7 @@ import httpx
 from tenacity import RetryCallState, Retrying, retry_if_exception_type, wait_exponential
 
 from sentinelle import __version__
-from sentinelle.sources.errors import AuthError, FetchError, IncompleteError, OfflineError
+from sentinelle.errors import AuthError, FetchError, IncompleteError, OfflineError
 from sentinelle.sources.ingest import sha256_of
 
 T = TypeVar("T")

@@ -37,14 +37,9 @@ from pathlib import Path
 
 import duckdb
 
-from sentinelle.sources.errors import IngestError, SchemaError, SourceFileError
+from sentinelle.errors import IngestError, SchemaError, SourceFileError
+from sentinelle.steps import Step, no_step
 from sentinelle.store.transaction import transaction
-
-Step = Callable[[str], None]
-
-
-def no_step(_: str) -> None:
-    """Default progress sink: say nothing."""
 
 
 @dataclass(frozen=True)

@@ -26,7 +26,7 @@ import duckdb
 import httpx
 
 from sentinelle.config import Settings
-from sentinelle.sources.errors import AuthError, FetchError, IncompleteError
+from sentinelle.errors import AuthError, FetchError, IncompleteError
 from sentinelle.sources.http import (
     DEFAULT_POLICY,
     HttpClient,
@@ -35,8 +35,9 @@ from sentinelle.sources.http import (
     json_body,
     write_cache_csv,
 )
-from sentinelle.sources.ingest import IngestReport, Step, no_step
+from sentinelle.sources.ingest import IngestReport
 from sentinelle.sources.ucdp_ged import GED_COLUMNS, ingest_ged
+from sentinelle.steps import Step, no_step
 
 TOKEN_HEADER = "x-ucdp-access-token"
 PAGE_SIZE = 1000  # the most the UCDP API serves per page

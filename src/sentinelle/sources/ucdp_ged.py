@@ -15,18 +15,17 @@ from pathlib import Path
 
 import duckdb
 
+from sentinelle.errors import SchemaError
 from sentinelle.geo.countries import map_codes
-from sentinelle.sources.errors import SchemaError
 from sentinelle.sources.ingest import (
     EVENTS,
     RAW_ORDINAL,
     IngestReport,
-    Step,
     first_record,
-    no_step,
     read_csv_raw,
     run_ingest,
 )
+from sentinelle.steps import Step, no_step
 
 GED_COLUMNS: tuple[str, ...] = (
     "id", "relid", "year", "active_year", "code_status", "type_of_violence",

@@ -1,7 +1,7 @@
 """VIEWS 2023/24 prediction challenge country-month files into the store's ``panel_cm``.
 
 The files (``features_monthly/cm_features_YYYY.csv`` and ``actuals/cm_actuals_YYYY.parquet``)
-are parsed by :func:`sentinelle.forecast.views_data.load_views_cm`, which also rebuilds
+are parsed by :func:`sentinelle.sources.views_data.load_views_cm`, which also rebuilds
 ``ged_sb`` back to February 2016 from the published lags and sums; this adapter checks
 the actuals against that panel, stores it as ``panel_cm`` (``unit_id`` = VIEWS
 ``country_id``, ``month_id``, ``ged_sb``, ``ged_ns``, ``ged_os`` and the challenge's
@@ -26,11 +26,12 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-from sentinelle.forecast.views_data import load_views_cm
-from sentinelle.panel.metadata import PanelRecord, record_panel
-from sentinelle.sources.errors import IngestError, SourceFileError
-from sentinelle.sources.ingest import IngestReport, Step, no_step, sha256_of
+from sentinelle.errors import IngestError, SourceFileError
+from sentinelle.sources.ingest import IngestReport, sha256_of
+from sentinelle.sources.views_data import load_views_cm
+from sentinelle.steps import Step, no_step
 from sentinelle.store import transaction
+from sentinelle.store.panels import PanelRecord, record_panel
 
 SOURCE = "views-cm"
 

@@ -111,7 +111,7 @@ CREATE TABLE quarantine (
 );
 """
 
-# Panel provenance (sentinelle.panel.metadata) and the alert outbox (sentinelle.alerts).
+# Panel provenance (sentinelle.store.panels) and the alert outbox (sentinelle.alerts).
 _V2 = """
 CREATE TABLE panels (
     panel_table     VARCHAR PRIMARY KEY,  -- 'panel_pgm', 'panel_cm', 'panel_admin2', ...

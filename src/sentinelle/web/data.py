@@ -20,7 +20,6 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from sentinelle.actors._scope import scope_sql
 from sentinelle.geo import (
     cell_bounds,
     centroid,
@@ -32,6 +31,7 @@ from sentinelle.geo import (
     month_string,
 )
 from sentinelle.store import records
+from sentinelle.store.queries import month_sql, scope_sql
 
 __all__ = [
     "actors_table",
@@ -50,7 +50,6 @@ __all__ = [
 ]
 
 # VIEWS month id of an event's start date, in SQL.
-_MONTH_SQL = "((year(date_start) - 1980) * 12 + month(date_start))"
 
 
 def as_utc(value: dt.datetime) -> dt.datetime:
@@ -89,7 +88,7 @@ def coverage(con: duckdb.DuckDBPyConnection) -> list[dict[str, Any]]:
     rows = con.execute(
         f"""
         SELECT country_iso3, country_gwno, source, count(*) AS n,
-               min({_MONTH_SQL}) AS first_month, max({_MONTH_SQL}) AS last_month
+               min({month_sql()}) AS first_month, max({month_sql()}) AS last_month
         FROM events WHERE NOT deleted GROUP BY ALL
         """
     ).fetchall()
@@ -170,7 +169,7 @@ def events_geojson(
                             coordinates: [round(longitude, 5), round(latitude, 5)]}},
                 properties: {{
                     id: source || ':' || source_event_id, source: source,
-                    date: strftime(date_start, '%Y-%m-%d'), month: {_MONTH_SQL},
+                    date: strftime(date_start, '%Y-%m-%d'), month: {month_sql()},
                     fatalities: fatalities_best, civilian_deaths: civilian_deaths,
                     violence_type: violence_type::VARCHAR, event_type: event_type,
                     side_a: side_a, side_b: side_b, location: location_name, admin1: admin1

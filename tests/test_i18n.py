@@ -9,7 +9,7 @@ import pytest
 from babel.messages.catalog import Catalog
 from babel.messages.pofile import read_po
 
-from sentinelle.report.i18n import (
+from sentinelle.i18n import (
     POT_FILE,
     Translator,
     extract_messages,

@@ -19,13 +19,13 @@ Adding or changing a string
 Mark it in the code or template, then regenerate the template and merge it into the
 French catalogue::
 
-    .venv/bin/python -m sentinelle.report.i18n
+    .venv/bin/python -m sentinelle.i18n
 
-(equivalently ``pybabel extract -F src/sentinelle/report/babel.cfg -o
-src/sentinelle/report/locale/sentinelle.pot src/sentinelle`` then ``pybabel update -i
-src/sentinelle/report/locale/sentinelle.pot -d src/sentinelle/report/locale -D
-sentinelle``), write the French ``msgstr`` of every new entry, and clear any ``fuzzy``
-flag after checking the suggestion. ``tests/report/test_i18n.py`` fails while a marked
+(equivalently ``pybabel extract -F src/sentinelle/locale/babel.cfg -o
+src/sentinelle/locale/sentinelle.pot src/sentinelle`` then ``pybabel update -i
+src/sentinelle/locale/sentinelle.pot -d src/sentinelle/locale -D sentinelle``), write
+the French ``msgstr`` of every new entry, and clear any ``fuzzy``
+flag after checking the suggestion. ``tests/test_i18n.py`` fails while a marked
 string has no French translation or the ``.pot`` is out of date.
 """
 
@@ -68,9 +68,9 @@ DOMAIN = "sentinelle"
 PACKAGE_DIR = Path(__file__).parent
 LOCALE_DIR = PACKAGE_DIR / "locale"
 POT_FILE = LOCALE_DIR / f"{DOMAIN}.pot"
-MAPPING_FILE = PACKAGE_DIR / "babel.cfg"
+MAPPING_FILE = LOCALE_DIR / "babel.cfg"
 # Messages are extracted from the whole package: any module may show text to a reader.
-SOURCE_DIR = PACKAGE_DIR.parent
+SOURCE_DIR = PACKAGE_DIR
 
 # CLDR locales used for numbers and dates of each language (see the module docstring).
 _CLDR: dict[Lang, str] = {"en": "en_GB", "fr": "fr"}
