@@ -37,7 +37,7 @@ from rich.console import Console
 from rich.table import Table
 
 from sentinelle.config import Settings
-from sentinelle.sources import INGESTERS
+from sentinelle.sources import SOURCES
 from sentinelle.store import open_store
 from sentinelle.web.data import events_geojson
 
@@ -146,7 +146,7 @@ def main() -> None:
         store = Path(tmp) / "bench.duckdb"
         with console.status("ingesting ACLED Mali"):
             con = open_store(store)
-            report = INGESTERS["acled"](con, csv, None, lambda _: None)
+            report = SOURCES["acled"].ingest(con, csv, None, lambda _: None)
             con.close()
         reference = sql_reference(store)
         if not args.port:

@@ -47,6 +47,7 @@ from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po, write_po
 from babel.numbers import format_decimal, format_percent, get_plus_sign_symbol
 
+from sentinelle.errors import UsageError
 from sentinelle.geo import year_month
 
 __all__ = [
@@ -95,7 +96,7 @@ def translations(lang: Lang) -> gettext.NullTranslations:
     falls back to English rather than showing a wrong French sentence.
     """
     if lang not in LANGS:
-        raise ValueError(f"unknown language {lang!r}; expected one of {LANGS}")
+        raise UsageError(f"unknown language {lang!r}; expected one of {LANGS}")
     if lang == "en":
         return gettext.NullTranslations()
     with po_file(lang).open("rb") as handle:
@@ -186,7 +187,7 @@ def extract_messages() -> Catalog:
     Uses the extraction rules of ``babel.cfg`` (the file ``pybabel extract -F`` reads).
     """
     with MAPPING_FILE.open(encoding="utf-8") as handle:
-        method_map, options_map = parse_mapping_cfg(handle, str(MAPPING_FILE))
+        method_map, options_map = parse_mapping_cfg(handle, str(MAPPING_FILE))  # type: ignore[no-untyped-call]
     catalogue = Catalog(
         project="Sentinelle",
         version=version("sentinelle"),

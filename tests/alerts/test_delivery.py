@@ -12,11 +12,22 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, ClassVar
 
 import duckdb
+import httpx
 import pytest
 from aiosmtpd.controller import Controller
 from aiosmtpd.handlers import Message
 
-from sentinelle.alerts import AlertCandidate, Email, Webhook, deliver_pending, record_alerts
+from sentinelle.alerts import (
+    CHANNELS,
+    AlertCandidate,
+    Email,
+    Webhook,
+    deliver_pending,
+    get_channel,
+    read_alerts,
+    record_alerts,
+)
+from sentinelle.errors import DeliveryError, UnknownNameError
 from sentinelle.store import open_store
 
 
@@ -132,3 +143,38 @@ def test_email_delivery_once() -> None:
     )
     assert "492 décès liés aux conflits" in first.get_payload(decode=True).decode()
     assert first["Message-ID"].endswith("@sentinelle>")
+
+
+def test_webhook_through_a_mock_transport_posts_the_payload_once_per_alert() -> None:
+    seen: list[httpx.Request] = []
+
+    def receiver(request: httpx.Request) -> httpx.Response:
+        seen.append(request)
+        return httpx.Response(503 if len(seen) == 1 else 204)
+
+    con = _store()
+    hook = Webhook("https://ops.example/hook", transport=httpx.MockTransport(receiver))
+    report = deliver_pending(con, [hook], attempts=2, backoff=0.001)
+    assert (report.delivered, report.failed) == (2, 0)
+    assert _status(con) == [(1, "delivered", 2), (2, "delivered", 1)]  # one POST per try
+    assert len(seen) == 3
+    body = json.loads(seen[-1].content)
+    assert body["key"] == "new_area/admin2/MLI/Ségou/Niono/2020-03"
+    assert body["text_en"]["subject"] == "WATCH - MLI/Ségou/Niono - March 2020"
+    assert urllib.parse.unquote(seen[-1].headers["Idempotency-Key"]) == body["key"]
+
+
+def test_a_refused_webhook_is_a_delivery_error() -> None:
+    [alert] = read_alerts(_store(), "SELECT * FROM alerts WHERE alert_id = 1", [])
+    hook = Webhook("https://ops.example/hook", transport=httpx.MockTransport(
+        lambda _: httpx.Response(410)))  # fmt: skip
+    with pytest.raises(DeliveryError, match=r"webhook https://ops\.example/hook: HTTP 410"):
+        hook.send(alert)
+
+
+def test_channels_are_made_by_name() -> None:
+    assert get_channel("webhook")("https://ops.example/hook") == Webhook("https://ops.example/hook")
+    email = CHANNELS["email"]("smtp.example", 25, "s@example.org", ("a@example.org",))
+    assert (email.channel, email.target) == ("email", "a@example.org")
+    with pytest.raises(UnknownNameError, match="unknown alert channel 'sms'"):
+        get_channel("sms")

@@ -10,6 +10,10 @@ import pandas as pd
 import pytest
 
 from sentinelle.alerts import (
+    RULES,
+    Alert,
+    AlertCandidate,
+    RuleContext,
     actor_new_admin1_alerts,
     alert_text,
     evaluate_alerts,
@@ -17,6 +21,7 @@ from sentinelle.alerts import (
     hdx_signals,
     monthly_fatalities,
     new_area_alerts,
+    read_alerts,
     record_alerts,
     views_cm_series,
 )
@@ -155,6 +160,41 @@ def test_wording_levels() -> None:
         "Niveau : vigilance",
     )
     assert alert_text(alert, "en")[0] == "WATCH - MLI/Ségou/Niono - March 2020"
+
+
+def test_wording_of_a_recorded_alert_matches_its_row() -> None:
+    con = open_store(":memory:")
+    record_alerts(con, [AlertCandidate("new_area", "admin2", "MLI/Ségou/Niono", "2020-03", 1,
+                                       3.0, 1.0, {"events": 2})])  # fmt: skip
+    [alert] = read_alerts(con, "SELECT * FROM alerts", [])
+    assert isinstance(alert, Alert) and alert.alert_id == 1 and alert.created_at is not None
+    assert alert.evidence == {"events": 2}
+    [row] = con.execute("SELECT * FROM alerts").df().to_dict("records")
+    assert alert_text(alert, "fr") == alert_text({str(k): v for k, v in row.items()}, "fr")
+
+
+@pytest.fixture
+def quiet_rule():
+    """A rule registered at run time, taken out again after the test."""
+    seen: list[RuleContext] = []
+
+    def rule(con, context: RuleContext) -> list[AlertCandidate]:
+        seen.append(context)
+        return [AlertCandidate("quiet", "country", "NER", "2024-01", 1, 0.0, 0.0)]
+
+    RULES.register("quiet", rule)
+    yield seen
+    RULES.unregister("quiet")
+
+
+def test_evaluate_alerts_runs_a_rule_registered_at_run_time(quiet_rule) -> None:
+    con = open_store(":memory:")
+    found = evaluate_alerts(con, source="acled", min_fatalities=10)
+    assert list(found) == [
+        "hdx_conflict", "new_area", "actor_new_admin1", "forecast_exceedance", "quiet"]  # fmt: skip
+    assert found["quiet"] == 1 and evaluate_alerts(con)["quiet"] == 0
+    assert (quiet_rule[0].source, quiet_rule[0].min_fatalities) == ("acled", 10)
+    assert con.execute("SELECT rule, unit_id FROM alerts").fetchall() == [("quiet", "NER")]
 
 
 VIEWS_CM = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "views-cm"

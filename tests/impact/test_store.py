@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 from sentinelle.impact import ImpactResult, latest_impact, store_impact
-from sentinelle.impact.run import EFFECT_COLUMNS
+from sentinelle.impact.results import EFFECT_COLUMNS
 from sentinelle.store import open_store
 
 

@@ -19,8 +19,9 @@ from sentinelle.geo.priogrid import (
     row_col_from_gid,
 )
 from sentinelle.panel import FeatureSpec, build_panel, check_panel, export_panel, read_panel
-from sentinelle.panel.inputs import GID_SQL, MONTH_SQL
+from sentinelle.panel.inputs import GID_SQL
 from sentinelle.store.panels import panel_record
+from sentinelle.store.queries import month_sql
 from tests.panel.conftest import add_deployments, add_events
 
 C_LAT, C_LON = 15.25, -2.25  # centre of the 5 x 5 block of cells used below
@@ -45,7 +46,7 @@ def test_month_and_cell_sql_match_the_geo_module() -> None:
     assert np.array_equal(next(iter(gids.values())), gid_from_latlon(lat, lon))
     dates = pd.DataFrame({"d": pd.date_range("1979-12-31", "2030-01-31", freq="17D")})
     con.register("dates", dates)
-    ids = con.execute(f"SELECT {MONTH_SQL.format(d='d')} AS m FROM dates").df()["m"]
+    ids = con.execute(f"SELECT {month_sql('d')} AS m FROM dates").df()["m"]
     assert ids.tolist() == month_id(dates["d"].dt.year, dates["d"].dt.month).tolist()
     assert month_id(1980, 1) == 1 and month_id(2018, 1) == 457
 

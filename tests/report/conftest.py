@@ -20,9 +20,9 @@ import pytest
 from sentinelle.forecast import Forecast, store_forecast
 from sentinelle.geo import convert_code, month_id
 from sentinelle.impact import ImpactResult, store_impact
-from sentinelle.impact.run import EFFECT_COLUMNS
-from sentinelle.report.brief import Brief, collect_brief, write_brief
-from sentinelle.sources import INGESTERS
+from sentinelle.impact.results import EFFECT_COLUMNS
+from sentinelle.report import Brief, collect_brief, write_brief
+from sentinelle.sources import SOURCES
 from sentinelle.steps import no_step
 from sentinelle.store import open_store
 from tests.factories import acled_frame, write_acled_csv
@@ -121,7 +121,7 @@ def store(tmp_path_factory: pytest.TempPathFactory) -> Path:
     path = folder / "store.duckdb"
     con = open_store(path)
     frame = acled_frame(600, seed=7)
-    INGESTERS["acled"](con, write_acled_csv(frame, folder / "acled.csv"), None, no_step)
+    SOURCES["acled"].ingest(con, write_acled_csv(frame, folder / "acled.csv"), None, no_step)
     con.execute(
         "INSERT INTO deployments (source, mission, location, country, latitude, longitude, "
         "year, month, troops, ingest_id) VALUES ('geopko_frontmap', 'MINUSMA', 'Gao', 'Mali', "

@@ -4,15 +4,25 @@ offline and error mapping."""
 from __future__ import annotations
 
 import hashlib
+import json
 import time
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
 from pathlib import Path
 
+import httpx
 import pytest
 
+from sentinelle.errors import UsageError
 from sentinelle.sources import AuthError, FetchError, IncompleteError, OfflineError
-from sentinelle.sources.http import HttpClient, HttpPolicy, is_cached, json_body, sidecar
+from sentinelle.sources.http import (
+    HttpClient,
+    HttpPolicy,
+    is_cached,
+    json_body,
+    sidecar,
+    url_with_params,
+)
 from tests.sources.loopback import Loopback, Reply, Request, closed_port_url
 
 BODY = bytes(range(256)) * 400  # 100 KiB, so a cut leaves a real partial file
@@ -179,3 +189,61 @@ def test_a_page_that_is_not_json_is_a_fetch_error_quoting_it(tmp_path):
     server = sequence(Reply(body=b"<html>Please log in to the hotel wifi</html>"))
     with server, client(tmp_path) as http, pytest.raises(FetchError, match="hotel wifi"):
         json_body(http.request("GET", server.url + "/api"))
+
+
+def mock_client(handler, **policy: object) -> HttpClient:
+    """A client whose requests ``handler`` answers in process (``httpx.MockTransport``)."""
+    fast = {"rate": 1000.0, "backoff": 0.001, "max_backoff": 0.01, **policy}
+    return HttpClient(
+        source="webhook",
+        cache_dir=None,
+        offline_hint="check that the receiver is running",
+        policy=HttpPolicy(**fast),  # type: ignore[arg-type]
+        transport=httpx.MockTransport(handler),
+    )
+
+
+def test_post_json_sends_the_document_through_the_transport():
+    seen: list[httpx.Request] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        seen.append(request)
+        return httpx.Response(200 if len(seen) > 1 else 503)
+
+    with mock_client(handler) as http:
+        response = http.post_json("https://ops.example/hook", {"level": 2, "unit": "Ségou"},
+                                  headers={"Idempotency-Key": "k"})  # fmt: skip
+    assert response.status_code == 200
+    assert len(seen) == 2  # the 503 was retried under the policy
+    assert seen[1].method == "POST" and seen[1].headers["Idempotency-Key"] == "k"
+    assert seen[1].headers["Content-Type"] == "application/json"
+    assert json.loads(seen[1].content) == {"level": 2, "unit": "Ségou"}
+
+
+@pytest.mark.parametrize(
+    ("answer", "error", "message"),
+    [
+        (httpx.Response(410), FetchError, "HTTP 410 from https://ops.example/hook"),
+        (httpx.ConnectError("refused"), OfflineError, "check that the receiver is running"),
+    ],
+)
+def test_post_json_failures_are_in_the_error_tree(answer, error, message):
+    def handler(request: httpx.Request) -> httpx.Response:
+        if isinstance(answer, Exception):
+            raise answer
+        return answer
+
+    client = mock_client(handler, attempts=2, connect_attempts=2)
+    with client as http, pytest.raises(error, match=message):
+        http.post_json("https://ops.example/hook", {})
+
+
+def test_a_client_without_cache_dir_has_no_cache():
+    with mock_client(lambda _: httpx.Response(200)) as http, pytest.raises(UsageError):
+        _ = http.cache
+
+
+def test_url_with_params_encodes_the_query():
+    assert url_with_params("https://api.example/read", {"event_date": "2023-01-01|2023-12-31"}) == (
+        "https://api.example/read?event_date=2023-01-01%7C2023-12-31"
+    )

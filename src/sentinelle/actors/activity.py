@@ -25,8 +25,10 @@ matplotlib.use("Agg")  # file output only; no display on servers
 import matplotlib.pyplot as plt
 import networkx as nx
 import pandas as pd
+from matplotlib.lines import Line2D
 
 from sentinelle.actors.registry import Registry, load_registry, register_sides
+from sentinelle.errors import UsageError
 from sentinelle.store.queries import Freq, freq_sql, scope_sql
 
 # Node colours of network plots, by actor type.
@@ -94,7 +96,7 @@ def actor_activity(
     True
     """
     if admin_level not in (None, 1, 2):
-        raise ValueError(f"admin_level must be None, 1 or 2, got {admin_level!r}")
+        raise UsageError(f"admin_level must be None, 1 or 2, got {admin_level!r}")
     register_sides(con, registry or load_registry())
     where, params = _sides_where(country_iso3, period, source)
     admin = ["admin1", "admin2"][: admin_level or 0]
@@ -214,7 +216,7 @@ def write_network(graph: nx.Graph | dict[str, nx.Graph], path: str | Path) -> Pa
     path.parent.mkdir(parents=True, exist_ok=True)
     if path.suffix == ".graphml":
         if isinstance(graph, dict):
-            raise ValueError("a network over time is written as .json, not .graphml")
+            raise UsageError("a network over time is written as .json, not .graphml")
         nx.write_graphml(graph, path)
     elif path.suffix == ".json":
         if isinstance(graph, dict):
@@ -223,7 +225,7 @@ def write_network(graph: nx.Graph | dict[str, nx.Graph], path: str | Path) -> Pa
             data = nx.node_link_data(graph, edges="links")
         path.write_text(json.dumps(data, indent=1, ensure_ascii=False), encoding="utf-8")
     else:
-        raise ValueError(f"{path}: expected a .graphml or .json file name")
+        raise UsageError(f"{path}: expected a .graphml or .json file name")
     return path
 
 
@@ -246,7 +248,7 @@ def plot_network(graph: nx.Graph, path: str | Path, *, title: str | None = None)
         nx.draw_networkx_labels(graph, pos, ax=ax, font_size=8)
         present = {t for _, t in graph.nodes(data="type")}
         handles = [
-            plt.Line2D([], [], marker="o", ls="", color=c, label=t)
+            Line2D([], [], marker="o", ls="", color=c, label=t)
             for t, c in TYPE_COLOURS.items()
             if t in present
         ]

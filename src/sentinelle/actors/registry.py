@@ -35,6 +35,8 @@ from typing import Any, Literal
 import duckdb
 import pandas as pd
 
+from sentinelle.errors import UsageError
+
 ActorType = Literal["state", "rebel", "jihadist", "militia", "foreign", "peacekeeping", "civilians"]
 ACTOR_TYPES: frozenset[str] = frozenset(ActorType.__args__)  # type: ignore[attr-defined]
 System = Literal["ucdp", "acled", "any"]
@@ -189,22 +191,22 @@ def _date(value: Any, default: dt.date, where: str) -> dt.date:
         return default
     if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
         return value
-    raise ValueError(f"{where}: dates must be TOML dates (YYYY-MM-DD), got {value!r}")
+    raise UsageError(f"{where}: dates must be TOML dates (YYYY-MM-DD), got {value!r}")
 
 
 def _parse_actor(raw: dict[str, Any]) -> Actor:
     actor_id = raw.get("id")
     if not actor_id or not raw.get("name"):
-        raise ValueError(f"registry actor without id or name: {raw}")
+        raise UsageError(f"registry actor without id or name: {raw}")
     if raw.get("type") not in ACTOR_TYPES:
-        raise ValueError(f"actor {actor_id}: type {raw.get('type')!r} not in {sorted(ACTOR_TYPES)}")
+        raise UsageError(f"actor {actor_id}: type {raw.get('type')!r} not in {sorted(ACTOR_TYPES)}")
     aliases = []
     for item in raw.get("aliases", []):
         if item.get("name") is None and item.get("ucdp_id") is None:
-            raise ValueError(f"actor {actor_id}: alias without name or ucdp_id: {item}")
+            raise UsageError(f"actor {actor_id}: alias without name or ucdp_id: {item}")
         system = item.get("system", "any")
         if system not in ("ucdp", "acled", "any"):
-            raise ValueError(f"actor {actor_id}: alias system {system!r} unknown")
+            raise UsageError(f"actor {actor_id}: alias system {system!r} unknown")
         where = f"actor {actor_id} alias {item.get('name') or item.get('ucdp_id')}"
         aliases.append(
             Alias(
@@ -238,7 +240,7 @@ def _check_unambiguous(index: dict[str, list[tuple[Actor, Alias]]], what: str) -
                 start = max(x1.valid_from, x2.valid_from, a1.valid_from, a2.valid_from)
                 end = min(x1.valid_to, x2.valid_to, a1.valid_to, a2.valid_to)
                 if shared and start <= end:
-                    raise ValueError(
+                    raise UsageError(
                         f"registry: {what} {key!r} belongs to both {a1.id} and {a2.id} "
                         f"from {start} to {end}"
                     )
@@ -251,7 +253,7 @@ def build_registry(actors: Iterable[Actor]) -> Registry:
     by_ucdp: dict[str, list[tuple[Actor, Alias]]] = {}
     for actor in actors:
         if actor.id in by_id:
-            raise ValueError(f"registry: duplicate actor id {actor.id!r}")
+            raise UsageError(f"registry: duplicate actor id {actor.id!r}")
         by_id[actor.id] = actor
         for alias in actor.aliases:
             if alias.name is not None:
@@ -261,7 +263,7 @@ def build_registry(actors: Iterable[Actor]) -> Registry:
     for actor in by_id.values():
         unknown = [a for a in actor.affiliations if a not in by_id]
         if unknown:
-            raise ValueError(f"actor {actor.id}: unknown affiliation(s) {unknown}")
+            raise UsageError(f"actor {actor.id}: unknown affiliation(s) {unknown}")
     _check_unambiguous(by_name, "alias")
     _check_unambiguous(by_ucdp, "UCDP id")
     return Registry(by_id, by_name, by_ucdp)

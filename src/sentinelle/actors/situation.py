@@ -20,8 +20,10 @@ import matplotlib
 matplotlib.use("Agg")  # file output only; no display on servers
 import matplotlib.pyplot as plt
 import pandas as pd
+from matplotlib.figure import Figure
 
 from sentinelle.actors.registry import Registry, load_registry, register_sides
+from sentinelle.errors import NoDataError
 from sentinelle.geo.boundaries import default_boundaries, read_country_outlines
 from sentinelle.store.queries import period_dates, scope_sql
 
@@ -191,7 +193,7 @@ def _outline(country_iso3: str, boundaries: str | Path | None) -> gpd.GeoDataFra
     shapes = read_country_outlines(boundaries)
     outline = shapes[shapes["iso3"] == country_iso3]
     if outline.empty:
-        raise KeyError(f"{boundaries or default_boundaries()}: no outline for {country_iso3}")
+        raise NoDataError(f"{boundaries or default_boundaries()}: no outline for {country_iso3}")
     return outline
 
 
@@ -265,7 +267,7 @@ def write_situation(
     return written
 
 
-def _save(fig: plt.Figure, path: Path) -> Path:
+def _save(fig: Figure, path: Path) -> Path:
     fig.savefig(path, dpi=110, bbox_inches="tight")
     plt.close(fig)
     return path

@@ -1,4 +1,4 @@
-"""Alert delivery by webhook (JSON POST) and email (SMTP), from the ``alerts`` outbox.
+"""Alert delivery from the ``alerts`` outbox on :mod:`~sentinelle.alerts.channels`.
 
 :func:`deliver_pending` gives every recorded alert one ``alert_deliveries`` row per
 channel, then tries each pending row a bounded number of times with exponential
@@ -12,127 +12,14 @@ send, which is why every message carries a stable idempotency key
 
 from __future__ import annotations
 
-import hashlib
-import json
-import smtplib
-import urllib.parse
 from dataclasses import dataclass, field
 from datetime import datetime
-from email.message import EmailMessage
-from typing import Any, Protocol
 
 import duckdb
-import httpx
 from tenacity import Retrying, stop_after_attempt, wait_exponential
 
-from sentinelle.alerts.wording import LEVELS, Lang, alert_text
-
-
-class Channel(Protocol):
-    """A delivery channel: a kind, a target, and a send that raises on failure."""
-
-    @property
-    def channel(self) -> str:
-        """The kind of channel ('webhook', 'email')."""
-
-    @property
-    def target(self) -> str:
-        """Where the channel delivers (URL, recipients)."""
-
-    def send(self, alert: dict[str, Any]) -> None:
-        """Deliver one alert or raise."""
-
-
-def alert_key(alert: dict[str, Any]) -> str:
-    """Stable idempotency key of an alert: ``rule/unit_type/unit_id/period``."""
-    return "/".join(str(alert[k]) for k in ("rule", "unit_type", "unit_id", "period"))
-
-
-def alert_payload(alert: dict[str, Any]) -> dict[str, Any]:
-    """The JSON document a webhook receives: the alert, its key and texts in EN and FR."""
-    evidence = alert["evidence"]
-    payload = {
-        "key": alert_key(alert),
-        **{k: alert[k] for k in ("alert_id", "rule", "unit_type", "unit_id", "period", "level")},
-        "value": alert["value"],
-        "threshold": alert["threshold"],
-        "evidence": json.loads(evidence) if isinstance(evidence, str) else evidence,
-        "created_at": str(alert["created_at"]),
-    }
-    langs: tuple[Lang, ...] = ("en", "fr")
-    for lang in langs:
-        subject, body = alert_text(alert, lang)
-        payload[f"level_{lang}"] = LEVELS[lang][int(alert["level"])]
-        payload[f"text_{lang}"] = {"subject": subject, "body": body}
-    return payload
-
-
-@dataclass(frozen=True)
-class Webhook:
-    """POST each alert as JSON to ``url``; any non-2xx answer is a failure."""
-
-    url: str
-    timeout: float = 10.0
-    channel: str = field(default="webhook", init=False)
-
-    @property
-    def target(self) -> str:
-        """The URL."""
-        return self.url
-
-    def send(self, alert: dict[str, Any]) -> None:
-        """POST the alert's payload with an ``Idempotency-Key`` header."""
-        response = httpx.post(
-            self.url,
-            json=alert_payload(alert),
-            # HTTP headers are ASCII: admin names are not, so the key is percent-encoded.
-            headers={"Idempotency-Key": urllib.parse.quote(alert_key(alert), safe="/")},
-            timeout=self.timeout,
-        )
-        response.raise_for_status()
-
-
-@dataclass(frozen=True)
-class Email:
-    """Send each alert by SMTP, French text first then English (or ``lang`` only)."""
-
-    host: str
-    port: int
-    sender: str
-    recipients: tuple[str, ...]
-    lang: Lang | None = None
-    starttls: bool = False
-    username: str | None = None
-    password: str | None = field(default=None, repr=False)
-    timeout: float = 10.0
-    channel: str = field(default="email", init=False)
-
-    @property
-    def target(self) -> str:
-        """The recipients, comma-separated."""
-        return ",".join(self.recipients)
-
-    def message(self, alert: dict[str, Any]) -> EmailMessage:
-        """The email of one alert; its Message-ID derives from the alert key."""
-        langs: tuple[Lang, ...] = (self.lang,) if self.lang else ("fr", "en")
-        texts = [alert_text(alert, lang) for lang in langs]
-        msg = EmailMessage()
-        msg["Subject"] = f"[Sentinelle] {texts[0][0]}"
-        msg["From"] = self.sender
-        msg["To"] = ", ".join(self.recipients)
-        digest = hashlib.sha256(alert_key(alert).encode()).hexdigest()[:32]
-        msg["Message-ID"] = f"<{digest}@sentinelle>"
-        msg.set_content("\n\n".join(body for _, body in texts) + f"\n\n{alert_key(alert)}\n")
-        return msg
-
-    def send(self, alert: dict[str, Any]) -> None:
-        """Send the alert's email."""
-        with smtplib.SMTP(self.host, self.port, timeout=self.timeout) as smtp:
-            if self.starttls:
-                smtp.starttls()
-            if self.username:
-                smtp.login(self.username, self.password or "")
-            smtp.send_message(self.message(alert))
+from sentinelle.alerts.channels import Channel
+from sentinelle.alerts.store import Alert, read_alerts
 
 
 @dataclass
@@ -171,6 +58,7 @@ def deliver_pending(
 
     Examples
     --------
+    >>> from sentinelle.alerts.channels import Webhook
     >>> from sentinelle.store import open_store
     >>> deliver_pending(open_store(":memory:"), [Webhook("http://127.0.0.1:9/")]).delivered
     0
@@ -182,7 +70,8 @@ def deliver_pending(
             "SELECT alert_id, ?, ? FROM alerts ON CONFLICT DO NOTHING",
             [ch.channel, ch.target],
         )
-        cursor = con.execute(
+        pending = read_alerts(
+            con,
             """
             SELECT a.* FROM alerts a JOIN alert_deliveries d USING (alert_id)
             WHERE d.channel = ? AND d.target = ? AND d.status = 'pending'
@@ -190,9 +79,7 @@ def deliver_pending(
             """,
             [ch.channel, ch.target],
         )
-        names = [c[0] for c in cursor.description or []]
-        for row in cursor.fetchall():
-            alert = dict(zip(names, row, strict=True))
+        for alert in pending:
             tries, error = _send_with_retries(ch, alert, attempts, backoff)
             done = error is None
             con.execute(
@@ -203,19 +90,19 @@ def deliver_pending(
                     delivered_at = CASE WHEN ? THEN ? ELSE delivered_at END
                 WHERE alert_id = ? AND channel = ? AND target = ?
                 """,
-                [tries, error, done, done, datetime.now(), alert["alert_id"], ch.channel,
+                [tries, error, done, done, datetime.now(), alert.alert_id, ch.channel,
                  ch.target],
             )  # fmt: skip
             if done:
                 report.delivered += 1
             else:
                 report.failed += 1
-                report.errors.append(f"{ch.channel} {alert_key(alert)}: {error}")
+                report.errors.append(f"{ch.channel} {alert.key}: {error}")
     return report
 
 
 def _send_with_retries(
-    ch: Channel, alert: dict[str, Any], attempts: int, backoff: float
+    ch: Channel, alert: Alert, attempts: int, backoff: float
 ) -> tuple[int, str | None]:
     """Try ``ch.send`` up to ``attempts`` times; return (tries made, last error or None)."""
     tries = 0

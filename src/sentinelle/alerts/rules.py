@@ -24,20 +24,29 @@
 Spread rules need history to mean anything: they only judge months at least 12 months
 after the first event of the country in the store, so the first months of data do not
 flag every area as new.
+
+Every rule is a :data:`Rule`, ``(con, RuleContext) -> [AlertCandidate]``, registered in
+:data:`RULES` under the name its alerts carry; :func:`evaluate_alerts` runs each
+registered rule, so a plug-in adds one with ``RULES.register(name, rule)``.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 import duckdb
 import numpy as np
 import pandas as pd
 
-from sentinelle.actors.registry import Registry, load_registry, register_sides
+from sentinelle.actors.registry import Registry as ActorRegistry
+from sentinelle.actors.registry import load_registry, register_sides
 from sentinelle.alerts.store import AlertCandidate, record_alerts
+from sentinelle.errors import UsageError
 from sentinelle.forecast.store import forecast_summary, latest_forecast_run
 from sentinelle.geo import current_gw_iso3, map_codes, month_string
+from sentinelle.registry import Registry
 from sentinelle.store.queries import month_sql
 
 HDX_FLOOR = 100
@@ -78,7 +87,7 @@ def monthly_fatalities(
         to its last event month for every unit (the store's coverage, not the unit's).
     """
     if level not in ("country", "admin1"):
-        raise ValueError(f"level must be 'country' or 'admin1', got {level!r}")
+        raise UsageError(f"level must be 'country' or 'admin1', got {level!r}")
     _register_countries(con)
     unit = _ISO3_SQL if level == "country" else f"{_ISO3_SQL} || '/' || e.admin1"
     return con.execute(
@@ -129,7 +138,7 @@ def hdx_signals(
 
     Raises
     ------
-    ValueError
+    UsageError
         If a unit's months are not consecutive (a gap would shorten the windows).
 
     Examples
@@ -143,7 +152,7 @@ def hdx_signals(
     for unit_id, group in series.sort_values("month_id").groupby("unit_id", sort=True):
         months = group["month_id"].to_numpy()
         if len(months) > 1 and (np.diff(months) != 1).any():
-            raise ValueError(f"unit {unit_id}: months are not consecutive")
+            raise UsageError(f"unit {unit_id}: months are not consecutive")
         values = group["fatalities"].astype(float)
         prior = {
             lvl: values.shift(1).rolling(window, min_periods=window).max()
@@ -331,7 +340,7 @@ def new_area_alerts(
 
 
 def actor_new_admin1_alerts(
-    con: duckdb.DuckDBPyConnection, *, source: str = "ged", registry: Registry | None = None
+    con: duckdb.DuckDBPyConnection, *, source: str = "ged", registry: ActorRegistry | None = None
 ) -> list[AlertCandidate]:
     """A registry actor (armed, not civilians) active in an admin1 for the first time.
 
@@ -382,14 +391,68 @@ def actor_new_admin1_alerts(
     ]
 
 
+@dataclass(frozen=True)
+class RuleContext:
+    """What a rule may read besides the store; each rule takes the parts it needs.
+
+    ``source`` is the event source of the event rules; ``min_fatalities`` the N of the
+    forecast rule's "at least N fatalities"; ``registry`` the actor registry of the actor
+    rule (the bundled one when ``None``).
+    """
+
+    source: str = "ged"
+    min_fatalities: int = 25
+    registry: ActorRegistry | None = None
+
+
+Rule = Callable[[duckdb.DuckDBPyConnection, RuleContext], list[AlertCandidate]]
+
+
+def _hdx_rule(con: duckdb.DuckDBPyConnection, context: RuleContext) -> list[AlertCandidate]:
+    return [
+        alert
+        for level in ("country", "admin1")
+        for alert in hdx_alerts(monthly_fatalities(con, level, source=context.source), level)
+    ]
+
+
+def _new_area_rule(con: duckdb.DuckDBPyConnection, context: RuleContext) -> list[AlertCandidate]:
+    return new_area_alerts(con, source=context.source)
+
+
+def _actor_rule(con: duckdb.DuckDBPyConnection, context: RuleContext) -> list[AlertCandidate]:
+    return actor_new_admin1_alerts(con, source=context.source, registry=context.registry)
+
+
+def _forecast_rule(con: duckdb.DuckDBPyConnection, context: RuleContext) -> list[AlertCandidate]:
+    return stored_forecast_alerts(con, min_fatalities=context.min_fatalities)
+
+
+RULES: Registry[Rule] = Registry(
+    "alert rule",
+    {
+        "hdx_conflict": _hdx_rule,
+        "new_area": _new_area_rule,
+        "actor_new_admin1": _actor_rule,
+        "forecast_exceedance": _forecast_rule,
+    },
+)
+
+
+def get_rule(name: str) -> Rule:
+    """The registered alert rule ``name``; a typo raises an error listing the valid names."""
+    return RULES[name]
+
+
 def evaluate_alerts(
     con: duckdb.DuckDBPyConnection,
     *,
     source: str = "ged",
     min_fatalities: int = 25,
-    registry: Registry | None = None,
+    registry: ActorRegistry | None = None,
 ) -> dict[str, int]:
-    """Run every rule and record the new alerts; call after each ingest or forecast.
+    """Run every rule of :data:`RULES` and record the new alerts; call after each ingest
+    or forecast.
 
     Parameters
     ----------
@@ -400,7 +463,7 @@ def evaluate_alerts(
     min_fatalities : int
         N of the forecast rule's "at least N fatalities", read from the latest stored
         country-month forecast (the rule finds nothing when none is stored).
-    registry : Registry, optional
+    registry : sentinelle.actors.registry.Registry, optional
         Actor registry for the actor rule.
 
     Returns
@@ -414,11 +477,5 @@ def evaluate_alerts(
     >>> evaluate_alerts(open_store(":memory:"))["hdx_conflict"]
     0
     """
-    found = {
-        "hdx_conflict": hdx_alerts(monthly_fatalities(con, "country", source=source), "country")
-        + hdx_alerts(monthly_fatalities(con, "admin1", source=source), "admin1"),
-        "new_area": new_area_alerts(con, source=source),
-        "actor_new_admin1": actor_new_admin1_alerts(con, source=source, registry=registry),
-        "forecast_exceedance": stored_forecast_alerts(con, min_fatalities=min_fatalities),
-    }
-    return {rule: record_alerts(con, candidates) for rule, candidates in found.items()}
+    context = RuleContext(source=source, min_fatalities=min_fatalities, registry=registry)
+    return {name: record_alerts(con, rule(con, context)) for name, rule in RULES.items()}

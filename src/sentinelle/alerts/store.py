@@ -1,4 +1,8 @@
-"""Alert tables: the ``alerts`` outbox and its ``alert_deliveries``.
+"""Alert records and tables: the ``alerts`` outbox and its ``alert_deliveries``.
+
+A rule finds :class:`AlertCandidate` records; once recorded, a row of ``alerts`` is
+read back as an :class:`Alert` (:meth:`Alert.from_row`), the one record the wording
+and the delivery channels take.
 
 Evaluation inserts each alert once: the key (rule, unit_type, unit_id, period) is
 unique and a re-evaluation that finds the same alert inserts nothing (the first
@@ -12,12 +16,14 @@ The tables are created by the store's migrations (``sentinelle.store.schema``).
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields
+from datetime import datetime
 from typing import Any
 
 import duckdb
 
-from sentinelle.store import transaction
+from sentinelle.store import records, transaction
 
 
 @dataclass(frozen=True)
@@ -32,6 +38,61 @@ class AlertCandidate:
     value: float
     threshold: float
     evidence: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def key(self) -> str:
+        """Stable idempotency key: ``rule/unit_type/unit_id/period`` (the table's unique key).
+
+        Examples
+        --------
+        >>> AlertCandidate("new_area", "admin2", "MLI/Ségou/Niono", "2020-03", 1, 3.0, 1.0).key
+        'new_area/admin2/MLI/Ségou/Niono/2020-03'
+        """
+        return "/".join((self.rule, self.unit_type, self.unit_id, self.period))
+
+
+@dataclass(frozen=True, kw_only=True)
+class Alert(AlertCandidate):
+    """A recorded alert: a row of the ``alerts`` table.
+
+    ``alert_id`` and ``created_at`` are ``None`` only for an alert described by hand
+    (a text preview) rather than read from the store.
+    """
+
+    alert_id: int | None = None
+    created_at: datetime | None = None
+
+    @classmethod
+    def from_row(cls, row: Mapping[str, Any]) -> Alert:
+        """The alert of a row of ``alerts`` as a mapping (its ``evidence`` JSON decoded).
+
+        Examples
+        --------
+        >>> row = {"alert_id": 7, "rule": "hdx_conflict", "unit_type": "country",
+        ...        "unit_id": "MLI", "period": "2019-03", "level": 2, "value": 412.0,
+        ...        "threshold": 300.0, "evidence": '{"floor": 100}', "created_at": None}
+        >>> a = Alert.from_row(row)
+        >>> a.alert_id, a.level, a.evidence
+        (7, 2, {'floor': 100})
+        """
+        evidence = row.get("evidence")
+        if isinstance(evidence, str):
+            evidence = json.loads(evidence)
+        values = {f.name: row[f.name] for f in fields(cls) if f.name in row}
+        return cls(
+            **{
+                **values,
+                "level": int(row["level"]),
+                "value": float(row["value"]),
+                "threshold": float(row["threshold"]),
+                "evidence": dict(evidence or {}),
+            }
+        )
+
+
+def read_alerts(con: duckdb.DuckDBPyConnection, sql: str, params: list[Any]) -> list[Alert]:
+    """The rows of a query over ``alerts`` (``SELECT a.* ...``) as :class:`Alert` records."""
+    return [Alert.from_row(row) for row in records(con.execute(sql, params))]
 
 
 def record_alerts(con: duckdb.DuckDBPyConnection, candidates: list[AlertCandidate]) -> int:

@@ -8,12 +8,21 @@ order, French month names, a space before the colon).
 
 from __future__ import annotations
 
-import json
+from collections.abc import Mapping
 from typing import Any
 
+from sentinelle.alerts.store import Alert, AlertCandidate
 from sentinelle.i18n import LANGS, N_, Lang, translator
 
-__all__ = ["LEVELS", "Lang", "alert_sentence", "alert_text", "level_name"]
+__all__ = ["LEVELS", "AlertLike", "Lang", "alert_sentence", "alert_text", "level_name"]
+
+# An alert record, or a row of ``alerts`` as a mapping (what the briefing and web read).
+AlertLike = AlertCandidate | Mapping[str, Any]
+
+
+def _record(alert: AlertLike) -> AlertCandidate:
+    return alert if isinstance(alert, AlertCandidate) else Alert.from_row(alert)
+
 
 _LEVEL_NAMES = {1: N_("watch"), 2: N_("alert")}
 
@@ -28,8 +37,8 @@ LEVELS: dict[Lang, dict[int, str]] = {
 }
 
 
-def alert_sentence(alert: dict[str, Any], lang: Lang) -> str:
-    """The one sentence that says what an alert found (a row of ``alerts`` as a dict).
+def alert_sentence(alert: AlertLike, lang: Lang) -> str:
+    """The one sentence that says what an alert found.
 
     Examples
     --------
@@ -40,13 +49,10 @@ def alert_sentence(alert: dict[str, Any], lang: Lang) -> str:
     'MLI: 412 conflict fatalities in March 2019, the highest in three years.'
     """
     t = translator(lang)
-    evidence = alert["evidence"]
-    if isinstance(evidence, str):
-        evidence = json.loads(evidence)
-    unit, level = alert["unit_id"], int(alert["level"])
-    month = t.month(alert["period"])
-    value, threshold = float(alert["value"]), float(alert["threshold"])
-    rule = alert["rule"]
+    record = _record(alert)
+    evidence, unit, level, rule = record.evidence, record.unit_id, record.level, record.rule
+    month = t.month(record.period)
+    value, threshold = record.value, record.threshold
     if rule == "hdx_conflict":
         span = t.gettext("three years") if level == 2 else t.gettext("a year")
         text = t.gettext(
@@ -83,8 +89,8 @@ def alert_sentence(alert: dict[str, Any], lang: Lang) -> str:
     return text
 
 
-def alert_text(alert: dict[str, Any], lang: Lang) -> tuple[str, str]:
-    """Subject and body of an alert (a row of the ``alerts`` table as a dict).
+def alert_text(alert: AlertLike, lang: Lang) -> tuple[str, str]:
+    """Subject and body of an alert.
 
     Examples
     --------
@@ -95,7 +101,8 @@ def alert_text(alert: dict[str, Any], lang: Lang) -> tuple[str, str]:
     'ALERTE - MLI - mars 2019'
     """
     t = translator(lang)
-    label = level_name(alert["level"], lang)
-    subject = f"{label.upper()} - {alert['unit_id']} - {t.month(alert['period'])}"
-    body = alert_sentence(alert, lang) + "\n" + t.gettext("Level: %(level)s") % {"level": label}
+    record = _record(alert)
+    label = level_name(record.level, lang)
+    subject = f"{label.upper()} - {record.unit_id} - {t.month(record.period)}"
+    body = alert_sentence(record, lang) + "\n" + t.gettext("Level: %(level)s") % {"level": label}
     return subject, body

@@ -3,7 +3,7 @@
 Window ``YYYY`` has its origin in October of ``YYYY - 1`` and forecasts every month of
 ``YYYY`` (horizons 3 to 14). For each window every model is fitted on the panel up to
 the origin and sampled, the official benchmark files (``benchmarks/<name>/cm_YYYY.parquet``)
-are read, and all are scored by the same code (``scores``) against the actuals
+are read, and all are scored by the same code (:mod:`sentinelle.scoring`) against the actuals
 (``actuals/cm_actuals_YYYY.parquet``). The result holds one row per model and
 unit-month, and a summary table per window (mean CRPS, ignorance, MIS, 90% coverage,
 Brier score and average precision for ">= 25 fatalities").
@@ -24,11 +24,22 @@ import numpy as np
 import pandas as pd
 from rich.progress import Progress
 
-from sentinelle.evaluate import scores
+from sentinelle.errors import UsageError
 from sentinelle.evaluate.calibration import plot_calibration
 from sentinelle.forecast import MODELS, RECOMMENDED_MODEL, get_model
 from sentinelle.geo.countries import country_table
 from sentinelle.geo.months import month_id
+from sentinelle.scoring import (
+    EVENT_THRESHOLD,
+    average_precision,
+    brier_score,
+    coverage,
+    crps_ensemble,
+    event_probability,
+    ignorance_score,
+    interval_score,
+    randomized_pit,
+)
 
 __all__ = [
     "BENCHMARK_FILES",
@@ -112,7 +123,7 @@ def load_draw_file(path: str | Path, index: pd.MultiIndex) -> np.ndarray:
     wide.index = _month_unit_index(wide.index)
     missing = index.difference(wide.index)
     if len(missing):
-        raise ValueError(f"{path} lacks {len(missing)} unit-months, e.g. {missing[0]}")
+        raise UsageError(f"{path} lacks {len(missing)} unit-months, e.g. {missing[0]}")
     return wide.reindex(index).to_numpy(np.float64)
 
 
@@ -124,13 +135,13 @@ def score_rows(obs: np.ndarray, draws: np.ndarray, rng: np.random.Generator) -> 
     return pd.DataFrame(
         {
             "obs": obs,
-            "crps": scores.crps_ensemble(obs, draws),
-            "ign": scores.ignorance_score(obs, draws),
-            "mis": scores.interval_score(obs, draws, alpha=0.1),
-            "covered": scores.coverage(obs, draws, alpha=0.1),
-            "brier": scores.brier_score(obs, draws),
-            "p_event": scores.event_probability(draws),
-            "pit": scores.randomized_pit(obs, draws, rng),
+            "crps": crps_ensemble(obs, draws),
+            "ign": ignorance_score(obs, draws),
+            "mis": interval_score(obs, draws, alpha=0.1),
+            "covered": coverage(obs, draws, alpha=0.1),
+            "brier": brier_score(obs, draws),
+            "p_event": event_probability(draws),
+            "pit": randomized_pit(obs, draws, rng),
         }
     )
 
@@ -163,7 +174,7 @@ class BacktestResult:
         )
         table["ap"] = pd.Series(
             {
-                key: scores.average_precision(g["obs"] >= scores.EVENT_THRESHOLD, g["p_event"])
+                key: average_precision(g["obs"] >= EVENT_THRESHOLD, g["p_event"])
                 for key, g in grouped
             }
         )

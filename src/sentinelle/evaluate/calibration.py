@@ -1,6 +1,6 @@
 """Calibration plots of sample forecasts, saved as PNG (matplotlib, Agg backend).
 
-- PIT histogram: the randomized PIT of each observation (``scores.randomized_pit``)
+- PIT histogram: the randomized PIT of each observation (``scoring.randomized_pit``)
   should be uniform for a calibrated forecast; a U shape means too narrow, a hump too
   wide, a slope a biased forecast.
 - Reliability diagram for the event "at least 25 fatalities": observed frequency
@@ -10,6 +10,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import matplotlib
 
@@ -19,6 +20,9 @@ import matplotlib.pyplot as plt
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
 
 __all__ = ["pit_histogram", "plot_calibration", "reliability_curve", "reliability_diagram"]
 
@@ -117,7 +121,7 @@ def plot_calibration(rows: pd.DataFrame, out_dir: str | Path, threshold: int = 2
     return written
 
 
-def _save(fig: plt.Figure, path: str | Path) -> Path:
+def _save(fig: Figure, path: str | Path) -> Path:
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fig.tight_layout()

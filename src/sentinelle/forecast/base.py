@@ -21,6 +21,8 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from sentinelle.errors import ForecastError, UsageError
+
 __all__ = [
     "KEYS",
     "TARGETS",
@@ -88,13 +90,13 @@ class History:
         """Cut ``panel`` at ``origin`` and build the target matrix."""
         missing = [c for c in (*KEYS, target) if c not in panel.columns]
         if missing:
-            raise ValueError(f"panel lacks columns {missing}")
+            raise ForecastError(f"panel lacks columns {missing}")
         past = panel.loc[panel["month_id"] <= origin]
         if past.empty:
-            raise ValueError(f"panel has no rows at or before origin month {origin}")
+            raise ForecastError(f"panel has no rows at or before origin month {origin}")
         past = past.sort_values(list(KEYS), kind="stable").reset_index(drop=True)
         if past.duplicated(list(KEYS)).any():
-            raise ValueError("panel has duplicate (unit_id, month_id) rows")
+            raise ForecastError("panel has duplicate (unit_id, month_id) rows")
         unit_ids = np.unique(past["unit_id"].to_numpy(np.int64))
         months = np.arange(int(past["month_id"].min()), origin + 1, dtype=np.int64)
         y = np.full((unit_ids.size, months.size), np.nan)
@@ -102,7 +104,7 @@ class History:
         cols = past["month_id"].to_numpy(np.int64) - months[0]
         y[rows, cols] = past[target].to_numpy(np.float64)
         if np.nanmin(y, initial=0.0) < 0:
-            raise ValueError(f"negative values in {target}")
+            raise ForecastError(f"negative values in {target}")
         return cls(past, origin, target, unit_ids, months, y, panel_version(panel))
 
     def recent(self, window: int) -> npt.NDArray[np.float64]:
@@ -144,7 +146,7 @@ class Forecast:
     def __post_init__(self) -> None:
         expected = (self.unit_ids.size, self.horizons.size)
         if self.draws.ndim != 3 or self.draws.shape[:2] != expected:
-            raise ValueError(f"draws shape {self.draws.shape} does not match {expected} x D")
+            raise UsageError(f"draws shape {self.draws.shape} does not match {expected} x D")
 
     @property
     def month_ids(self) -> npt.NDArray[np.int64]:
@@ -196,7 +198,7 @@ class Forecaster(ABC):
     def fit(self, panel: pd.DataFrame, origin: int, target: str = "ged_sb") -> Self:
         """Fit on ``panel`` rows with ``month_id <= origin``; later rows are never read."""
         if target not in TARGETS:
-            raise ValueError(f"unknown target {target!r}; expected one of {TARGETS}")
+            raise ForecastError(f"unknown target {target!r}; expected one of {TARGETS}")
         history = History.from_panel(panel, origin, target)
         self._fit(history)
         self._history = history
@@ -205,7 +207,7 @@ class Forecaster(ABC):
     @property
     def history(self) -> History:
         """The history the model was fitted on."""
-        if self._history is None:
+        if self._history is None:  # a caller's bug, not a forecast that cannot be made
             raise RuntimeError(f"{type(self).__name__} is not fitted")
         return self._history
 
@@ -213,12 +215,12 @@ class Forecaster(ABC):
         """Draw ``n_draws`` samples for every unit and horizon (months after the origin)."""
         h = np.asarray(horizons, dtype=np.int64)
         if h.ndim != 1 or h.size == 0 or (h < 1).any():
-            raise ValueError("horizons must be a non-empty sequence of integers >= 1")
+            raise ForecastError("horizons must be a non-empty sequence of integers >= 1")
         if n_draws < 1:
-            raise ValueError("n_draws must be >= 1")
+            raise ForecastError("n_draws must be >= 1")
         history = self.history
         draws = np.asarray(self._sample(h, n_draws, rng))
-        if draws.shape != (history.unit_ids.size, h.size, n_draws):
+        if draws.shape != (history.unit_ids.size, h.size, n_draws):  # a bug in the model
             raise RuntimeError(f"{self.name} returned draws of shape {draws.shape}")
         # Draws are stored as int32 like the challenge files; the clip guards the cast
         # against the rare astronomically large draw of a heavy-tailed model.

@@ -16,6 +16,7 @@ from __future__ import annotations
 import numpy as np
 import numpy.typing as npt
 
+from sentinelle.errors import ForecastError
 from sentinelle.forecast.base import Forecaster, History
 
 __all__ = ["Boot240Model", "ConflictologyModel", "LastModel", "ZeroModel"]
@@ -107,7 +108,7 @@ class Boot240Model(Forecaster):
         values = history.recent(self.window).ravel()
         self._pool = values[np.isfinite(values)]
         if self._pool.size == 0:
-            raise ValueError("no observed values to bootstrap from")
+            raise ForecastError("no observed values to bootstrap from")
 
     def _sample(
         self, horizons: npt.NDArray[np.int64], n_draws: int, rng: np.random.Generator

@@ -18,6 +18,7 @@ import warnings
 import numpy as np
 import numpy.typing as npt
 
+from sentinelle.errors import UsageError
 from sentinelle.forecast.base import Forecaster, History
 
 __all__ = ["HurdleModel", "NegBinModel", "sample_negbin", "truncated_negbin_params"]
@@ -117,7 +118,7 @@ class NegBinModel(Forecaster):
 
     def __init__(self, window: int = 12) -> None:
         if window < 2:
-            raise ValueError("window must be >= 2 to estimate a variance")
+            raise UsageError("window must be >= 2 to estimate a variance")
         self.window = window
 
     def _fit(self, history: History) -> None:
@@ -162,7 +163,7 @@ class HurdleModel(Forecaster):
 
     def __init__(self, window: int = 12) -> None:
         if window < 2:
-            raise ValueError("window must be >= 2")
+            raise UsageError("window must be >= 2")
         self.window = window
 
     def _fit(self, history: History) -> None:

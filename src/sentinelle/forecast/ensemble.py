@@ -21,8 +21,9 @@ import numpy as np
 import numpy.typing as npt
 from scipy.optimize import minimize
 
-from sentinelle.evaluate.scores import expected_abs_difference
+from sentinelle.errors import UsageError
 from sentinelle.forecast.base import Forecaster, History
+from sentinelle.scoring import expected_abs_difference
 
 __all__ = ["EnsembleModel", "mixture_weights"]
 
@@ -65,7 +66,8 @@ def mixture_weights(
         constraints=[{"type": "eq", "fun": lambda w: w.sum() - 1.0}],
     )
     weights = np.clip(result.x, 0.0, None)
-    return weights / weights.sum()
+    normalised: npt.NDArray[np.float64] = weights / weights.sum()
+    return normalised
 
 
 class EnsembleModel(Forecaster):
@@ -102,7 +104,7 @@ class EnsembleModel(Forecaster):
         seed: int = 0,
     ) -> None:
         if not members:
-            raise ValueError("an ensemble needs at least one member")
+            raise UsageError("an ensemble needs at least one member")
         self.member_names = [name for name, _ in members]
         self.factories = [factory for _, factory in members]
         self.validation_horizons = np.asarray(validation_horizons, dtype=np.int64)

@@ -18,6 +18,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from sentinelle.errors import UsageError
 from sentinelle.forecast.base import Forecast
 
 __all__ = [
@@ -25,6 +26,7 @@ __all__ = [
     "load_forecast",
     "save_forecast",
     "to_views_frame",
+    "unit_column",
     "write_views_parquet",
 ]
 
@@ -35,20 +37,21 @@ UNIT_COLUMNS = {"cm": "country_id", "pgm": "priogrid_gid", "admin1": "admin1_id"
 _META_KEY = b"sentinelle.forecast"
 
 
-def _unit_column(unit: str) -> str:
+def unit_column(unit: str) -> str:
+    """The unit key of exported files at level ``unit``; a level without one is refused."""
     try:
         return UNIT_COLUMNS[unit]
     except KeyError:
-        raise ValueError(
+        raise UsageError(
             f"unknown unit level {unit!r}; expected one of {sorted(UNIT_COLUMNS)}"
         ) from None
 
 
 def to_views_frame(forecast: Forecast, unit: str = "cm") -> pd.DataFrame:
     """Draws in the challenge layout: index ``(month_id, <unit key>, draw)``, column ``outcome``."""
-    frame = forecast.to_frame().rename(columns={"unit_id": _unit_column(unit)})
+    frame = forecast.to_frame().rename(columns={"unit_id": unit_column(unit)})
     frame["outcome"] = frame["outcome"].astype(np.int32)
-    return frame.set_index(["month_id", _unit_column(unit), "draw"])
+    return frame.set_index(["month_id", unit_column(unit), "draw"])
 
 
 def write_views_parquet(forecast: Forecast, path: str | Path, unit: str = "cm") -> Path:
@@ -82,7 +85,7 @@ def load_forecast(path: str | Path) -> Forecast:
     table = pq.read_table(path)
     raw = (table.schema.metadata or {}).get(_META_KEY)
     if raw is None:
-        raise ValueError(f"{path} was not written by save_forecast (no provenance metadata)")
+        raise UsageError(f"{path} was not written by save_forecast (no provenance metadata)")
     meta = json.loads(raw)
     frame = table.to_pandas().sort_values(["unit_id", "month_id", "draw"])
     unit_ids = np.unique(frame["unit_id"].to_numpy(np.int64))

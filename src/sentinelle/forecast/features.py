@@ -50,7 +50,8 @@ def _months_since_positive(y: FloatArray) -> FloatArray:
     """Months since the last positive value up to each month (rows); NaN if none yet."""
     steps = np.arange(y.shape[0], dtype=np.float64)[:, None]
     last = np.where(np.nan_to_num(y) > 0, steps, np.nan)
-    return steps - pd.DataFrame(last).ffill().to_numpy()
+    since: FloatArray = steps - pd.DataFrame(last).ffill().to_numpy()
+    return since
 
 
 def feature_cube(

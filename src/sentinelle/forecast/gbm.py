@@ -23,6 +23,7 @@ import numpy as np
 import numpy.typing as npt
 from lightgbm import LGBMClassifier, LGBMRegressor
 
+from sentinelle.errors import ForecastError, UsageError
 from sentinelle.forecast.base import Forecaster, History
 from sentinelle.forecast.features import DEFAULT_COVARIATES, feature_cube
 
@@ -78,7 +79,7 @@ class LightGBMModel(Forecaster):
     ) -> None:
         levels = np.asarray(quantiles, dtype=np.float64)
         if levels.size < 2 or np.any(np.diff(levels) <= 0) or levels[0] <= 0 or levels[-1] >= 1:
-            raise ValueError("quantiles must be >= 2 increasing levels inside (0, 1)")
+            raise UsageError("quantiles must be >= 2 increasing levels inside (0, 1)")
         self.horizons = np.asarray(sorted(set(horizons)), dtype=np.int64)
         self.quantiles = levels
         self.params: dict[str, Any] = {
@@ -103,7 +104,7 @@ class LightGBMModel(Forecaster):
         x, y, weight = self._training_rows(cube, history.y)
         positive = y > 0
         if positive.sum() < _MIN_POSITIVE_ROWS or positive.all():
-            raise ValueError(
+            raise ForecastError(
                 f"too few zero and positive outcomes before month {history.origin} to train"
             )
         self._classifier = LGBMClassifier(objective="binary", **self.params)
@@ -130,7 +131,7 @@ class LightGBMModel(Forecaster):
             months.append(t)
             horizons.append(np.full(u.size, h))
         if not units:
-            raise ValueError("history is shorter than the smallest horizon")
+            raise ForecastError("history is shorter than the smallest horizon")
         u = np.concatenate(units)
         t = np.concatenate(months)
         h = np.concatenate(horizons)
@@ -151,7 +152,7 @@ class LightGBMModel(Forecaster):
     ) -> npt.NDArray[np.int64]:
         unknown = np.setdiff1d(horizons, self.horizons)
         if unknown.size:
-            raise ValueError(f"model was not trained for horizons {unknown.tolist()}")
+            raise ForecastError(f"model was not trained for horizons {unknown.tolist()}")
         n_units = self._cube_at_origin.shape[0]
         x = np.column_stack(
             [

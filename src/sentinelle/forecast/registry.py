@@ -28,8 +28,9 @@ from sentinelle.forecast.benchmarks import (
 from sentinelle.forecast.counts import HurdleModel, NegBinModel
 from sentinelle.forecast.ensemble import EnsembleModel
 from sentinelle.forecast.gbm import LightGBMModel
+from sentinelle.registry import Registry
 
-__all__ = ["MODELS", "RECOMMENDED_MODEL", "get_model", "make_forecast"]
+__all__ = ["MODELS", "RECOMMENDED_MODEL", "ModelFactory", "get_model", "make_forecast"]
 
 ModelFactory = Callable[[Sequence[int]], Forecaster]
 
@@ -49,17 +50,20 @@ def _ensemble(horizons: Sequence[int]) -> Forecaster:
     return EnsembleModel(members, validation_horizons=horizons)
 
 
-MODELS: dict[str, ModelFactory] = {
-    "zero": lambda horizons: ZeroModel(),
-    "last": lambda horizons: LastModel(),
-    "conflictology": lambda horizons: ConflictologyModel(),
-    "boot_240": lambda horizons: Boot240Model(),
-    # Six months of memory had the lower CRPS of 6 and 12 on the 2018-2019 windows.
-    "negbin": lambda horizons: NegBinModel(window=6),
-    "hurdle": lambda horizons: HurdleModel(window=6),
-    "lightgbm": lambda horizons: LightGBMModel(horizons=horizons),
-    "ensemble": _ensemble,
-}
+MODELS: Registry[ModelFactory] = Registry(
+    "model",
+    {
+        "zero": lambda horizons: ZeroModel(),
+        "last": lambda horizons: LastModel(),
+        "conflictology": lambda horizons: ConflictologyModel(),
+        "boot_240": lambda horizons: Boot240Model(),
+        # Six months of memory had the lower CRPS of 6 and 12 on the 2018-2019 windows.
+        "negbin": lambda horizons: NegBinModel(window=6),
+        "hurdle": lambda horizons: HurdleModel(window=6),
+        "lightgbm": lambda horizons: LightGBMModel(horizons=horizons),
+        RECOMMENDED_MODEL: _ensemble,
+    },
+)
 
 
 def get_model(name: str, horizons: Sequence[int]) -> Forecaster:
@@ -68,15 +72,21 @@ def get_model(name: str, horizons: Sequence[int]) -> Forecaster:
     Parameters
     ----------
     name : str
-        A key of ``MODELS``.
+        A name in ``MODELS``.
     horizons : sequence of int
         Horizons the model will be asked to sample.
+
+    Raises
+    ------
+    sentinelle.errors.UnknownNameError
+        If ``MODELS`` has no model ``name``; the message lists the valid names.
+
+    Examples
+    --------
+    >>> get_model("zero", [1]).name
+    'zero'
     """
-    try:
-        factory = MODELS[name]
-    except KeyError:
-        raise ValueError(f"unknown model {name!r}; choose from {sorted(MODELS)}") from None
-    return factory(list(horizons))
+    return MODELS[name](list(horizons))
 
 
 def make_forecast(
@@ -99,7 +109,7 @@ def make_forecast(
     horizons : sequence of int
         Months after the origin to forecast, e.g. ``range(1, 37)``.
     model : str
-        Registry name.
+        A name in ``MODELS``; plug-ins add theirs with ``MODELS.register(name, factory)``.
     n_draws : int
         Sample draws per unit-month.
     target : str

@@ -20,6 +20,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 import pandas as pd
 
+from sentinelle.errors import ForecastError, UsageError
 from sentinelle.forecast.base import Forecast
 from sentinelle.geo import centroid, haversine_km, month_string
 
@@ -67,9 +68,10 @@ def apply_scenario(
 
     Raises
     ------
-    ValueError
-        If the effects measure another outcome than the forecast target, or no
-        closure is given.
+    sentinelle.errors.ForecastError
+        If the effects measure another outcome than the forecast target.
+    sentinelle.errors.UsageError
+        If no closure is given.
 
     Examples
     --------
@@ -77,11 +79,11 @@ def apply_scenario(
     >>> as_if = apply_scenario(forecast, [kidal], scenario_effect(result))  # doctest: +SKIP
     """
     if not closures:
-        raise ValueError("a scenario needs at least one closing base")
+        raise UsageError("a scenario needs at least one closing base")
     outcomes = set(effects["outcome"])
     targets = {_OUTCOME_TARGETS.get(o) for o in outcomes}
     if targets != {forecast.target}:
-        raise ValueError(
+        raise ForecastError(
             f"the effects measure {', '.join(sorted(outcomes))}, the forecast {forecast.target}: "
             "forecast the same outcome (civilian_deaths -> civ_deaths, one_sided -> ged_os)"
         )

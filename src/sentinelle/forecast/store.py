@@ -19,7 +19,7 @@ import duckdb
 import pandas as pd
 
 from sentinelle.forecast.base import Forecast
-from sentinelle.forecast.export import UNIT_COLUMNS
+from sentinelle.forecast.export import unit_column
 from sentinelle.store import records, transaction
 
 __all__ = ["forecast_summary", "latest_forecast_run", "store_forecast"]
@@ -35,8 +35,7 @@ def store_forecast(con: duckdb.DuckDBPyConnection, forecast: Forecast, unit: str
     >>> run_id = store_forecast(con, make_forecast(panel, 528, range(1, 13)))  # doctest: +SKIP
     >>> forecast_summary(con, run_id).head()                                 # doctest: +SKIP
     """
-    if unit not in UNIT_COLUMNS:
-        raise ValueError(f"unknown unit level {unit!r}; expected one of {sorted(UNIT_COLUMNS)}")
+    unit_column(unit)  # refuses a unit level no file or reader knows
     draws = forecast.to_frame()
     months = forecast.origin + forecast.horizons
     key = [forecast.model, forecast.target, unit, forecast.origin, forecast.data_version]

@@ -7,6 +7,8 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from sentinelle.errors import UsageError
+
 IntArray = npt.NDArray[np.int64]
 
 
@@ -32,7 +34,7 @@ def as_int_array(values: npt.ArrayLike, what: str) -> IntArray:
 
     Raises
     ------
-    ValueError
+    UsageError
         If any value is fractional, infinite or NaN.
     """
     arr = np.asarray(values)
@@ -41,5 +43,5 @@ def as_int_array(values: npt.ArrayLike, what: str) -> IntArray:
     as_float = arr.astype(np.float64)
     fractional = ~np.isfinite(as_float) | (as_float != np.round(as_float))
     if fractional.any():
-        raise ValueError(f"{what} must be an integer, got {first_bad(as_float, fractional)!r}")
+        raise UsageError(f"{what} must be an integer, got {first_bad(as_float, fractional)!r}")
     return as_float.astype(np.int64)

@@ -29,6 +29,8 @@ import numpy.typing as npt
 import pandas as pd
 import shapely
 
+from sentinelle.errors import UsageError
+
 WGS84 = "EPSG:4326"
 
 
@@ -83,7 +85,7 @@ def read_admin(
 
     Raises
     ------
-    ValueError
+    UsageError
         If no name field is given or detected (the message lists the columns), if
         ids are not unique (e.g. a level-2 file read as level 1), or if the file has
         no CRS and its coordinates are not longitude/latitude.
@@ -93,7 +95,7 @@ def read_admin(
     name_col = name_field or _first_present(columns, [*_name_fields(level), "shapeName"])
     if name_col is None:
         attributes = [c for c in columns if c != raw.geometry.name]
-        raise ValueError(
+        raise UsageError(
             f"cannot detect the admin-{level} name field of {path}; pass name_field= "
             f"one of its columns: {attributes}"
         )
@@ -109,7 +111,7 @@ def read_admin(
     duplicated = out[f"admin{level}_id"].duplicated()
     if duplicated.any():
         example = out[f"admin{level}_id"][duplicated].iloc[0]
-        raise ValueError(
+        raise UsageError(
             f"admin-{level} ids in column {id_col!r} of {path} are not unique (e.g. {example!r}); "
             "is the file of another level? pass id_field= otherwise"
         )
@@ -118,7 +120,7 @@ def read_admin(
     if geometry.crs is None:
         min_x, min_y, max_x, max_y = geometry.total_bounds
         if min_x < -180 or max_x > 180 or min_y < -90 or max_y > 90:
-            raise ValueError(f"{path} has no CRS and its coordinates are not lon/lat degrees")
+            raise UsageError(f"{path} has no CRS and its coordinates are not lon/lat degrees")
         geometry = geometry.set_crs(WGS84)
     # make_valid leaves valid polygons untouched.
     geometry = geometry.to_crs(WGS84).make_valid()
@@ -145,15 +147,15 @@ def assign_admin(lat: npt.ArrayLike, lon: npt.ArrayLike, admin: gpd.GeoDataFrame
 
     Raises
     ------
-    ValueError
+    UsageError
         If ``admin`` is not in EPSG:4326 or ``lat`` and ``lon`` differ in length.
     """
     if admin.crs is None or admin.crs.to_epsg() != 4326:
-        raise ValueError(f"admin units must be in {WGS84}, got {admin.crs}; use to_crs()")
+        raise UsageError(f"admin units must be in {WGS84}, got {admin.crs}; use to_crs()")
     lat_arr = np.ravel(np.asarray(lat, dtype=np.float64))
     lon_arr = np.ravel(np.asarray(lon, dtype=np.float64))
     if lat_arr.shape != lon_arr.shape:
-        raise ValueError(f"lat and lon differ in shape: {lat_arr.shape} vs {lon_arr.shape}")
+        raise UsageError(f"lat and lon differ in shape: {lat_arr.shape} vs {lon_arr.shape}")
     points = shapely.points(lon_arr, lat_arr)
     tree = shapely.STRtree(admin.geometry.to_numpy())
     # 'intersects' rather than 'within' so that points on a boundary are not lost.

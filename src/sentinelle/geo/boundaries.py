@@ -14,6 +14,8 @@ from pathlib import Path
 
 import geopandas as gpd
 
+from sentinelle.errors import UsageError
+
 __all__ = ["default_boundaries", "read_country_outlines"]
 
 # Offline country shapes shipped inside the pyogrio wheel (Natural Earth lowres).
@@ -60,7 +62,7 @@ def read_country_outlines(path: str | Path | None = None) -> gpd.GeoDataFrame:
             values = shapes[columns[column]].astype(str)
             codes = values if codes is None else codes.where(codes.str.fullmatch(_ISO3), values)
     if codes is None:
-        raise ValueError(f"{path}: no ISO_A3, iso3 or ADM0_A3 column among {list(shapes.columns)}")
+        raise UsageError(f"{path}: no ISO_A3, iso3 or ADM0_A3 column among {list(shapes.columns)}")
     names = shapes[columns["name"]].astype(str) if "name" in columns else codes
     return gpd.GeoDataFrame(
         {

@@ -22,6 +22,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from sentinelle.errors import UsageError
 from sentinelle.geo._arrays import IntArray, as_int_array, first_bad
 
 BASE_YEAR = 1980
@@ -50,14 +51,14 @@ def month_id(year: npt.ArrayLike, month: npt.ArrayLike) -> int | IntArray:
 
     Raises
     ------
-    ValueError
+    UsageError
         If a year or month is not an integer, or a month is outside 1..12.
     """
     year_arr = as_int_array(year, "year")
     month_arr = as_int_array(month, "month")
     bad = (month_arr < 1) | (month_arr > 12)
     if bad.any():
-        raise ValueError(f"month must lie in 1..12, got {first_bad(month_arr, bad)!r}")
+        raise UsageError(f"month must lie in 1..12, got {first_bad(month_arr, bad)!r}")
     ids = (year_arr - BASE_YEAR) * 12 + month_arr
     return int(ids) if ids.ndim == 0 else ids
 
@@ -81,7 +82,7 @@ def year_month(month_ids: npt.ArrayLike) -> tuple[int, int] | tuple[IntArray, In
 
     Raises
     ------
-    ValueError
+    UsageError
         If a month id is not an integer.
     """
     offset, month0 = np.divmod(as_int_array(month_ids, "month_id") - 1, 12)
@@ -113,7 +114,7 @@ def _parse_year_month(text: str) -> int:
     """Month id of one strict ``'YYYY-MM'`` string (surrounding blanks allowed)."""
     match = _YEAR_MONTH.fullmatch(text.strip())
     if match is None:
-        raise ValueError(f"expected a 'YYYY-MM' month, got {text!r}")
+        raise UsageError(f"expected a 'YYYY-MM' month, got {text!r}")
     return month_id(int(match[1]), int(match[2]))
 
 
@@ -138,7 +139,7 @@ def month_id_from_str(text: npt.ArrayLike) -> int | IntArray:
 
     Raises
     ------
-    ValueError
+    UsageError
         If a string is not in ``'YYYY-MM'`` form or its month is outside 01..12.
     """
     if isinstance(text, str):
@@ -170,13 +171,13 @@ def month_id_from_date(dates: Any) -> int | IntArray:
 
     Raises
     ------
-    ValueError
+    UsageError
         If a date is missing (``NaT``/``None``) or unparseable.
     """
     stamps = pd.to_datetime(pd.Series(dates))
     if stamps.isna().any():
         position = int(np.flatnonzero(stamps.isna().to_numpy())[0])
-        raise ValueError(f"missing date at position {position}")
+        raise UsageError(f"missing date at position {position}")
     ids = np.asarray((stamps.dt.year - BASE_YEAR) * 12 + stamps.dt.month, dtype=np.int64)
     return int(ids[0]) if np.ndim(dates) == 0 else ids
 
@@ -197,13 +198,13 @@ def parse_period(text: str) -> range:
 
     Raises
     ------
-    ValueError
+    UsageError
         If either end is not ``'YYYY-MM'`` or the period ends before it starts.
     """
     ends = text.split("..")
     if len(ends) > 2:
-        raise ValueError(f"expected 'YYYY-MM..YYYY-MM', got {text!r}")
+        raise UsageError(f"expected 'YYYY-MM..YYYY-MM', got {text!r}")
     start, end = _parse_year_month(ends[0]), _parse_year_month(ends[-1])
     if end < start:
-        raise ValueError(f"period {text!r} ends before it starts")
+        raise UsageError(f"period {text!r} ends before it starts")
     return range(start, end + 1)

@@ -16,9 +16,10 @@ cell north or east of them and fall into the last row / column.
 
 Every function accepts scalars or array-likes. With scalar inputs it returns Python
 scalars; otherwise numpy arrays (broadcast together). Invalid input (coordinates
-out of range or NaN, gids or rows/columns off the grid) raises ``ValueError``
-naming the first offending value: filter bad records before calling, so that no
-sentinel value can leak into a panel as if it were a cell.
+out of range or NaN, gids or rows/columns off the grid) raises
+:class:`~sentinelle.errors.UsageError` (a ``ValueError``) naming the first offending
+value: filter bad records before calling, so that no sentinel value can leak into a
+panel as if it were a cell.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ import numpy as np
 import numpy.typing as npt
 import shapely
 
+from sentinelle.errors import UsageError
 from sentinelle.geo._arrays import IntArray, as_int_array, first_bad
 
 N_ROWS = 360
@@ -41,11 +43,11 @@ FloatArray = npt.NDArray[np.float64]
 
 
 def _check_gid(gid: npt.ArrayLike) -> IntArray:
-    """Return ``gid`` as an int64 array, raising ``ValueError`` for ids off the grid."""
+    """Return ``gid`` as an int64 array, raising ``UsageError`` for ids off the grid."""
     arr = as_int_array(gid, "gid")
     bad = (arr < 1) | (arr > N_CELLS)
     if bad.any():
-        raise ValueError(f"gid must lie in 1..{N_CELLS}, got {first_bad(arr, bad)!r}")
+        raise UsageError(f"gid must lie in 1..{N_CELLS}, got {first_bad(arr, bad)!r}")
     return arr
 
 
@@ -68,7 +70,7 @@ def gid_from_latlon(lat: npt.ArrayLike, lon: npt.ArrayLike) -> int | IntArray:
 
     Raises
     ------
-    ValueError
+    UsageError
         If any coordinate is NaN or out of range (the message names the first one).
 
     Notes
@@ -83,10 +85,10 @@ def gid_from_latlon(lat: npt.ArrayLike, lon: npt.ArrayLike) -> int | IntArray:
     # Comparisons with NaN are False, so the negated range test flags NaN as well.
     bad_lat = ~((lat_arr >= -90.0) & (lat_arr <= 90.0))
     if bad_lat.any():
-        raise ValueError(f"latitude must lie in [-90, 90], got {first_bad(lat_arr, bad_lat)!r}")
+        raise UsageError(f"latitude must lie in [-90, 90], got {first_bad(lat_arr, bad_lat)!r}")
     bad_lon = ~((lon_arr >= -180.0) & (lon_arr <= 180.0))
     if bad_lon.any():
-        raise ValueError(f"longitude must lie in [-180, 180], got {first_bad(lon_arr, bad_lon)!r}")
+        raise UsageError(f"longitude must lie in [-180, 180], got {first_bad(lon_arr, bad_lon)!r}")
     # Shift after flooring: lat / 0.5 is exact in binary floating point, whereas
     # lat + 90 rounds a point 1e-20 south of the equator onto it (into the wrong row).
     row = np.floor(lat_arr / CELL_SIZE).astype(np.int64) + N_ROWS // 2
@@ -116,7 +118,7 @@ def row_col_from_gid(gid: npt.ArrayLike) -> tuple[int, int] | tuple[IntArray, In
 
     Raises
     ------
-    ValueError
+    UsageError
         If a gid is not an integer in 1..259200.
     """
     row, col = np.divmod(_check_gid(gid) - 1, N_COLS)
@@ -146,7 +148,7 @@ def gid_from_row_col(row: npt.ArrayLike, col: npt.ArrayLike) -> int | IntArray:
 
     Raises
     ------
-    ValueError
+    UsageError
         If a row or column is off the grid. Longitudes are not wrapped here: use
         :func:`neighbours` for wrap-around adjacency.
     """
@@ -154,10 +156,10 @@ def gid_from_row_col(row: npt.ArrayLike, col: npt.ArrayLike) -> int | IntArray:
     col_arr = as_int_array(col, "col")
     bad_row = (row_arr < 0) | (row_arr >= N_ROWS)
     if bad_row.any():
-        raise ValueError(f"row must lie in 0..{N_ROWS - 1}, got {first_bad(row_arr, bad_row)!r}")
+        raise UsageError(f"row must lie in 0..{N_ROWS - 1}, got {first_bad(row_arr, bad_row)!r}")
     bad_col = (col_arr < 0) | (col_arr >= N_COLS)
     if bad_col.any():
-        raise ValueError(f"col must lie in 0..{N_COLS - 1}, got {first_bad(col_arr, bad_col)!r}")
+        raise UsageError(f"col must lie in 0..{N_COLS - 1}, got {first_bad(col_arr, bad_col)!r}")
     gid = row_arr * N_COLS + col_arr + 1
     return int(gid) if gid.ndim == 0 else gid
 
@@ -185,7 +187,7 @@ def cell_bounds(
 
     Raises
     ------
-    ValueError
+    UsageError
         If a gid is not an integer in 1..259200.
     """
     row, col = np.divmod(_check_gid(gid) - 1, N_COLS)
@@ -216,7 +218,7 @@ def centroid(gid: npt.ArrayLike) -> tuple[float, float] | tuple[FloatArray, Floa
 
     Raises
     ------
-    ValueError
+    UsageError
         If a gid is not an integer in 1..259200.
     """
     min_lon, min_lat, _, _ = cell_bounds(gid)
@@ -243,7 +245,7 @@ def cell_polygon(gid: npt.ArrayLike) -> shapely.Polygon | npt.NDArray[np.object_
 
     Raises
     ------
-    ValueError
+    UsageError
         If a gid is not an integer in 1..259200.
     """
     return shapely.box(*cell_bounds(gid))
@@ -268,7 +270,7 @@ def neighbours(gid: int, order: int = 1) -> IntArray:
 
     Raises
     ------
-    ValueError
+    UsageError
         If ``gid`` is off the grid or ``order`` is not in 1..360 (360 columns east
         or west is already half-way round the globe).
 
@@ -301,7 +303,7 @@ def ring_pairs(gids: npt.ArrayLike, order: int = 1) -> tuple[IntArray, IntArray]
         Cells and their neighbours, sorted by cell then neighbour, without duplicates.
     """
     if not 1 <= order <= N_COLS // 2:
-        raise ValueError(f"order must lie in 1..{N_COLS // 2}, got {order!r}")
+        raise UsageError(f"order must lie in 1..{N_COLS // 2}, got {order!r}")
     cells = np.atleast_1d(np.asarray(gids, dtype=np.int64))
     row, col = row_col_from_gid(cells)
     steps = np.arange(-order, order + 1)
@@ -369,7 +371,7 @@ def cell_distance_km(gid1: npt.ArrayLike, gid2: npt.ArrayLike) -> float | FloatA
 
     Raises
     ------
-    ValueError
+    UsageError
         If a gid is not an integer in 1..259200.
     """
     lat1, lon1 = centroid(gid1)

@@ -4,8 +4,12 @@
   by the curated closure table shipped in ``impact/data/closures.csv``.
 - :mod:`~sentinelle.impact.design`: units (PRIO-GRID cells or admin-2 areas), rings
   around closed bases, treatment cohorts, outcome panels from events.
-- :mod:`~sentinelle.impact.estimators`: Callaway-Sant'Anna, did2s, pre-trend test,
-  placebo, synthetic control and control matching on plain DataFrames.
+  :class:`~sentinelle.impact.design.Design` is what the estimators read.
+- :mod:`~sentinelle.impact.estimators`: the registry :data:`ESTIMATORS`
+  (Callaway-Sant'Anna, did2s, placebo, synthetic control, one module each) and the
+  estimator functions on plain DataFrames, with the pre-trend test and matching.
+- :mod:`~sentinelle.impact.results`: the result types and :func:`effect_strings`, the
+  one way an effect is written for readers.
 - :mod:`~sentinelle.impact.run`: :func:`run_impact`, :func:`compare_missions`,
   :func:`scenario_effect`.
 - :mod:`~sentinelle.impact.store`: :func:`store_impact`, :func:`latest_impact` (results
@@ -15,22 +19,45 @@
 """
 
 from sentinelle.impact.estimators import (
-    EventStudy,
-    PretrendTest,
-    SynthResult,
+    CHECK_ESTIMATOR,
+    ESTIMATORS,
+    MAIN_ESTIMATOR,
+    PLACEBO_ESTIMATOR,
+    Estimates,
+    Estimator,
     callaway_santanna,
+    estimator_label,
     gardner_did2s,
+    get_estimator,
     match_controls,
     placebo_panel,
     pretrend_test,
     synthetic_control,
 )
 from sentinelle.impact.report import write_report
-from sentinelle.impact.run import ImpactResult, compare_missions, run_impact, scenario_effect
-from sentinelle.impact.store import StoredImpact, latest_impact, store_impact
+from sentinelle.impact.results import (
+    EFFECT_COLUMNS,
+    EVENT_STUDY_COLUMNS,
+    EventStudy,
+    ImpactResult,
+    PretrendTest,
+    StoredImpact,
+    SynthResult,
+    effect_strings,
+)
+from sentinelle.impact.run import compare_missions, run_impact, scenario_effect
+from sentinelle.impact.store import latest_impact, store_impact
 from sentinelle.impact.timeline import base_timeline, load_closures
 
 __all__ = [
+    "CHECK_ESTIMATOR",
+    "EFFECT_COLUMNS",
+    "ESTIMATORS",
+    "EVENT_STUDY_COLUMNS",
+    "MAIN_ESTIMATOR",
+    "PLACEBO_ESTIMATOR",
+    "Estimates",
+    "Estimator",
     "EventStudy",
     "ImpactResult",
     "PretrendTest",
@@ -39,7 +66,10 @@ __all__ = [
     "base_timeline",
     "callaway_santanna",
     "compare_missions",
+    "effect_strings",
+    "estimator_label",
     "gardner_did2s",
+    "get_estimator",
     "latest_impact",
     "load_closures",
     "match_controls",

@@ -12,9 +12,16 @@ Its cohort is the closed base's ``cohort_month``. Units at least the outer radiu
 from every closed base are *controls*, whether they never hosted a base or kept
 theirs; units within the outer radius of a base that opened during the study
 window are dropped (an opening is a treatment of its own).
+
+:class:`Design` is what every estimator reads: the outcome panel, who is treated in
+which ring, and the parts several estimators share (matched controls, ring samples,
+pre-trend tests, the wide panel), each computed once when first asked for.
 """
 
 from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import cached_property
 
 import geopandas as gpd
 import numpy as np
@@ -22,9 +29,13 @@ import numpy.typing as npt
 import pandas as pd
 import shapely
 
+from sentinelle.errors import UsageError
 from sentinelle.geo import assign_admin, cell_polygon, gid_from_latlon, month_id_from_date
+from sentinelle.impact.estimators.matching import match_controls
+from sentinelle.impact.estimators.pretrend import pretrend_test
+from sentinelle.impact.results import PretrendTest
 
-__all__ = ["OUTCOMES", "assign_treatment", "event_panel", "grid_units"]
+__all__ = ["OUTCOMES", "Design", "Ring", "assign_treatment", "event_panel", "grid_units"]
 
 # Outcome name -> (event filter, column summed). 'civilian_deaths' is the common
 # event model's civilian_deaths (UCDP deaths_civilians; ACLED fatalities of
@@ -188,11 +199,11 @@ def event_panel(
 
     Raises
     ------
-    ValueError
+    UsageError
         For an unknown outcome or unit type.
     """
     if outcome not in OUTCOMES:
-        raise ValueError(f"outcome must be one of {OUTCOMES}, got {outcome!r}")
+        raise UsageError(f"outcome must be one of {OUTCOMES}, got {outcome!r}")
     ev = events
     if "deleted" in ev:
         ev = ev[~ev["deleted"].astype(bool)]
@@ -207,7 +218,7 @@ def event_panel(
         hits = assign_admin(ev["latitude"], ev["longitude"], units[["unit_id", "geometry"]])
         uid = hits["unit_id"].to_numpy()
     else:
-        raise ValueError(f"unit must be 'pgm' or 'admin2', got {unit!r}")
+        raise UsageError(f"unit must be 'pgm' or 'admin2', got {unit!r}")
     counts = (
         pd.DataFrame({"unit_id": uid, "month_id": mid, "y": ev[column].fillna(0).to_numpy()})
         .groupby(["unit_id", "month_id"])["y"]
@@ -217,3 +228,95 @@ def event_panel(
         [units["unit_id"].to_numpy(), np.asarray(months)], names=["unit_id", "month_id"]
     )
     return counts.reindex(index, fill_value=0.0).astype(np.float64).reset_index()
+
+
+@dataclass(frozen=True)
+class Ring:
+    """The estimation sample of one treated ring: its units and the matched controls."""
+
+    index: int
+    label: str
+    sample: pd.DataFrame
+
+
+@dataclass
+class Design:
+    """A study design ready to estimate: what :func:`~sentinelle.impact.run.run_impact` built.
+
+    Attributes
+    ----------
+    panel : pandas.DataFrame
+        ``unit_id, month_id, y, ring, cohort``: every unit and month of the window.
+    units : geopandas.GeoDataFrame
+        Output of :func:`assign_treatment`.
+    timeline : pandas.DataFrame
+        The bases considered (:func:`~sentinelle.impact.timeline.base_timeline`).
+    months : range
+        Study window (month ids).
+    radii_km : tuple of float
+        Ring edges.
+    window : int
+        Event-study leads and lags, and pre-period of the matching, in months.
+    n_matches : int
+        Control neighbours per treated unit in the matching.
+    n_synth, max_donors : int
+        Bases given a synthetic control (the largest), and donors of each.
+    """
+
+    panel: pd.DataFrame
+    units: gpd.GeoDataFrame
+    timeline: pd.DataFrame
+    months: range
+    radii_km: tuple[float, ...]
+    window: int = 24
+    n_matches: int = 5
+    n_synth: int = 3
+    max_donors: int = 30
+    _pretrends: dict[int, PretrendTest] = field(default_factory=dict, init=False, repr=False)
+
+    def ring_label(self, ring: int) -> str:
+        """``'25-50 km'``: the band of ring ``ring``."""
+        edges = (0.0, *self.radii_km)
+        return f"{edges[ring]:g}-{edges[ring + 1]:g} km"
+
+    @cached_property
+    def controls(self) -> npt.NDArray[np.int64]:
+        """Ids of the control units (the synthetic controls' donor pool)."""
+        ids = self.units.loc[self.units["role"] == "control", "unit_id"]
+        return np.asarray(ids.to_numpy(), dtype=np.int64)
+
+    @cached_property
+    def matched(self) -> npt.NDArray[np.int64]:
+        """Controls nearest to the treated units in pre-closure level and trend."""
+        treated = self.units[self.units["role"] == "treated"]
+        earliest = int(treated["cohort"].min())
+        pre_months = range(max(self.months.start, earliest - self.window), earliest)
+        return match_controls(
+            self.panel, "y", treated["unit_id"], self.controls, pre_months, k=self.n_matches
+        )
+
+    @cached_property
+    def rings(self) -> list[Ring]:
+        """The rings with treated units, each with its sample (treated and matched)."""
+        found = []
+        for ring in range(len(self.radii_km)):
+            in_ring = self.units.loc[
+                (self.units["role"] == "treated") & (self.units["ring"] == ring), "unit_id"
+            ]
+            if in_ring.empty:
+                continue
+            ids = self.panel["unit_id"]
+            sample = self.panel[ids.isin(in_ring) | ids.isin(self.matched)]
+            found.append(Ring(ring, self.ring_label(ring), sample))
+        return found
+
+    @cached_property
+    def wide(self) -> pd.DataFrame:
+        """The outcome with one column per unit, indexed by month."""
+        return self.panel.pivot(index="month_id", columns="unit_id", values="y")
+
+    def pretrend(self, ring: Ring) -> PretrendTest:
+        """The pre-trend test of ``ring``'s sample (run once per ring)."""
+        if ring.index not in self._pretrends:
+            self._pretrends[ring.index] = pretrend_test(ring.sample, "y", window=self.window)
+        return self._pretrends[ring.index]

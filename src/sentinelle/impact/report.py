@@ -20,7 +20,8 @@ import pandas as pd
 from sentinelle.geo import month_id
 from sentinelle.geo.boundaries import default_boundaries
 from sentinelle.i18n import LANGS, N_, Lang, translator
-from sentinelle.impact.run import ImpactResult
+from sentinelle.impact.estimators import CHECK_ESTIMATOR, MAIN_ESTIMATOR, PLACEBO_ESTIMATOR
+from sentinelle.impact.results import ImpactResult, effect_strings
 
 __all__ = ["OUTCOME_LABELS", "summary", "write_report"]
 
@@ -130,14 +131,11 @@ def summary(result: ImpactResult, lang: Lang) -> str:
     """A Markdown paragraph stating the estimate and its caveats, in ``lang``."""
     t = translator(lang)
     outcome = t.gettext(OUTCOME_LABELS[result.outcome])
-    main = _lookup(result, "callaway_santanna", 0)
+    main = _lookup(result, MAIN_ESTIMATOR, 0)
     if main is None:
         return f"# {result.mission}\n\n" + t.gettext(
             "No unit lay in the inner ring of a closed base: no estimate."
         ) + "\n"  # fmt: skip
-
-    def interval(row: pd.Series) -> dict[str, str]:
-        return {k: t.number(row[k], 2) for k in ("estimate", "lower", "upper")}
 
     closed = result.units.loc[result.units["role"] == "treated", "base"].dropna().unique()
     # The host-state demand and the offensives concern the 2023 withdrawal, not the
@@ -161,7 +159,7 @@ def summary(result: ImpactResult, lang: Lang) -> str:
         "n_units": int(main["n_treated"]),
         "radius": f"{result.radii_km[0]:g} km",
         "outcome": outcome,
-        **interval(main),
+        **effect_strings(main, t),
     }
     parts = [
         t.gettext(
@@ -175,31 +173,31 @@ def summary(result: ImpactResult, lang: Lang) -> str:
         if main["lower"] <= 0 <= main["upper"]
         else t.gettext("The interval excludes zero."),
     ]
-    did2s = _lookup(result, "did2s", 0)
-    if did2s is not None:
+    check = _lookup(result, CHECK_ESTIMATOR, 0)
+    if check is not None:
         parts.append(
             t.gettext("The two-stage estimator gives %(estimate)s (%(lower)s to %(upper)s).")
-            % interval(did2s)
+            % effect_strings(check, t)
         )
     parts.append(
         t.gettext("Pre-closure trends: joint test p = %(p)s.")
         % {"p": t.number(main["pretrend_p"], 3)}
     )
-    placebo = _lookup(result, "placebo_minus_24m", 0)
+    placebo = _lookup(result, PLACEBO_ESTIMATOR, 0)
     if placebo is not None:
         parts.append(
             t.gettext(
                 "With closure dates moved 24 months earlier (a placebo) the estimate is "
                 "%(estimate)s (%(lower)s to %(upper)s)."
             )
-            % interval(placebo)
+            % effect_strings(placebo, t)
         )
     for ring in range(1, len(result.radii_km)):
-        spill = _lookup(result, "callaway_santanna", ring)
+        spill = _lookup(result, MAIN_ESTIMATOR, ring)
         if spill is not None:
             parts.append(
                 t.gettext("Ring %(ring)s: %(estimate)s (%(lower)s to %(upper)s).")
-                % {"ring": spill["ring_label"], **interval(spill)}
+                % {"ring": spill["ring_label"], **effect_strings(spill, t)}
             )
     caveats = t.gettext(
         "**Caveats.** Closures were not random: %(why)s, so the estimate mixes the departure "

@@ -1,147 +1,62 @@
 """The withdrawal-impact analysis of one mission, its comparison across missions, scenarios.
 
-:func:`run_impact` chains the steps: base timeline → units and rings → outcome
-panel → matched controls → Callaway-Sant'Anna and did2s per ring, a pre-trend test,
-a placebo with closures moved 24 months earlier, and synthetic controls for the
-largest closed bases. :func:`compare_missions` puts several results side by side
-and :func:`scenario_effect` hands the estimated effect per ring to forecasting.
+:func:`run_impact` builds the study design (base timeline → units and rings →
+outcome panel, see :mod:`~sentinelle.impact.design`) and runs every registered
+estimator on it (:data:`~sentinelle.impact.estimators.ESTIMATORS`: by default
+Callaway-Sant'Anna and did2s per ring with a pre-trend test, a placebo with
+closures moved 24 months earlier, and synthetic controls for the largest closed
+bases). :func:`compare_missions` puts several results side by side and
+:func:`scenario_effect` hands the estimated effect per ring to forecasting.
 """
 
 from __future__ import annotations
 
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
 
 import duckdb
 import geopandas as gpd
 import numpy as np
 import pandas as pd
-from scipy import stats
 
+from sentinelle.errors import ImpactError, NoDataError, UsageError
 from sentinelle.geo import month_id, month_id_from_date
 from sentinelle.geo.countries import iso3_from_name
-from sentinelle.impact.design import assign_treatment, event_panel, grid_units
+from sentinelle.impact.design import Design, assign_treatment, event_panel, grid_units
 from sentinelle.impact.estimators import (
-    EventStudy,
-    callaway_santanna,
-    gardner_did2s,
-    match_controls,
-    placebo_panel,
-    pretrend_test,
-    synthetic_control,
+    CHECK_ESTIMATOR,
+    ESTIMATORS,
+    MAIN_ESTIMATOR,
+    Estimates,
+    get_estimator,
+)
+from sentinelle.impact.results import (
+    EFFECT_COLUMNS,
+    EVENT_STUDY_COLUMNS,
+    ImpactResult,
+    StoredImpact,
 )
 from sentinelle.impact.timeline import DEFAULT_SOURCE, base_timeline
+from sentinelle.store.queries import pick_event_source
 
-if TYPE_CHECKING:  # the store module imports this one
-    from sentinelle.impact.store import StoredImpact
+__all__ = ["compare_missions", "run_impact", "scenario_effect"]
 
-__all__ = ["ImpactResult", "compare_missions", "run_impact", "scenario_effect"]
-
-EFFECT_COLUMNS = [
-    "mission",
-    "outcome",
-    "estimator",
-    "ring",
-    "ring_label",
-    "estimate",
-    "se",
-    "lower",
-    "upper",
-    "p_value",
-    "n_treated",
-    "n_units",
-    "pretrend_f",
-    "pretrend_p",
-]
+# The estimators compare_missions sets side by side.
+_COMPARED = (MAIN_ESTIMATOR, CHECK_ESTIMATOR)
 
 
-@dataclass
-class ImpactResult:
-    """Everything one :func:`run_impact` call estimated, as plain tables.
-
-    Attributes
-    ----------
-    mission, outcome, unit : str
-        What was analysed.
-    radii_km : tuple of float
-        Ring edges.
-    months : range
-        Study window (month ids).
-    timeline : pandas.DataFrame
-        The base timeline used (:func:`~sentinelle.impact.timeline.base_timeline`).
-    units : geopandas.GeoDataFrame
-        Units with ``ring``, ``cohort``, ``base``, ``role`` ('treated', 'control',
-        'dropped') and ``matched`` (control kept by matching).
-    effects : pandas.DataFrame
-        One row per estimator and ring (``EFFECT_COLUMNS``): DiD estimates with
-        confidence intervals, the placebo, and synthetic controls (``estimator`` =
-        ``'synth:<base>'``, placebo rank p-value, no interval).
-    event_study : pandas.DataFrame
-        ``estimator, ring, rel_month, estimate, se, lower, upper``.
-    synth_paths : dict of str to pandas.DataFrame
-        Treated and synthetic series per base.
-    event_source : str or None
-        Event source read from the store, None when events were passed in.
-    notes : list of str
-        What was skipped and why.
-    runtime_s : float
-        Wall time of the run.
-    """
-
-    mission: str
-    outcome: str
-    unit: str
-    radii_km: tuple[float, ...]
-    months: range
-    timeline: pd.DataFrame
-    units: gpd.GeoDataFrame
-    effects: pd.DataFrame
-    event_study: pd.DataFrame
-    synth_paths: dict[str, pd.DataFrame] = field(default_factory=dict)
-    event_source: str | None = None
-    notes: list[str] = field(default_factory=list)
-    runtime_s: float = 0.0
-
-
-def _effect_row(res: EventStudy, ring: int, label: str) -> dict[str, object]:
-    p = 2 * stats.norm.sf(abs(res.att / res.se)) if res.se > 0 else float("nan")
-    return {
-        "estimator": res.estimator,
-        "ring": ring,
-        "ring_label": label,
-        "estimate": res.att,
-        "se": res.se,
-        "lower": res.lower,
-        "upper": res.upper,
-        "p_value": p,
-        "n_treated": res.n_treated,
-        "n_units": res.n_units,
-    }
-
-
-def _events_of(
-    deployments: duckdb.DuckDBPyConnection | pd.DataFrame, event_source: str | None
+def _store_events(
+    con: duckdb.DuckDBPyConnection, event_source: str | None
 ) -> tuple[pd.DataFrame, str]:
     """The store's events of ``event_source`` (or of its only source) and that source."""
-    if isinstance(deployments, pd.DataFrame):
-        raise ValueError("pass events when deployments is a DataFrame, not a store")
-    sources = [r[0] for r in deployments.execute("SELECT DISTINCT source FROM events").fetchall()]
-    if event_source is None:
-        # Two sources report the same killings: counting both would double them.
-        if len(sources) > 1:
-            raise ValueError(
-                f"the store holds events from {', '.join(sorted(sources))}: choose one source"
-            )
-        event_source = sources[0] if sources else ""
-    frame = deployments.execute(
+    source = pick_event_source(con, event_source)
+    frame = con.execute(
         "SELECT date_start, latitude, longitude, CAST(violence_type AS VARCHAR) AS "
         "violence_type, fatalities_best, civilian_deaths, deleted, country_iso3 "
         "FROM events WHERE source = ?",
-        [event_source],
+        [source],
     ).df()
-    return frame, event_source
+    return frame, source
 
 
 def _iso3_or_none(name: str) -> str | None:
@@ -165,7 +80,7 @@ def _covered_bases(
     covered = set(events["country_iso3"].dropna())
     inside = timeline["country"].map(_iso3_or_none).isin(covered)
     if not inside.any():
-        raise ValueError(
+        raise ImpactError(
             f"the events cover {', '.join(sorted(covered)) or 'no country'}, none of the "
             f"countries of {mission}'s bases ({', '.join(sorted(set(timeline['country'])))})"
         )
@@ -179,7 +94,7 @@ def _covered_bases(
 
 
 def run_impact(
-    deployments: duckdb.DuckDBPyConnection | pd.DataFrame,
+    con: duckdb.DuckDBPyConnection | pd.DataFrame,
     mission: str,
     events: pd.DataFrame | None = None,
     *,
@@ -187,8 +102,9 @@ def run_impact(
     radii_km: Sequence[float] = (25.0, 50.0, 100.0),
     unit: str = "pgm",
     admin_units: gpd.GeoDataFrame | None = None,
-    source: str = DEFAULT_SOURCE,
     event_source: str | None = None,
+    deployment_source: str = DEFAULT_SOURCE,
+    estimators: Sequence[str] | None = None,
     closures: pd.DataFrame | None = None,
     window: int = 24,
     region_km: float = 250.0,
@@ -200,9 +116,10 @@ def run_impact(
 
     Parameters
     ----------
-    deployments : duckdb.DuckDBPyConnection or pandas.DataFrame
-        A store (its ``deployments`` and, when ``events`` is omitted, ``events``
-        tables) or a deployments-shaped frame.
+    con : duckdb.DuckDBPyConnection or pandas.DataFrame
+        The store: the mission's bases are read from its ``deployments`` table and,
+        when ``events`` is omitted, the events from its ``events`` table. A
+        deployments-shaped frame may stand in for it when ``events`` is given.
     mission : str
         Geo-PKO mission acronym, e.g. ``'MINUSMA'``.
     events : pandas.DataFrame, optional
@@ -217,11 +134,15 @@ def run_impact(
     admin_units : geopandas.GeoDataFrame, optional
         Required for ``unit='admin2'``: e.g. ``read_admin(path, 2)``; units are
         numbered 1..n in ``unit_id`` and keep their ``admin2_id``.
-    source : str, default ``'geopko_frontmap'``
-        Deployment source of the timeline.
     event_source : str, optional
-        Event source read from the store ('ged', 'acled', ...); needed when the store
-        holds more than one, since their events overlap.
+        Event source read from the store ('ged', 'acled', ...: the command line's
+        ``--source``); needed when the store holds more than one, since their events
+        overlap.
+    deployment_source : str, default ``'geopko_frontmap'``
+        Deployment source of the base timeline.
+    estimators : sequence of str, optional
+        Names in :data:`~sentinelle.impact.estimators.ESTIMATORS` to run, in that
+        order; every registered estimator when omitted.
     closures : pandas.DataFrame, optional
         Curated closure table; the shipped one when omitted.
     window : int, default 24
@@ -243,9 +164,14 @@ def run_impact(
 
     Raises
     ------
-    ValueError
-        If the outcome or unit is unknown, or no base of the mission closed within
-        the months the events cover.
+    NoDataError
+        If the store has no deployments of the mission or no events (of the source).
+    UsageError
+        If the outcome, unit or an estimator name is unknown, or the store holds
+        several event sources and none was chosen.
+    ImpactError
+        If the events cover none of the mission's countries, or no base of the
+        mission closed within the months the events cover.
 
     Examples
     --------
@@ -255,15 +181,18 @@ def run_impact(
     >>> result.effects[["estimator", "ring_label", "estimate", "lower", "upper"]]  # doctest: +SKIP
     """
     started = time.perf_counter()
+    chosen = [get_estimator(name) for name in (ESTIMATORS if estimators is None else estimators)]
     radii = tuple(float(r) for r in radii_km)
     notes: list[str] = []
-    timeline = base_timeline(deployments, mission, source=source, closures=closures)
-    if events is None:
-        ev, event_source = _events_of(deployments, event_source)
-    else:
+    timeline = base_timeline(con, mission, source=deployment_source, closures=closures)
+    if events is not None:
         ev, event_source = events, None
+    elif isinstance(con, pd.DataFrame):
+        raise UsageError("pass events when deployments come as a DataFrame, not a store")
+    else:
+        ev, event_source = _store_events(con, event_source)
     if ev.empty:
-        raise ValueError("no events: load event data first")
+        raise NoDataError("no events: load event data first")
     timeline = _covered_bases(timeline, ev, mission, notes)
     ev_months = month_id_from_date(pd.to_datetime(ev["date_start"]).to_numpy())
     # The window opens with the mission's first map (all its first sites present)
@@ -275,91 +204,40 @@ def run_impact(
         units = grid_units(timeline, region_km)
     elif unit == "admin2":
         if admin_units is None:
-            raise ValueError("unit='admin2' needs admin_units (see sentinelle.geo.read_admin)")
+            raise UsageError("unit='admin2' needs admin_units (see sentinelle.geo.read_admin)")
         # Estimators index units by integer; the admin-2 code stays beside it.
         units = admin_units[["admin2_id", "geometry"]].reset_index(drop=True)
         units.insert(0, "unit_id", np.arange(1, len(units) + 1, dtype=np.int64))
     else:
-        raise ValueError(f"unit must be 'pgm' or 'admin2', got {unit!r}")
+        raise UsageError(f"unit must be 'pgm' or 'admin2', got {unit!r}")
     units = assign_treatment(units, timeline, radii, months)
-    treated_units = units[units["role"] == "treated"]
-    if treated_units.empty:
-        raise ValueError(
+    if not (units["role"] == "treated").any():
+        raise ImpactError(
             f"no base of {mission} closed between {months.start} and {months.stop - 1} "
             "with units around it: nothing to estimate"
         )
     panel = event_panel(ev, units, months, outcome, unit)
-    panel = panel.merge(units[["unit_id", "ring", "cohort"]], on="unit_id")
-
-    controls = units.loc[units["role"] == "control", "unit_id"].to_numpy()
-    earliest = int(treated_units["cohort"].min())
-    pre_months = range(max(months.start, earliest - window), earliest)
-    matched = match_controls(
-        panel, "y", treated_units["unit_id"], controls, pre_months, k=n_matches
+    design = Design(
+        panel=panel.merge(units[["unit_id", "ring", "cohort"]], on="unit_id"),
+        units=units,
+        timeline=timeline,
+        months=months,
+        radii_km=radii,
+        window=window,
+        n_matches=n_matches,
+        n_synth=n_synth,
+        max_donors=max_donors,
     )
-    units["matched"] = units["unit_id"].isin(matched)
-
-    rows: list[dict[str, object]] = []
-    paths: list[pd.DataFrame] = []
-    edges = (0.0, *radii)
-    for ring in range(len(radii)):
-        label = f"{edges[ring]:g}-{edges[ring + 1]:g} km"
-        in_ring = units.loc[(units["role"] == "treated") & (units["ring"] == ring), "unit_id"]
-        if in_ring.empty:
-            notes.append(f"ring {label}: no treated unit")
-            continue
-        sample = panel[panel["unit_id"].isin(in_ring) | panel["unit_id"].isin(matched)]
-        pre = pretrend_test(sample, "y", window=window)
-        for estimator in (callaway_santanna, gardner_did2s):
-            res = estimator(sample, "y", window=window)
-            rows.append(
-                {
-                    **_effect_row(res, ring, label),
-                    "pretrend_f": pre.f_stat,
-                    "pretrend_p": pre.p_value,
-                }
-            )
-            paths.append(res.event.assign(estimator=res.estimator, ring=ring))
-        if ring == 0:
-            placebo = placebo_panel(sample, shift=window)
-            if placebo["cohort"].notna().any():
-                res = callaway_santanna(placebo, "y", window=window)
-                rows.append({**_effect_row(res, ring, label), "estimator": "placebo_minus_24m"})
-            else:
-                notes.append("placebo: no unit keeps a pre-period once closures move back")
-
-    synth_paths: dict[str, pd.DataFrame] = {}
-    wide = panel.pivot(index="month_id", columns="unit_id", values="y")
-    core = units[(units["role"] == "treated") & (units["ring"] == 0)]
-    big = timeline[timeline["base"].isin(core["base"])].nlargest(n_synth, "max_troops")
-    for base, cohort in zip(big["base"], big["cohort_month"], strict=True):
-        ids = core.loc[core["base"] == base, "unit_id"]
-        if int(cohort) - months.start < 6:
-            notes.append(f"synthetic control {base}: fewer than 6 pre-closure months")
-            continue
-        res_s = synthetic_control(
-            wide[ids].mean(axis=1),
-            wide[controls],
-            int(cohort),
-            window=window,
-            max_donors=max_donors,
-        )
-        synth_paths[str(base)] = res_s.path
-        rows.append(
-            {
-                "estimator": f"synth:{base}",
-                "ring": 0,
-                "ring_label": f"0-{radii[0]:g} km",
-                "estimate": res_s.att,
-                "p_value": res_s.p_value,
-                "n_treated": len(ids),
-                "n_units": len(ids) + res_s.n_donors,
-            }
-        )
-    effects = pd.DataFrame(rows).reindex(columns=EFFECT_COLUMNS)
-    effects["mission"] = mission
-    effects["outcome"] = outcome
-    event_study = pd.concat(paths, ignore_index=True) if paths else pd.DataFrame()
+    units["matched"] = units["unit_id"].isin(design.matched)
+    treated_rings = {ring.index for ring in design.rings}
+    notes += [
+        f"ring {design.ring_label(ring)}: no treated unit"
+        for ring in range(len(radii))
+        if ring not in treated_rings
+    ]
+    found = [(est.name, est.estimate(design)) for est in chosen]
+    for _, estimates in found:
+        notes += estimates.notes
     return ImpactResult(
         mission=mission,
         outcome=outcome,
@@ -368,13 +246,33 @@ def run_impact(
         months=months,
         timeline=timeline,
         units=units,
-        effects=effects,
-        event_study=event_study,
-        synth_paths=synth_paths,
+        effects=_effects(found, mission, outcome),
+        event_study=_event_study(found),
+        synth_paths={k: v for _, e in found for k, v in e.paths.items()},
         event_source=event_source,
         notes=notes,
         runtime_s=time.perf_counter() - started,
     )
+
+
+def _effects(found: Sequence[tuple[str, Estimates]], mission: str, outcome: str) -> pd.DataFrame:
+    """The effects table of every estimator's rows (``EFFECT_COLUMNS``)."""
+    rows = [{"estimator": name, **row} for name, estimates in found for row in estimates.effects]
+    # Read by ring, estimators in registry order within one; per-base rows
+    # (``synth:<base>``) after the pooled ones.
+    rows.sort(key=lambda r: (":" in str(r["estimator"]), int(r["ring"])))
+    effects = pd.DataFrame(rows).reindex(columns=EFFECT_COLUMNS)
+    effects["mission"] = mission
+    effects["outcome"] = outcome
+    return effects
+
+
+def _event_study(found: Sequence[tuple[str, Estimates]]) -> pd.DataFrame:
+    """Every estimator's event-study paths in one table (``EVENT_STUDY_COLUMNS``)."""
+    frames = [frame for _, estimates in found for frame in estimates.event_study]
+    if not frames:
+        return pd.DataFrame()
+    return pd.concat(frames, ignore_index=True).reindex(columns=EVENT_STUDY_COLUMNS)
 
 
 def compare_missions(results: Sequence[ImpactResult]) -> pd.DataFrame:
@@ -399,7 +297,7 @@ def compare_missions(results: Sequence[ImpactResult]) -> pd.DataFrame:
     """
     frames = []
     for res in results:
-        did = res.effects[res.effects["estimator"].isin(["callaway_santanna", "did2s"])]
+        did = res.effects[res.effects["estimator"].isin(_COMPARED)]
         wide = did.pivot(
             index="ring_label", columns="estimator", values=["estimate", "lower", "upper"]
         )
@@ -419,7 +317,7 @@ def compare_missions(results: Sequence[ImpactResult]) -> pd.DataFrame:
 
 
 def scenario_effect(
-    result: ImpactResult | StoredImpact, estimator: str = "callaway_santanna"
+    result: ImpactResult | StoredImpact, estimator: str = MAIN_ESTIMATOR
 ) -> pd.DataFrame:
     """Estimated change in the outcome per unit-month, by ring, for "as if" forecasts.
 
@@ -453,7 +351,7 @@ def scenario_effect(
         radii = result.run["radii_km"]
     did = result.effects[result.effects["estimator"] == estimator]
     if did.empty:
-        raise ValueError(f"no {estimator!r} estimates in this result")
+        raise UsageError(f"no {estimator!r} estimates in this result")
     edges = np.array((0.0, *radii))
     ring = did["ring"].to_numpy(dtype=np.int64)
     return pd.DataFrame(

@@ -1,6 +1,6 @@
 """Withdrawal-impact results kept in the store, for briefings and the dashboard.
 
-``store_impact`` writes one :class:`~sentinelle.impact.run.ImpactResult`'s effects
+``store_impact`` writes one :class:`~sentinelle.impact.results.ImpactResult`'s effects
 table and event study under a new run id (one transaction); a later analysis of the
 same mission and outcome does not erase earlier ones, so a changed estimate stays
 traceable. ``latest_impact`` reads back the newest run.
@@ -8,35 +8,26 @@ traceable. ``latest_impact`` reads back the newest run.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any
-
 import duckdb
-import pandas as pd
 
-from sentinelle.impact.run import EFFECT_COLUMNS, ImpactResult
+from sentinelle.impact.results import (
+    EFFECT_COLUMNS,
+    EVENT_STUDY_COLUMNS,
+    ImpactResult,
+    StoredImpact,
+)
 from sentinelle.store import records, transaction
 
-__all__ = ["StoredImpact", "latest_impact", "store_impact"]
+__all__ = ["latest_impact", "store_impact"]
 
 # The per-run columns of ImpactResult.effects live once in impact_runs.
 _EFFECT_ROW_COLUMNS = [c for c in EFFECT_COLUMNS if c not in ("mission", "outcome")]
-_EVENT_STUDY_COLUMNS = ["estimator", "ring", "rel_month", "estimate", "se", "lower", "upper"]
-
-
-@dataclass(frozen=True)
-class StoredImpact:
-    """A stored impact run: its parameters (``run``), ``effects`` and ``event_study``."""
-
-    run: dict[str, Any]
-    effects: pd.DataFrame
-    event_study: pd.DataFrame
 
 
 def store_impact(con: duckdb.DuckDBPyConnection, result: ImpactResult) -> int:
     """Write ``result`` under a new run id and return it."""
     effects = result.effects.reindex(columns=_EFFECT_ROW_COLUMNS)
-    event_study = result.event_study.reindex(columns=_EVENT_STUDY_COLUMNS)
+    event_study = result.event_study.reindex(columns=EVENT_STUDY_COLUMNS)
     with transaction(con):
         row = con.execute(
             "INSERT INTO impact_runs (mission, outcome, unit, radii_km, first_month, "
@@ -83,7 +74,7 @@ def latest_impact(
         [run["run_id"]],
     ).df()
     event_study = con.execute(
-        f"SELECT {', '.join(_EVENT_STUDY_COLUMNS)} FROM impact_event_study WHERE run_id = ? "
+        f"SELECT {', '.join(EVENT_STUDY_COLUMNS)} FROM impact_event_study WHERE run_id = ? "
         "ORDER BY estimator, ring, rel_month",
         [run["run_id"]],
     ).df()

@@ -25,6 +25,7 @@ import duckdb
 import numpy as np
 import pandas as pd
 
+from sentinelle.errors import NoDataError, UsageError
 from sentinelle.geo import month_id
 
 __all__ = ["base_timeline", "load_closures"]
@@ -70,7 +71,7 @@ def load_closures(path: str | None = None) -> pd.DataFrame:
 
     Raises
     ------
-    ValueError
+    UsageError
         If a row lacks a date, coordinates or a source: the table's promise is that
         every date carries its citation.
 
@@ -88,10 +89,10 @@ def load_closures(path: str | None = None) -> pd.DataFrame:
     required = ["mission", "base", "latitude", "longitude", "closure_date", "source"]
     missing = [c for c in [*required, "geopko_location", "date_precision"] if c not in table]
     if missing:
-        raise ValueError(f"closure table lacks columns {missing}")
+        raise UsageError(f"closure table lacks columns {missing}")
     incomplete = table[table[required].isna().any(axis=1)]
     if not incomplete.empty:
-        raise ValueError(f"closure rows without date, coordinates or source: {incomplete['base']}")
+        raise UsageError(f"closure rows without date, coordinates or source: {incomplete['base']}")
     table["closure_date"] = pd.to_datetime(table["closure_date"], format="mixed")
     table["closure_month"] = month_id(
         table["closure_date"].dt.year.to_numpy(), table["closure_date"].dt.month.to_numpy()
@@ -111,7 +112,7 @@ def _deployments_frame(
             "SELECT * FROM deployments WHERE mission = ? AND source = ?", [mission, source]
         ).df()
     if frame.empty:
-        raise ValueError(f"no deployments of mission {mission!r} from source {source!r}")
+        raise NoDataError(f"no deployments of mission {mission!r} from source {source!r}")
     return frame
 
 

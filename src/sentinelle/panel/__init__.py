@@ -41,6 +41,7 @@ sums reaching before it are NULL rather than zero.
 Engines: the definitions are SQL text generated once
 (:mod:`sentinelle.panel.definitions`) and run unchanged by DuckDB or Spark
 (:mod:`sentinelle.panel.engines`); the test suite checks both give identical panels.
+``ENGINES`` holds them by name, and a plug-in engine registers itself there.
 """
 
 from sentinelle.panel.build import (
@@ -52,16 +53,19 @@ from sentinelle.panel.build import (
 )
 from sentinelle.panel.check import PanelCheck, check_panel
 from sentinelle.panel.definitions import OUTCOMES, FeatureSpec
-from sentinelle.panel.engines import spark_session
+from sentinelle.panel.engines import ENGINES, EngineRunner, get_engine, spark_session
 
 __all__ = [
+    "ENGINES",
     "OUTCOMES",
+    "EngineRunner",
     "FeatureSpec",
     "PanelCheck",
     "PanelReport",
     "build_panel",
     "check_panel",
     "export_panel",
+    "get_engine",
     "panel_exists",
     "read_panel",
     "spark_session",

@@ -11,9 +11,10 @@ from typing import TYPE_CHECKING
 import duckdb
 import pandas as pd
 
+from sentinelle.errors import NoDataError
 from sentinelle.geo.months import month_id_from_str
 from sentinelle.panel.definitions import FeatureSpec, panel_steps
-from sentinelle.panel.engines import ENGINES, run_duckdb, run_spark
+from sentinelle.panel.engines import get_engine
 from sentinelle.panel.inputs import INPUT_TABLES, PanelRequest, prepare_inputs, read_cells
 from sentinelle.steps import Step, no_step
 from sentinelle.store import transaction
@@ -106,8 +107,9 @@ def build_panel(
         ``deployments.source`` values to use (default: all; load one source per period).
     features : FeatureSpec, optional
         Which features to compute (default: all of them).
-    engine : {'duckdb', 'spark'}
-        Where the panel definitions run; both give identical panels.
+    engine : str
+        Name in :data:`sentinelle.panel.engines.ENGINES` of where the panel definitions
+        run: ``'duckdb'`` or ``'spark'`` (both give identical panels), or a plug-in.
     spark : pyspark.sql.SparkSession, optional
         Session for ``engine='spark'`` (default: a ``local[2]`` session).
     step : callable, optional
@@ -126,8 +128,7 @@ def build_panel(
     >>> report.n_rows, report.events_outside                                  # doctest: +SKIP
     (92448, 3)
     """
-    if engine not in ENGINES:
-        raise ValueError(f"unknown engine {engine!r}; choose from {ENGINES}")
+    runner = get_engine(engine)
     started = time.perf_counter()
     if isinstance(cells, str | Path):
         cells = read_cells(cells)
@@ -158,10 +159,7 @@ def build_panel(
     step(f"compute features ({engine})")
     try:
         with transaction(con):
-            if engine == "spark":
-                run_spark(con, steps, table, inputs, spark)
-            else:
-                run_duckdb(con, steps, table)
+            runner(con, steps, table, inputs, spark)
             n_rows = _scalar(con, f"SELECT count(*) FROM {table}")
             record_panel(
                 con,
@@ -260,7 +258,7 @@ def read_panel(
     """
     table = panel_table(unit)
     if not panel_exists(con, unit):
-        raise ValueError(
+        raise NoDataError(
             f"no {unit} panel in the store: build it first (`sentinelle panel build --unit "
             f"{unit} ...`, or `sentinelle ingest views-cm DIR` for cm)"
         )

@@ -43,6 +43,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from sentinelle.errors import UsageError
+
 # Short codes of the violence types of the event model used in column names.
 VIOLENCE = {"sb": "state_based", "ns": "non_state", "os": "one_sided"}
 
@@ -92,9 +94,9 @@ class FeatureSpec:
     def __post_init__(self) -> None:
         unknown = {*self.lag_outcomes, *self.sum_outcomes, *self.spatial_outcomes} - set(OUTCOMES)
         if unknown:
-            raise ValueError(f"unknown outcome(s) {sorted(unknown)}; choose from {OUTCOMES}")
+            raise UsageError(f"unknown outcome(s) {sorted(unknown)}; choose from {OUTCOMES}")
         if any(k < 1 for k in (*self.lags, *self.sums)):
-            raise ValueError("lags and rolling windows must be at least 1 month")
+            raise UsageError("lags and rolling windows must be at least 1 month")
 
     @property
     def history(self) -> int:

@@ -1,6 +1,8 @@
-"""The two engines that run the panel definitions: DuckDB (default) and Apache Spark.
+"""The engines that run the panel definitions: DuckDB (default) and Apache Spark.
 
-Both receive the same ``(name, sql)`` steps from
+``ENGINES`` holds them by name (``get_engine``); a plug-in adds an
+:class:`EngineRunner` with ``ENGINES.register(name, runner)``. Both built-in engines
+receive the same ``(name, sql)`` steps from
 :func:`sentinelle.panel.definitions.panel_steps` and the same input temp tables
 prepared in the store; they differ only in how inputs are read and the panel written:
 
@@ -16,15 +18,31 @@ from __future__ import annotations
 import tempfile
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Protocol
 
 import duckdb
+
+from sentinelle.registry import Registry
 
 if TYPE_CHECKING:
     from pyspark.sql import SparkSession
 
-EngineName = Literal["duckdb", "spark"]
-ENGINES: tuple[str, ...] = ("duckdb", "spark")
+
+class EngineRunner(Protocol):
+    """Runs panel ``steps`` so that the last one becomes the store table ``table``.
+
+    ``inputs`` names the temp tables of ``con`` the steps read; ``spark`` is the
+    session the caller passed to ``build_panel`` (``None`` if none).
+    """
+
+    def __call__(
+        self,
+        con: duckdb.DuckDBPyConnection,
+        steps: Sequence[tuple[str, str]],
+        table: str,
+        inputs: Sequence[str],
+        spark: SparkSession | None,
+    ) -> None: ...
 
 
 def _quote(path: Path) -> str:
@@ -32,9 +50,15 @@ def _quote(path: Path) -> str:
 
 
 def run_duckdb(
-    con: duckdb.DuckDBPyConnection, steps: Sequence[tuple[str, str]], table: str
+    con: duckdb.DuckDBPyConnection,
+    steps: Sequence[tuple[str, str]],
+    table: str,
+    inputs: Sequence[str] = (),
+    spark: SparkSession | None = None,
 ) -> None:
     """Run ``steps`` in ``con``; the last step becomes ``table`` (replaced).
+
+    ``inputs`` and ``spark`` are unused: the inputs already are temp tables of ``con``.
 
     Rows are stored in no particular order: sorting millions of wide rows before the
     write took a third of a PRIO-GRID build, and every reader (``read_panel``,
@@ -103,3 +127,24 @@ def run_spark(
             frame.unpersist()
         for name in (*inputs, *(n for n, _ in intermediate)):
             session.catalog.dropTempView(name)
+
+
+ENGINES: Registry[EngineRunner] = Registry(
+    "panel engine", {"duckdb": run_duckdb, "spark": run_spark}
+)
+
+
+def get_engine(name: str) -> EngineRunner:
+    """The runner of the panel engine ``name``.
+
+    Raises
+    ------
+    sentinelle.errors.UnknownNameError
+        If ``ENGINES`` has no engine ``name``; the message lists the valid names.
+
+    Examples
+    --------
+    >>> get_engine("duckdb") is run_duckdb
+    True
+    """
+    return ENGINES[name]

@@ -21,6 +21,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
+from sentinelle.errors import PanelError, UsageError
 from sentinelle.geo.admin import admin_neighbours, assign_admin, read_admin
 from sentinelle.geo.boundaries import read_country_outlines
 from sentinelle.geo.countries import convert_code, country_table, map_codes
@@ -70,15 +71,15 @@ class PanelRequest:
 
     def __post_init__(self) -> None:
         if self.unit not in UNITS:
-            raise ValueError(f"unknown unit {self.unit!r}; choose from {UNITS}")
+            raise UsageError(f"unknown unit {self.unit!r}; choose from {UNITS}")
         if self.source not in ("ged", "acled"):
-            raise ValueError(f"unknown source {self.source!r}; choose 'ged' or 'acled'")
+            raise UsageError(f"unknown source {self.source!r}; choose 'ged' or 'acled'")
         if self.last_month < self.first_month:
-            raise ValueError(f"panel ends ({self.last_month}) before it starts")
+            raise UsageError(f"panel ends ({self.last_month}) before it starts")
         if self.unit.startswith("admin") and not self.boundaries:
-            raise ValueError(f"a {self.unit} panel needs a boundary file (boundaries=)")
+            raise UsageError(f"a {self.unit} panel needs a boundary file (boundaries=)")
         if self.unit == "pgm" and not (self.countries or self.cells):
-            raise ValueError("a pgm panel needs countries or a cell list to define its cells")
+            raise UsageError("a pgm panel needs countries or a cell list to define its cells")
 
     @property
     def level(self) -> int:
@@ -159,7 +160,7 @@ def _pgm_units(request: PanelRequest, shapes: gpd.GeoDataFrame) -> pd.DataFrame:
     else:
         wanted = shapes[shapes["views_id"].isin(_country_ids(request.countries or ()))]
         if wanted.empty:
-            raise ValueError(f"none of {request.countries} is in the country shapes")
+            raise PanelError(f"none of {request.countries} is in the country shapes")
         min_lon, min_lat, max_lon, max_lat = wanted.total_bounds
         rows = np.arange(int(np.floor(min_lat * 2)) + N_ROWS // 2, int(np.floor(max_lat * 2)) + 181)
         cols = np.arange(int(np.floor(min_lon * 2)) + N_COLS // 2, int(np.floor(max_lon * 2)) + 361)

@@ -1,11 +1,21 @@
-"""Reports for readers: country briefings in English and French, and the translation catalogue.
+"""Country briefings: a few pages on one country and month, in English and French.
 
-- :mod:`~sentinelle.report.brief`: :func:`~sentinelle.report.brief.collect_brief` gathers
-  a country-month briefing from the store; :func:`~sentinelle.report.brief.write_brief`
-  renders it as self-contained HTML and as PDF (Jinja2 template, WeasyPrint).
-- :mod:`~sentinelle.i18n`: the gettext catalogue (``locale/``) every text shown
-  to a reader goes through, and locale formatting of numbers, dates and months.
+The stages, each in its module:
 
-This ``__init__`` imports nothing: other packages (alert wording) use the catalogue
-without loading the briefing's plotting and PDF stack.
+- :mod:`~sentinelle.report.collect`: :func:`collect_brief` reads everything a
+  briefing shows from the store into a :class:`Brief` (plain data);
+- :mod:`~sentinelle.report.charts`: the charts and maps of a :class:`Brief`, as
+  embedded PNGs;
+- :mod:`~sentinelle.report.render`: :func:`render_html` and :func:`write_brief`
+  turn it into self-contained HTML (Jinja2, ``templates/brief.html``) and PDF
+  (WeasyPrint), one per language;
+- :mod:`~sentinelle.report.references`: the sources a briefing prefers and cites,
+  and the labels and thresholds the other three share.
+
+Every text shown to a reader goes through the catalogue of :mod:`sentinelle.i18n`.
 """
+
+from sentinelle.report.collect import Brief, collect_brief
+from sentinelle.report.render import country_name, render_html, write_brief
+
+__all__ = ["Brief", "collect_brief", "country_name", "render_html", "write_brief"]

@@ -1,17 +1,16 @@
 """Source adapters: publishers' files and APIs into the store, one module per source.
 
-``INGESTERS`` maps the names the CLI accepts (``sentinelle ingest NAME PATH``) to the
-adapter that reads a local file of that source; ``ingest_url`` downloads the file
-first (``sentinelle ingest NAME URL``). Every adapter runs through
+``SOURCES`` (:mod:`sentinelle.sources.registry`) maps the names the CLI accepts
+(``sentinelle ingest NAME PATH``, ``sentinelle fetch NAME``) to each source's adapter
+and fetcher; ``ingest_url`` downloads a file first (``sentinelle ingest NAME URL``).
+Every adapter runs through
 :mod:`sentinelle.sources.ingest`, so all share its transaction, idempotence and
 quarantine rules.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from pathlib import Path
-from typing import Protocol
 from urllib.parse import unquote, urlparse
 
 import duckdb
@@ -27,68 +26,17 @@ from sentinelle.errors import (
     SentinelleError,
     SourceFileError,
 )
-from sentinelle.sources.acled import ingest_acled
-from sentinelle.sources.geopko import ingest_geopko
 from sentinelle.sources.http import DEFAULT_POLICY, HttpClient, HttpPolicy
 from sentinelle.sources.ingest import IngestReport
-from sentinelle.sources.ucdp_ged import ingest_ged
-from sentinelle.sources.views_cm import ingest_views_cm
+from sentinelle.sources.registry import (
+    SOURCES,
+    Fetcher,
+    FetchRequest,
+    Ingester,
+    Source,
+    get_source,
+)
 from sentinelle.steps import Step, no_step
-
-
-class Ingester(Protocol):
-    """An adapter: ``(con, path, version, step, location)``; ``location`` names where
-    the file came from (its URL) when that is not ``path``."""
-
-    def __call__(
-        self,
-        con: duckdb.DuckDBPyConnection,
-        path: Path,
-        version: str | None,
-        step: Step,
-        location: str | None = None,
-        /,
-    ) -> IngestReport: ...
-
-
-def _ingester(read: Callable[..., IngestReport], *, versioned: bool, **fixed: bool) -> Ingester:
-    """``read`` called the CLI's way; only ``versioned`` sources take ``--version``."""
-
-    def run(
-        con: duckdb.DuckDBPyConnection,
-        path: Path,
-        version: str | None,
-        step: Step,
-        location: str | None = None,
-        /,
-    ) -> IngestReport:
-        if versioned:
-            return read(con, path, version=version, step=step, location=location, **fixed)
-        return read(con, path, step=step, location=location, **fixed)
-
-    return run
-
-
-def _views_cm(
-    con: duckdb.DuckDBPyConnection,
-    path: Path,
-    _: str | None,
-    step: Step,
-    location: str | None = None,
-    /,
-) -> IngestReport:
-    if location is not None:
-        raise SourceFileError(f"views-cm reads a local folder of files, not {location}")
-    return ingest_views_cm(con, path, step=step)
-
-
-INGESTERS: dict[str, Ingester] = {
-    "ged": _ingester(ingest_ged, versioned=True),
-    "ged-candidate": _ingester(ingest_ged, versioned=True, candidate=True),
-    "acled": _ingester(ingest_acled, versioned=False),
-    "geopko": _ingester(ingest_geopko, versioned=False),
-    "views-cm": _views_cm,
-}
 
 
 def ingest_url(
@@ -112,8 +60,7 @@ def ingest_url(
     >>> ingest_url(con, "geopko", "https://example.org/FrontMap_v2.3.csv",
     ...            settings=Settings())                                 # doctest: +SKIP
     """
-    if source not in INGESTERS:
-        raise SourceFileError(f"unknown source {source!r}; choose from {', '.join(INGESTERS)}")
+    ingest = get_source(source).ingest
     name = Path(unquote(urlparse(url).path)).name
     if not name:
         raise SourceFileError(f"{url} names no file: give the URL of the file itself")
@@ -125,13 +72,15 @@ def ingest_url(
     ) as client:
         step(f"download {name}")
         path = client.download(url, name, refresh=refresh)
-    return INGESTERS[source](con, path, version, step, url)
+    return ingest(con, path, version, step, url)
 
 
 __all__ = [
-    "INGESTERS",
+    "SOURCES",
     "AuthError",
     "FetchError",
+    "FetchRequest",
+    "Fetcher",
     "IncompleteError",
     "IngestError",
     "IngestReport",
@@ -139,6 +88,8 @@ __all__ = [
     "OfflineError",
     "SchemaError",
     "SentinelleError",
+    "Source",
     "SourceFileError",
+    "get_source",
     "ingest_url",
 ]

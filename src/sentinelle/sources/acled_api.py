@@ -29,10 +29,9 @@ from pathlib import Path
 from typing import Any
 
 import duckdb
-import httpx
 
 from sentinelle.config import Settings
-from sentinelle.errors import AuthError, FetchError, IncompleteError
+from sentinelle.errors import AuthError, FetchError, IncompleteError, UsageError
 from sentinelle.sources.acled import ingest_acled
 from sentinelle.sources.http import (
     DEFAULT_POLICY,
@@ -40,6 +39,7 @@ from sentinelle.sources.http import (
     HttpPolicy,
     is_cached,
     json_body,
+    url_with_params,
     write_cache_csv,
 )
 from sentinelle.sources.ingest import IngestReport
@@ -244,9 +244,9 @@ def download_acled(
     AcledDownload(events=PosixPath('.../acled/acled_Mali_2023-01-01_2023-12-31.csv'), ...)
     """
     if not countries:
-        raise ValueError("name at least one country: ACLED's whole world is too big a query")
+        raise UsageError("name at least one country: ACLED's whole world is too big a query")
     if start > end:
-        raise ValueError(f"start {start} is after end {end}")
+        raise UsageError(f"start {start} is after end {end}")
     password = settings.acled_password.get_secret_value() if settings.acled_password else ""
     if not settings.acled_username or not password:
         raise AuthError(
@@ -258,7 +258,7 @@ def download_acled(
     read_url = f"{base}/api/acled/read"
     names = sorted(set(countries))
     period = f"{start.isoformat()}|{end.isoformat()}"
-    location = str(httpx.URL(read_url, params={"country": "|".join(names), "event_date": period}))
+    location = url_with_params(read_url, {"country": "|".join(names), "event_date": period})
     stem = "_".join(
         ["acled", *(re.sub(r"\W+", "-", n) for n in names), start.isoformat(), end.isoformat()]
     )

@@ -18,7 +18,10 @@ so every fetcher behaves the same way:
 * statuses mapped to the error tree: 401/403 → ``AuthError``, other refusals →
   ``FetchError``, a body cut short → ``IncompleteError``.
 
-How patient to be is an :class:`HttpPolicy`; tests pass one with tiny waits.
+Webhooks post through the same client (:meth:`HttpClient.post_json`), so this is the
+only module that imports httpx. How patient to be is an :class:`HttpPolicy`; tests pass
+one with tiny waits, and an ``httpx.MockTransport`` as ``transport`` to answer without
+a server.
 """
 
 from __future__ import annotations
@@ -40,7 +43,7 @@ import httpx
 from tenacity import RetryCallState, Retrying, retry_if_exception_type, wait_exponential
 
 from sentinelle import __version__
-from sentinelle.errors import AuthError, FetchError, IncompleteError, OfflineError
+from sentinelle.errors import AuthError, FetchError, IncompleteError, OfflineError, UsageError
 from sentinelle.sources.ingest import sha256_of
 
 T = TypeVar("T")
@@ -94,7 +97,7 @@ class HttpPolicy:
 
     def __post_init__(self) -> None:
         if self.rate <= 0 or self.attempts < 1 or self.connect_attempts < 1:
-            raise ValueError("rate must be positive and attempts at least 1")
+            raise UsageError("rate must be positive and attempts at least 1")
 
 
 DEFAULT_POLICY = HttpPolicy()
@@ -211,6 +214,17 @@ def write_cache_csv(
     return path
 
 
+def url_with_params(url: str, params: Mapping[str, str | int]) -> str:
+    """``url`` with ``params`` as its query string, encoded as the request would send them.
+
+    Examples
+    --------
+    >>> url_with_params("https://api.example/read", {"country": "Mali|Niger", "page": 2})
+    'https://api.example/read?country=Mali%7CNiger&page=2'
+    """
+    return str(httpx.URL(url, params=params))
+
+
 def json_body(response: httpx.Response) -> Any:
     """The decoded JSON of an answer, or a :class:`FetchError` quoting what came instead."""
     try:
@@ -227,9 +241,11 @@ class HttpClient:
     Parameters
     ----------
     source
-        Name of the cache subdirectory (``ucdp``, ``acled``).
+        Name of the cache subdirectory (``ucdp``, ``acled``), or of the client in
+        messages (``webhook``).
     cache_dir
-        Root of the download cache (``Settings.cache_dir``).
+        Root of the download cache (``Settings.cache_dir``); ``None`` for a client that
+        only sends (webhooks), whose :attr:`cache` is then an error.
     offline_hint
         What the user can do instead when the host is unreachable, e.g.
         ``"Download the file elsewhere and run `sentinelle ingest ged PATH`"``.
@@ -237,6 +253,9 @@ class HttpClient:
         Appended to :class:`AuthError` messages: where the credentials are set.
     policy
         Retry, rate-limit and timeout settings.
+    transport
+        What carries the requests (httpx's default network transport when ``None``;
+        tests pass ``httpx.MockTransport``).
 
     Examples
     --------
@@ -250,12 +269,14 @@ class HttpClient:
         self,
         *,
         source: str,
-        cache_dir: Path,
+        cache_dir: Path | None,
         offline_hint: str,
         auth_hint: str = "",
         policy: HttpPolicy = DEFAULT_POLICY,
+        transport: httpx.BaseTransport | None = None,
     ) -> None:
-        self.cache = Path(cache_dir) / source
+        self.source = source
+        self._cache = None if cache_dir is None else Path(cache_dir) / source
         self.offline_hint = offline_hint
         self.auth_hint = auth_hint
         self.policy = policy
@@ -263,8 +284,16 @@ class HttpClient:
             timeout=httpx.Timeout(policy.read_timeout, connect=policy.connect_timeout),
             headers={"User-Agent": USER_AGENT},
             follow_redirects=True,
+            transport=transport,
         )
         self._last_start: float | None = None
+
+    @property
+    def cache(self) -> Path:
+        """This source's folder of the download cache, ``<cache_dir>/<source>``."""
+        if self._cache is None:
+            raise UsageError(f"the {self.source} HTTP client was made without a cache_dir")
+        return self._cache
 
     def __enter__(self) -> HttpClient:
         return self
@@ -289,16 +318,20 @@ class HttpClient:
         params: Mapping[str, str | int] | None = None,
         headers: Mapping[str, str] | None = None,
         data: Mapping[str, str] | None = None,
+        json: Any = None,
         passthrough: Collection[int] = (),
     ) -> httpx.Response:
         """Send a request (retried as the policy says) and return the read answer.
 
-        Statuses in ``passthrough`` are returned for the caller to handle (e.g. a 401
-        that means "refresh the token"); other refusals raise.
+        ``data`` is sent form-encoded, ``json`` as a JSON document. Statuses in
+        ``passthrough`` are returned for the caller to handle (e.g. a 401 that means
+        "refresh the token"); other refusals raise.
         """
 
         def attempt() -> httpx.Response:
-            response = self._client.request(method, url, params=params, headers=headers, data=data)
+            response = self._client.request(
+                method, url, params=params, headers=headers, data=data, json=json
+            )
             _raise_if_transient(response)
             return response
 
@@ -306,6 +339,21 @@ class HttpClient:
         if response.status_code not in passthrough:
             self._raise_for_status(response)
         return response
+
+    def post_json(
+        self, url: str, document: Any, *, headers: Mapping[str, str] | None = None
+    ) -> httpx.Response:
+        """POST ``document`` as JSON (a webhook) under the same retries and error mapping.
+
+        Examples
+        --------
+        >>> hook = httpx.MockTransport(lambda request: httpx.Response(204))
+        >>> with HttpClient(source="webhook", cache_dir=None, offline_hint="",
+        ...                 transport=hook) as client:
+        ...     client.post_json("https://ops.example/hook", {"level": 2}).status_code
+        204
+        """
+        return self.request("POST", url, json=document, headers=headers)
 
     def download(
         self,
@@ -418,5 +466,6 @@ __all__ = [
     "is_cached",
     "json_body",
     "sidecar",
+    "url_with_params",
     "write_cache_csv",
 ]

@@ -23,16 +23,16 @@ from datetime import date
 from typing import Any
 
 import duckdb
-import httpx
 
 from sentinelle.config import Settings
-from sentinelle.errors import AuthError, FetchError, IncompleteError
+from sentinelle.errors import AuthError, FetchError, IncompleteError, UsageError
 from sentinelle.sources.http import (
     DEFAULT_POLICY,
     HttpClient,
     HttpPolicy,
     is_cached,
     json_body,
+    url_with_params,
     write_cache_csv,
 )
 from sentinelle.sources.ingest import IngestReport
@@ -65,7 +65,7 @@ def release_file_name(version: str) -> str:
     """
     match = re.fullmatch(r"(\d{2})\.(\d)", version)
     if not match:
-        raise ValueError(
+        raise UsageError(
             f"yearly GED releases are numbered like 25.1, not {version!r} "
             "(Candidates come from the API: fetch_ged)"
         )
@@ -150,7 +150,7 @@ def fetch_ged(
         filters["StartDate"] = start.isoformat()
     if end:
         filters["EndDate"] = end.isoformat()
-    location = str(httpx.URL(url, params=filters))
+    location = url_with_params(url, filters)
     name = "_".join(["gedevents", version, *(f"{k}-{v}" for k, v in filters.items())]) + ".csv"
     with HttpClient(
         source="ucdp",

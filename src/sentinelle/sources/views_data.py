@@ -26,6 +26,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from sentinelle.errors import IngestError
+
 __all__ = ["load_views_cm"]
 
 _TLAGS = 6
@@ -97,9 +99,9 @@ def _rebuild_ged_sb(monthly: pd.DataFrame) -> pd.DataFrame:
     rebuilt = from_sums.loc[from_sums.index < first].combine_first(from_lags)
     overlap = from_sums.index.intersection(from_lags.index)
     if not np.allclose(from_sums.loc[overlap], from_lags.loc[overlap], equal_nan=True):
-        raise ValueError("ged_sb_tlag_* and ged_sb_tsum_24 disagree: not one data version")
+        raise IngestError("ged_sb_tlag_* and ged_sb_tsum_24 disagree: not one data version")
     if (rebuilt < 0).any().any():
-        raise ValueError("rebuilt ged_sb history has negative values")
+        raise IngestError("rebuilt ged_sb history has negative values")
     long = rebuilt.rename_axis(index="month_id").reset_index()
     long = long.melt(id_vars="month_id", var_name="unit_id", value_name="ged_sb").dropna()
     return long[["unit_id", "month_id", "ged_sb"]].astype({"unit_id": np.int64})

@@ -2,20 +2,24 @@
 
 ``open_store`` is the only way code gets a connection: it never lets DuckDB download
 extensions at run time (the machines are offline), loads the spatial extension from
-its PyPI wheel on request, and brings the schema up to date.
+its PyPI wheel on request, and brings the schema up to date. A store that cannot be
+opened raises a one-line :class:`~sentinelle.errors.StoreError` naming its path: in use
+by another process, read-only, or on a full disk (:func:`store_error`).
 """
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
 import duckdb
 
+from sentinelle.errors import DiskFullError, StoreBusyError, StoreError, StoreReadOnlyError
 from sentinelle.store.schema import MIGRATIONS, migrate
 from sentinelle.store.transaction import transaction
 
-__all__ = ["MIGRATIONS", "load_spatial", "open_store", "records", "transaction"]
+__all__ = ["MIGRATIONS", "load_spatial", "open_store", "records", "store_error", "transaction"]
 
 
 def open_store(path: str | Path, *, read_only: bool = False) -> duckdb.DuckDBPyConnection:
@@ -28,16 +32,53 @@ def open_store(path: str | Path, *, read_only: bool = False) -> duckdb.DuckDBPyC
     (0,)
     """
     path = str(path)
-    if path != ":memory:":
-        Path(path).parent.mkdir(parents=True, exist_ok=True)
-    con = duckdb.connect(
-        path,
-        read_only=read_only,
-        config={"autoinstall_known_extensions": False, "autoload_known_extensions": False},
-    )
-    if not read_only:
-        migrate(con)
+    try:
+        if path != ":memory:":
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
+        con = duckdb.connect(
+            path,
+            read_only=read_only,
+            config={"autoinstall_known_extensions": False, "autoload_known_extensions": False},
+        )
+        if not read_only:
+            migrate(con)
+    except (duckdb.Error, OSError) as exc:
+        error = store_error(path, exc)
+        if error is None:
+            raise
+        raise error from exc
     return con
+
+
+def store_error(path: str | Path, exc: BaseException) -> StoreError | None:
+    """The :class:`~sentinelle.errors.StoreError` that DuckDB's or the OS's ``exc`` means
+    for the store at ``path``, or ``None`` when it is none of the known causes.
+
+    Examples
+    --------
+    >>> print(store_error("s.duckdb", duckdb.IOException(
+    ...     'IO Error: Could not set lock on file "s.duckdb": Conflicting lock is held in '
+    ...     "/usr/bin/python3 (PID 4242). See also https://duckdb.org/docs")))  # doctest: +ELLIPSIS
+    the store s.duckdb is in use by another process (PID 4242): stop it ...
+    >>> store_error("s.duckdb", duckdb.CatalogException("Table x does not exist")) is None
+    True
+    """
+    text = str(exc)
+    if "Could not set lock on file" in text:
+        pid = re.search(r"\(PID (\d+)\)", text)
+        who = f"another process (PID {pid[1]})" if pid else "another process"
+        return StoreBusyError(
+            f"the store {path} is in use by {who}: stop it (e.g. `sentinelle serve`) "
+            "or open the store read-only"
+        )
+    if "No space left on device" in text:
+        return DiskFullError(f"no space left on the disk of the store {path}: free some space")
+    if "Read-only file system" in text or "Permission denied" in text:
+        return StoreReadOnlyError(
+            f"the store {path} or its folder is read-only: choose a writable --store "
+            "or open it read-only"
+        )
+    return None
 
 
 def load_spatial(con: duckdb.DuckDBPyConnection) -> None:
@@ -47,7 +88,10 @@ def load_spatial(con: duckdb.DuckDBPyConnection) -> None:
     ext_dir = Path(duckdb_extension_spatial.__file__).parent / "extensions"
     candidates = sorted(ext_dir.rglob("spatial.duckdb_extension"))
     if not candidates:
-        raise RuntimeError(f"spatial extension not found under {ext_dir}")
+        raise StoreError(
+            f"DuckDB's spatial extension is not under {ext_dir}: reinstall the "
+            "duckdb-extension-spatial package"
+        )
     con.execute(f"INSTALL '{candidates[0]}'")
     con.execute("LOAD spatial")
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import duckdb
 
+from sentinelle.errors import StoreError
 from sentinelle.store.transaction import transaction
 
 # Violence types of the common event model. UCDP's type_of_violence 1/2/3 map onto the
@@ -275,7 +276,7 @@ def migrate(con: duckdb.DuckDBPyConnection) -> int:
     """Apply the migrations this store has not seen; return the resulting version."""
     version = current_version(con)
     if version > len(MIGRATIONS):
-        raise RuntimeError(
+        raise StoreError(
             f"store schema version {version} is newer than this Sentinelle knows "
             f"({len(MIGRATIONS)}): upgrade Sentinelle"
         )

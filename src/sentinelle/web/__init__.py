@@ -1,7 +1,8 @@
 """The dashboard and JSON API behind ``sentinelle serve`` (FastAPI, Jinja2, Leaflet).
 
 - :mod:`~sentinelle.web.app`: :func:`create_app`, security headers, error pages.
-- :mod:`~sentinelle.web.api`: JSON routes under ``/api`` (OpenAPI at ``/openapi.json``).
+- :mod:`~sentinelle.web.api`: JSON routes under ``/api`` (OpenAPI at ``/openapi.json``),
+  one module per topic, with the shared ``params``, ``schemas`` and ``responses``.
 - :mod:`~sentinelle.web.pages`: HTML pages (map with time slider, trends, actors,
   forecasts, impact, alerts, analyst reports, users, sign-in).
 - :mod:`~sentinelle.web.auth`: users, Argon2id hashes, sessions, roles, CSRF, rate limits.

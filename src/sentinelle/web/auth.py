@@ -35,12 +35,14 @@ from fastapi import Depends, HTTPException, Request, status
 from fastapi.concurrency import run_in_threadpool
 
 from sentinelle.config import Settings
+from sentinelle.errors import UsageError
 from sentinelle.store import records
 from sentinelle.web.state import db, web_state
 
 __all__ = [
     "ROLES",
     "Role",
+    "UnknownUserError",
     "User",
     "authenticate",
     "create_user",
@@ -70,6 +72,10 @@ _DUMMY_HASH = _hasher.hash(secrets.token_hex(16))
 _SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
+class UnknownUserError(UsageError, LookupError):
+    """No user has the name given (the API answers 404)."""
+
+
 @dataclass(frozen=True)
 class User:
     """A signed-in user."""
@@ -85,7 +91,7 @@ class User:
 
 def _check_username(username: str) -> str:
     if not re.fullmatch(USERNAME_PATTERN, username):
-        raise ValueError(
+        raise UsageError(
             f"user names are 3 to 64 letters, digits or . _ @ - (no spaces), got {username!r}"
         )
     return username.lower()
@@ -93,7 +99,7 @@ def _check_username(username: str) -> str:
 
 def _check_password(password: str) -> None:
     if not MIN_PASSWORD <= len(password) <= MAX_PASSWORD:
-        raise ValueError(f"passwords have {MIN_PASSWORD} to {MAX_PASSWORD} characters")
+        raise UsageError(f"passwords have {MIN_PASSWORD} to {MAX_PASSWORD} characters")
 
 
 def create_user(con: duckdb.DuckDBPyConnection, username: str, password: str, role: Role) -> User:
@@ -101,7 +107,7 @@ def create_user(con: duckdb.DuckDBPyConnection, username: str, password: str, ro
 
     Raises
     ------
-    ValueError
+    UsageError
         If the name or password is not acceptable, the role unknown, or the name taken
         (names are case-insensitive).
 
@@ -115,14 +121,14 @@ def create_user(con: duckdb.DuckDBPyConnection, username: str, password: str, ro
     name = _check_username(username)
     _check_password(password)
     if role not in ROLES:
-        raise ValueError(f"role must be one of {', '.join(ROLES)}, got {role!r}")
+        raise UsageError(f"role must be one of {', '.join(ROLES)}, got {role!r}")
     try:
         row = con.execute(
             "INSERT INTO users (username, password_hash, role) VALUES (?, ?, ?) RETURNING user_id",
             [name, _hasher.hash(password), role],
         ).fetchone()
     except duckdb.ConstraintException:
-        raise ValueError(f"user {name!r} already exists") from None
+        raise UsageError(f"user {name!r} already exists") from None
     assert row is not None  # RETURNING always yields the inserted row
     return User(int(row[0]), name, role)
 
@@ -150,13 +156,13 @@ def update_user(
 
     Raises
     ------
-    LookupError
+    UnknownUserError
         If there is no such user.
-    ValueError
+    UsageError
         If the role or password is not acceptable.
     """
     if role is not None and role not in ROLES:
-        raise ValueError(f"role must be one of {', '.join(ROLES)}, got {role!r}")
+        raise UsageError(f"role must be one of {', '.join(ROLES)}, got {role!r}")
     if password is not None:
         _check_password(password)
     row = con.execute(
@@ -165,7 +171,7 @@ def update_user(
         [role, disabled, _hasher.hash(password) if password else None, username.lower()],
     ).fetchone()
     if row is None:
-        raise LookupError(f"no user {username!r}")
+        raise UnknownUserError(f"no user {username!r}")
 
 
 def authenticate(con: duckdb.DuckDBPyConnection, username: str, password: str) -> User | None:

@@ -1,7 +1,7 @@
 """The dashboard's reads of the store, shared by the JSON API and the HTML pages.
 
 Each function takes a store cursor and returns plain Python data (dicts, lists) shaped
-like the API's response models in :mod:`sentinelle.web.api`, reusing the analysis
+like the API's response models in :mod:`sentinelle.web.api.schemas`, reusing the analysis
 packages where they compute the thing shown (base timelines, forecast summaries,
 actor tables, alert wording). Months are ``'YYYY-MM'`` strings outside and VIEWS
 month ids (1 = January 1980) inside, where the map's time slider counts them.
@@ -19,7 +19,9 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
+from typing_extensions import TypedDict  # pydantic validates these; typing's lacks what it needs
 
+from sentinelle.errors import NoDataError
 from sentinelle.geo import (
     cell_bounds,
     centroid,
@@ -31,25 +33,91 @@ from sentinelle.geo import (
     month_string,
 )
 from sentinelle.store import records
-from sentinelle.store.queries import month_sql, scope_sql
+from sentinelle.store.queries import month_sql, month_start, scope_sql
 
 __all__ = [
+    "CountryCoverage",
+    "DyadEdge",
+    "DyadGraph",
+    "DyadNode",
+    "Mission",
+    "TrendPoint",
     "actors_table",
     "alerts_table",
     "as_utc",
     "base_rows",
+    "country_source",
     "coverage",
     "dyad_graph",
     "event_source",
     "events_geojson",
+    "find_country",
     "forecast_rows",
+    "forecast_units",
     "impact_result",
     "missions",
     "outlines_geojson",
     "trend_points",
 ]
 
-# VIEWS month id of an event's start date, in SQL.
+
+# Records the API's schema publishes as they are (:mod:`sentinelle.web.api.schemas`): the
+# docstrings are their descriptions there.
+
+
+class CountryCoverage(TypedDict):
+    """A country with events in the store."""
+
+    iso3: str
+    name: str
+    events: int
+    sources: dict[str, int]
+    first_month: str
+    last_month: str
+
+
+class TrendPoint(TypedDict):
+    """Fatalities of a unit in a month."""
+
+    unit: str
+    month: str
+    fatalities: int
+
+
+class DyadNode(TypedDict):
+    """An actor in the dyad network."""
+
+    id: str
+    type: str
+    events: int
+    fatalities: int
+
+
+class DyadEdge(TypedDict):
+    """A pair of actors who fought, with their events and fatalities."""
+
+    source: str
+    target: str
+    events: int
+    fatalities: int
+    civilian_deaths: int
+
+
+# Records the pages read too; the schema has models of its own for them (other names).
+
+
+class DyadGraph(TypedDict):
+    """The dyad network as node and edge lists."""
+
+    nodes: list[DyadNode]
+    edges: list[DyadEdge]
+
+
+class Mission(TypedDict):
+    """A peacekeeping mission and the ISO3 codes of its countries."""
+
+    mission: str
+    countries: list[str]
 
 
 def as_utc(value: dt.datetime) -> dt.datetime:
@@ -80,7 +148,7 @@ def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
     return [{str(k): _clean(v) for k, v in row.items()} for row in frame.to_dict("records")]
 
 
-def coverage(con: duckdb.DuckDBPyConnection) -> list[dict[str, Any]]:
+def coverage(con: duckdb.DuckDBPyConnection) -> list[CountryCoverage]:
     """Countries with events: ISO3, name, events per source and the months covered.
 
     Ordered by number of events, most first (the dashboard opens on the first).
@@ -94,15 +162,15 @@ def coverage(con: duckdb.DuckDBPyConnection) -> list[dict[str, Any]]:
     ).fetchall()
     gw_iso3 = current_gw_iso3()
     names = country_table().drop_duplicates("iso3").set_index("iso3")["name"]
-    found: dict[str, dict[str, Any]] = {}
+    found: dict[str, CountryCoverage] = {}
     for iso3, gwno, source, n, first, last in rows:
         code = iso3 or (gw_iso3.get(int(gwno)) if gwno is not None else None)
         if code is None:
             continue
         entry = found.setdefault(
             code,
-            {"iso3": code, "name": str(names.get(code, code)), "sources": {}, "events": 0,
-             "first_month": month_string(int(first)), "last_month": month_string(int(last))},
+            CountryCoverage(iso3=code, name=str(names.get(code, code)), sources={}, events=0,
+                     first_month=month_string(int(first)), last_month=month_string(int(last))),
         )  # fmt: skip
         entry["sources"][source] = entry["sources"].get(source, 0) + int(n)
         entry["events"] += int(n)
@@ -111,7 +179,12 @@ def coverage(con: duckdb.DuckDBPyConnection) -> list[dict[str, Any]]:
     return sorted(found.values(), key=lambda c: (-c["events"], c["iso3"]))
 
 
-def event_source(country: dict[str, Any] | None, wanted: str | None = None) -> str | None:
+def find_country(countries: list[CountryCoverage], iso3: str | None) -> CountryCoverage | None:
+    """The :func:`coverage` entry of ``iso3``, or None if it has no events."""
+    return next((c for c in countries if c["iso3"] == iso3), None)
+
+
+def event_source(country: CountryCoverage | None, wanted: str | None = None) -> str | None:
     """The event source to count for a :func:`coverage` entry.
 
     ``wanted`` if the country has events from it, else its largest source: one
@@ -119,7 +192,17 @@ def event_source(country: dict[str, Any] | None, wanted: str | None = None) -> s
     """
     if country is None or wanted in country["sources"]:
         return wanted
-    return str(max(country["sources"], key=country["sources"].get))
+    sources = country["sources"]
+    return max(sources, key=lambda s: sources[s])
+
+
+def country_source(
+    con: duckdb.DuckDBPyConnection, country_iso3: str, wanted: str | None = None
+) -> str | None:
+    """``wanted``, or the source with most events in the country (None if it has none)."""
+    if wanted is not None:
+        return wanted
+    return event_source(find_country(coverage(con), country_iso3))
 
 
 def events_geojson(
@@ -150,11 +233,10 @@ def events_geojson(
     where += " AND NOT deleted AND latitude IS NOT NULL AND longitude IS NOT NULL"
     if first is not None:
         where += " AND date_start >= ?"
-        params.append(dt.date.fromisoformat(first + "-01"))
+        params.append(month_start(month_id_from_str(first)))
     if last is not None:
-        end = month_id_from_str(last) + 1
         where += " AND date_start < ?"
-        params.append(dt.date.fromisoformat(month_string(end) + "-01"))
+        params.append(month_start(month_id_from_str(last) + 1))
     if source is not None:
         where += " AND source = ?"
         params.append(source)
@@ -190,7 +272,7 @@ def outlines_geojson(outlines: gpd.GeoDataFrame, tolerance: float = 0.01) -> byt
     return json.dumps(simple.__geo_interface__, separators=(",", ":")).encode()
 
 
-def missions(con: duckdb.DuckDBPyConnection) -> list[dict[str, Any]]:
+def missions(con: duckdb.DuckDBPyConnection) -> list[Mission]:
     """Peacekeeping missions with deployments, each with the ISO3 codes of its countries."""
     rows = con.execute("SELECT DISTINCT mission, country FROM deployments ORDER BY ALL").fetchall()
     found: dict[str, set[str]] = {}
@@ -200,7 +282,13 @@ def missions(con: duckdb.DuckDBPyConnection) -> list[dict[str, Any]]:
             codes.add(iso3_from_name(country))
         except (KeyError, TypeError):  # a name the key lacks, or no country
             continue
-    return [{"mission": m, "countries": sorted(c)} for m, c in sorted(found.items())]
+    return [Mission(mission=m, countries=sorted(c)) for m, c in sorted(found.items())]
+
+
+def forecast_units(con: duckdb.DuckDBPyConnection) -> list[str]:
+    """The unit levels (``'cm'``, ``'pgm'``) the store holds forecast runs of, sorted."""
+    rows = con.execute("SELECT DISTINCT unit FROM forecast_runs ORDER BY unit").fetchall()
+    return [str(u) for (u,) in rows]
 
 
 def base_rows(
@@ -219,7 +307,7 @@ def base_rows(
 
     Raises
     ------
-    LookupError
+    NoDataError
         If the store has no deployments of ``mission``.
     """
     from sentinelle.impact.timeline import DEFAULT_SOURCE, base_timeline
@@ -230,7 +318,7 @@ def base_rows(
         ).fetchall()
     ]  # fmt: skip
     if not sources:
-        raise LookupError(f"no deployments of mission {mission!r} in the store")
+        raise NoDataError(f"no deployments of mission {mission!r} in the store")
     source = DEFAULT_SOURCE if DEFAULT_SOURCE in sources else sources[0]
     timeline = base_timeline(con, mission, source=source)
     at = month_id_from_str(at_month) if at_month else None
@@ -289,7 +377,10 @@ def forecast_rows(
         return None
     unit_ids: list[int] | None = None
     if country_iso3 is not None and unit == "cm":
-        unit_ids = [convert_code(country_iso3, "iso3", "views_id")]
+        try:
+            unit_ids = [convert_code(country_iso3, "iso3", "views_id")]
+        except KeyError:  # a historical code (YUG) no single VIEWS country has: none forecast
+            unit_ids = []
     elif country_iso3 is not None and unit == "pgm":
         assert outlines is not None  # pgm forecasts are placed with the outlines
         cells = np.array(
@@ -328,7 +419,7 @@ def forecast_rows(
 
 def trend_points(
     con: duckdb.DuckDBPyConnection, country_iso3: str, level: str, source: str
-) -> list[dict[str, Any]]:
+) -> list[TrendPoint]:
     """Monthly fatalities of a country (``level='country'``) or of its admin-1 regions.
 
     Months without events count 0, from the source's first to its last month.
@@ -339,11 +430,11 @@ def trend_points(
     unit = series["unit_id"].astype(str)
     mine = series[(unit == country_iso3) | unit.str.startswith(country_iso3 + "/")]
     return [
-        {
-            "unit": str(row["unit_id"]).split("/", 1)[-1] if level == "admin1" else country_iso3,
-            "month": month_string(int(row["month_id"])),
-            "fatalities": int(row["fatalities"]),
-        }
+        TrendPoint(
+            unit=str(row["unit_id"]).split("/", 1)[-1] if level == "admin1" else country_iso3,
+            month=month_string(int(row["month_id"])),
+            fatalities=int(row["fatalities"]),
+        )
         for row in mine.to_dict("records")
     ]
 
@@ -369,26 +460,32 @@ def dyad_graph(
     period: str | None,
     source: str | None,
     limit: int = 60,
-) -> dict[str, list[dict[str, Any]]]:
+) -> DyadGraph:
     """The dyad network (``limit`` pairs with most events) as node and edge lists."""
     from sentinelle.actors import dyad_network, dyads
 
     pairs = dyads(con, country_iso3=country_iso3, period=period, freq="all", source=source)
     graph = dyad_network(pairs.sort_values("events", ascending=False).head(limit))
     nodes = [
-        {
-            "id": str(node),
-            "type": str(attrs.get("type", "unmatched")),
-            "events": int(sum(graph.edges[node, other]["events"] for other in graph[node])),
-            "fatalities": int(sum(graph.edges[node, other]["fatalities"] for other in graph[node])),
-        }
+        DyadNode(
+            id=str(node),
+            type=str(attrs.get("type", "unmatched")),
+            events=int(sum(graph.edges[node, other]["events"] for other in graph[node])),
+            fatalities=int(sum(graph.edges[node, other]["fatalities"] for other in graph[node])),
+        )
         for node, attrs in graph.nodes(data=True)
     ]
     edges = [
-        {"source": str(a), "target": str(b), **{k: int(v) for k, v in attrs.items()}}
+        DyadEdge(
+            source=str(a),
+            target=str(b),
+            events=int(attrs["events"]),
+            fatalities=int(attrs["fatalities"]),
+            civilian_deaths=int(attrs["civilian_deaths"]),
+        )
         for a, b, attrs in graph.edges(data=True)
     ]
-    return {"nodes": nodes, "edges": edges}
+    return DyadGraph(nodes=nodes, edges=edges)
 
 
 def impact_result(con: duckdb.DuckDBPyConnection, mission: str | None) -> dict[str, Any] | None:

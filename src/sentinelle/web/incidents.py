@@ -16,6 +16,7 @@ from typing import Any, Literal, Self, get_args
 import duckdb
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from sentinelle.errors import UsageError
 from sentinelle.geo import country_table
 from sentinelle.store import records
 from sentinelle.store.schema import VIOLENCE_TYPES
@@ -208,7 +209,7 @@ def list_incidents(
     return [Incident.from_row(row) for row in records(cur)]
 
 
-class ReviewError(Exception):
+class ReviewError(UsageError):
     """A review that cannot be made; ``status`` is the HTTP status that says why."""
 
     def __init__(self, status: int, message: str) -> None:

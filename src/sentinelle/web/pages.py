@@ -23,10 +23,22 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 from pydantic import ValidationError
 
+from sentinelle.errors import UsageError
 from sentinelle.web import data
-from sentinelle.web.api import OptionalCountry, Period, Source
+from sentinelle.web.api.params import (
+    Admin,
+    Analyst,
+    Cursor,
+    OptionalCountry,
+    OptionalMission,
+    Period,
+    Source,
+    StatusFilter,
+    Viewer,
+)
 from sentinelle.web.auth import (
     ROLES,
+    UnknownUserError,
     User,
     authenticate,
     create_user,
@@ -35,7 +47,6 @@ from sentinelle.web.auth import (
     list_users,
     rate_limit,
     reader,
-    require_role,
     start_session,
     update_user,
 )
@@ -43,12 +54,10 @@ from sentinelle.web.incidents import (
     IncidentIn,
     ReviewError,
     ReviewIn,
-    Status,
     file_incident,
     list_incidents,
     review_incident,
 )
-from sentinelle.web.state import db
 
 __all__ = ["STATIC_DIR", "VENDOR_DIR", "login_redirect", "render", "router", "vendor_missing"]
 
@@ -58,7 +67,6 @@ VENDOR_DIR = STATIC_DIR / "vendor"
 VENDOR_FILES = ("leaflet/leaflet.js", "leaflet/leaflet.css")
 templates = Jinja2Templates(directory=WEB_DIR / "templates")
 
-Cursor = Annotated[duckdb.DuckDBPyConnection, Depends(db)]
 MaybeUser = Annotated[User | None, Depends(reader)]
 
 router = APIRouter(include_in_schema=False)
@@ -84,10 +92,10 @@ def render(
 
 def _country_choice(
     con: duckdb.DuckDBPyConnection, country: str | None
-) -> tuple[list[dict[str, Any]], dict[str, Any] | None]:
+) -> tuple[list[data.CountryCoverage], data.CountryCoverage | None]:
     """Countries with events and the one to show (``country``, else the best covered)."""
     countries = data.coverage(con)
-    chosen = next((c for c in countries if c["iso3"] == country), None)
+    chosen = data.find_country(countries, country)
     if chosen is None and country is None and countries:
         chosen = countries[0]
     return countries, chosen
@@ -156,7 +164,7 @@ def line_chart(
     )
 
 
-def network_layout(graph: dict[str, list[dict[str, Any]]], size: int = 640) -> dict[str, Any]:
+def network_layout(graph: data.DyadGraph, size: int = 640) -> dict[str, Any]:
     """Node positions and sizes for an SVG drawing of the dyad network.
 
     Actors sit on a circle grouped by type, so that labels never overlap the way
@@ -217,7 +225,7 @@ def map_page(
     countries, chosen = _country_choice(con, country)
     iso3 = chosen["iso3"] if chosen else country
     missions = [m["mission"] for m in data.missions(con) if iso3 in m["countries"]]
-    units = {u for (u,) in con.execute("SELECT DISTINCT unit FROM forecast_runs").fetchall()}
+    units = set(data.forecast_units(con))
     return render(
         request,
         "map.html",
@@ -245,7 +253,7 @@ def trends_page(
     countries, chosen = _country_choice(con, country)
     source = data.event_source(chosen, source)
     points = data.trend_points(con, chosen["iso3"], level, source) if chosen and source else []
-    series: dict[str, list[dict[str, Any]]] = {}
+    series: dict[str, list[data.TrendPoint]] = {}
     for point in points:
         series.setdefault(point["unit"], []).append(point)
     charts = []
@@ -318,7 +326,7 @@ def impact_page(
     request: Request,
     con: Cursor,
     user: MaybeUser,
-    mission: Annotated[str | None, Query(pattern=r"^[A-Za-z0-9 ._-]{2,40}$")] = None,
+    mission: OptionalMission = None,
 ) -> HTMLResponse:
     """The newest withdrawal-impact estimates of a mission."""
     stored = [m for (m,) in con.execute("SELECT DISTINCT mission FROM impact_runs").fetchall()]
@@ -342,9 +350,9 @@ def alerts_page(
 def incidents_page(
     request: Request,
     con: Cursor,
-    user: Annotated[User, Depends(require_role("viewer"))],
+    user: Viewer,
     country: OptionalCountry = None,
-    status_: Annotated[Status | None, Query(alias="status")] = None,
+    status_: StatusFilter = None,
 ) -> HTMLResponse:
     """Analyst reports: the list, the filing form (analysts), review buttons (admins)."""
     return _incidents(request, con, user, country=country, status_filter=status_)
@@ -371,9 +379,7 @@ def _incidents(
 
 
 @router.post("/incidents", response_class=HTMLResponse, dependencies=[Depends(rate_limit("write"))])
-async def file_incident_form(
-    request: Request, con: Cursor, user: Annotated[User, Depends(require_role("analyst"))]
-) -> Response:
+async def file_incident_form(request: Request, con: Cursor, user: Analyst) -> Response:
     """File a report from the form; on errors show the form again with the reasons."""
     form = {k: v for k, v in (await request.form()).items() if isinstance(v, str)}
     fields: dict[str, Any] = {
@@ -395,7 +401,7 @@ async def file_incident_form(
 def review_incident_form(
     request: Request,
     con: Cursor,
-    user: Annotated[User, Depends(require_role("admin"))],
+    user: Admin,
     incident_id: int,
     decision: Annotated[str, Form()],
     note: Annotated[str, Form(max_length=1000)] = "",
@@ -453,9 +459,7 @@ def logout_form(request: Request) -> Response:
 
 
 @router.get("/users", response_class=HTMLResponse)
-def users_page(
-    request: Request, con: Cursor, user: Annotated[User, Depends(require_role("admin"))]
-) -> HTMLResponse:
+def users_page(request: Request, con: Cursor, user: Admin) -> HTMLResponse:
     """User management (admins)."""
     return render(request, "users.html", user, users=list_users(con), roles=ROLES, error=None)
 
@@ -464,7 +468,7 @@ def users_page(
 def add_user_form(
     request: Request,
     con: Cursor,
-    user: Annotated[User, Depends(require_role("admin"))],
+    user: Admin,
     username: Annotated[str, Form(max_length=64)],
     password: Annotated[str, Form(max_length=1024)],
     role: Annotated[str, Form(pattern="^(viewer|analyst|admin)$")],
@@ -472,7 +476,7 @@ def add_user_form(
     """Create a user from the form."""
     try:
         create_user(con, username, password, role)  # type: ignore[arg-type]
-    except ValueError as exc:
+    except UsageError as exc:
         return render(
             request, "users.html", user, status_code=422, users=list_users(con), roles=ROLES,
             error=str(exc),
@@ -483,7 +487,7 @@ def add_user_form(
 @router.post("/users/{username}", dependencies=[Depends(rate_limit("write"))])
 def change_user_form(
     con: Cursor,
-    user: Annotated[User, Depends(require_role("admin"))],
+    user: Admin,
     username: str,
     role: Annotated[str | None, Form(pattern="^(viewer|analyst|admin)$")] = None,
     disabled: Annotated[str | None, Form(pattern="^(true|false)$")] = None,
@@ -498,7 +502,7 @@ def change_user_form(
             role=role,  # type: ignore[arg-type]
             disabled=None if disabled is None else disabled == "true",
         )
-    except LookupError as exc:
+    except UnknownUserError as exc:
         raise HTTPException(status.HTTP_404_NOT_FOUND, str(exc)) from None
     return RedirectResponse("/users", status.HTTP_303_SEE_OTHER)
 

@@ -1,0 +1,87 @@
+"""``sentinelle forecast`` and ``evaluate``: probabilistic forecasts and their backtests.
+
+Model names are those of :data:`sentinelle.forecast.MODELS`, plug-ins included; the
+registry loads LightGBM, so it is imported when a command runs, not for ``--help``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from sentinelle.cli._common import OutOption, StoreOption, console, job
+
+
+def forecast(
+    origin: Annotated[str, typer.Option(help="Last month of data used, YYYY-MM")],
+    unit: Annotated[str, typer.Option(help="cm | pgm | admin1 (a built panel)")] = "cm",
+    horizon: Annotated[int, typer.Option(help="Months ahead: 1..horizon")] = 12,
+    draws: Annotated[int, typer.Option(help="Sample draws per unit-month")] = 1000,
+    target: Annotated[str, typer.Option(help="ged_sb | ged_os | civ_deaths")] = "ged_sb",
+    model: Annotated[str | None, typer.Option(help="Model name (default: recommended)")] = None,
+    scenario: Annotated[
+        str | None,
+        typer.Option(help="As if bases close: BASE@YYYY-MM,... (pgm; needs --mission)"),
+    ] = None,
+    mission: Annotated[
+        str | None, typer.Option(help="Mission whose stored impact estimate the scenario uses")
+    ] = None,
+    out: Annotated[Path, typer.Option(help="Parquet file (VIEWS challenge layout)")] = Path(
+        "out/forecast.parquet"
+    ),
+    store: StoreOption = None,
+) -> None:
+    """Probabilistic fatality forecasts as sample draws per unit-month.
+
+    Fits on the stored panel up to the origin only, samples every month to the
+    horizon, and stores the draws with model, data version and origin. With
+    --scenario, the cells around the named bases get the effect of a closure that
+    `sentinelle impact` estimated (run it first for the same outcome).
+
+    Example: [bold]sentinelle forecast --unit cm --origin 2023-10 --horizon 36 --draws 1000[/]
+
+    Example: [bold]sentinelle forecast --unit pgm --target civ_deaths --origin 2020-06
+    --mission MINUSMA --scenario Kidal@2020-09[/]
+    """
+    from sentinelle.forecast import RECOMMENDED_MODEL
+    from sentinelle.jobs.forecast import run_forecast
+
+    name = model or RECOMMENDED_MODEL
+    with job(store, f"forecast {name}") as (con, step):
+        run = run_forecast(
+            con, origin, out, unit=unit, horizon=horizon, draws=draws, target=target,
+            model=name, scenario=scenario, mission=mission, step=step,
+        )  # fmt: skip
+    console.print(
+        f"[green]{run.model}[/] forecast of {run.target} from {origin}: stored as run "
+        f"{run.run_id}, written {run.path}"
+    )
+
+
+def evaluate(
+    data: Annotated[Path, typer.Option(help="views-cm folder (actuals/, benchmarks/)")] = Path(
+        "../shared/data/views-cm"
+    ),
+    years: Annotated[str, typer.Option(help="Challenge windows")] = "2018,2019,2020,2021,2022,2023",
+    draws: Annotated[int, typer.Option(help="Sample draws per unit-month")] = 1000,
+    out: OutOption = Path("out/evaluate"),
+    store: StoreOption = None,
+) -> None:
+    """Backtest every model on the VIEWS challenge windows, beside the official files.
+
+    The models and the official benchmark files are scored by the same code (CRPS,
+    ignorance, MIS, coverage, Brier, AP). Window YYYY trains to October YYYY-1 and
+    forecasts every month of YYYY. Needs the cm panel in the store
+    (`sentinelle ingest views-cm DIR`).
+
+    Example: [bold]sentinelle evaluate --data ../shared/data/views-cm --years 2022,2023[/]
+    """
+    from sentinelle.jobs.forecast import run_evaluate
+
+    windows = [int(y) for y in years.split(",")]
+    with job(store, "evaluate", read_only=True) as (con, step):
+        evaluation = run_evaluate(con, data, windows, out, draws=draws, step=step)
+    console.print(evaluation.result.to_markdown())
+    console.print(f"Tables and calibration plots written to {out}/")

@@ -1,0 +1,132 @@
+"""``sentinelle ingest``, ``fetch``, ``status`` and ``quarantine``: data into the store.
+
+Sources are those of :data:`sentinelle.sources.SOURCES`, plug-ins included.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated
+
+import typer
+from rich import box
+from rich.table import Table
+
+from sentinelle.cli._common import (
+    StoreOption,
+    console,
+    failures,
+    job,
+    print_ingest,
+    settings,
+    store_open,
+)
+from sentinelle.jobs.ingest import fetchable, quarantined_rows, run_fetch, run_ingest
+from sentinelle.sources import SOURCES, FetchRequest
+from sentinelle.store.status import store_status
+
+
+def ingest(
+    source: Annotated[str, typer.Argument(help=f"One of: {', '.join(SOURCES)}")],
+    path: Annotated[
+        str, typer.Argument(help="File as published (CSV or zipped CSV), local path or URL")
+    ],
+    version: Annotated[
+        str | None, typer.Option(help="Release, when the file name does not tell (e.g. 25.1)")
+    ] = None,
+    store: StoreOption = None,
+) -> None:
+    """Ingest a file of SOURCE into the store, in one transaction.
+
+    Re-running the same file changes nothing; rows that cannot be read are quarantined.
+    A URL is downloaded first and cached with its checksum.
+
+    Example: [bold]sentinelle ingest ged ~/Downloads/ged251-csv.zip[/]
+
+    Example: [bold]sentinelle ingest geopko https://example.org/geopko/FrontMap_v2.3.csv[/]
+    """
+    with job(store, f"ingest {source}") as (con, step):
+        report = run_ingest(con, source, path, version, settings=settings(store), step=step)
+    print_ingest(report)
+
+
+def fetch(
+    source: Annotated[str, typer.Argument(help=f"One of: {', '.join(fetchable())}")],
+    version: Annotated[
+        str | None,
+        typer.Option(help="GED release (ged: 25.1) or API version (ged-api: 25.1, 25.0.9)"),
+    ] = None,
+    countries: Annotated[
+        str | None,
+        typer.Option(help="ged-api: GW codes (432,439); acled: names (Mali,Niger)"),
+    ] = None,
+    start: Annotated[
+        datetime | None, typer.Option("--from", formats=["%Y-%m-%d"], help="First day")
+    ] = None,
+    end: Annotated[
+        datetime | None, typer.Option("--to", formats=["%Y-%m-%d"], help="Last day")
+    ] = None,
+    refresh: Annotated[bool, typer.Option(help="Download again even if cached")] = False,
+    store: StoreOption = None,
+) -> None:
+    """Download SOURCE from its publisher, cache the raw file with its checksum, ingest it.
+
+    Offline, it fails at once and says how to ingest a local file instead. Credentials
+    come from SENTINELLE_UCDP_TOKEN and SENTINELLE_ACLED_USERNAME/_PASSWORD.
+
+    Example: [bold]sentinelle fetch acled --countries Mali --from 2023-01-01 --to 2023-12-31[/]
+    """
+    request = FetchRequest(
+        version=version,
+        countries=tuple(c.strip() for c in countries.split(",")) if countries else None,
+        start=start.date() if start else None,
+        end=end.date() if end else None,
+        refresh=refresh,
+    )
+    with job(store, f"fetch {source}") as (con, step):
+        report = run_fetch(con, source, request, settings=settings(store), step=step)
+    print_ingest(report)
+
+
+def status(store: StoreOption = None) -> None:
+    """Show what the store holds: sources, versions, counts, date spans, last ingest.
+
+    Example: [bold]sentinelle status --store sahel.duckdb[/]
+    """
+    path = settings(store).store
+    if not path.exists():
+        console.print(f"No store at {path} yet: start with `sentinelle ingest` or `fetch`.")
+        return
+    with failures(), store_open(store, read_only=True) as con:
+        rows = store_status(con)
+    table = Table(title=f"Store {path}", box=box.SIMPLE_HEAD)
+    for column in ("source", "versions", "rows", "deleted", "quarantined", "span"):
+        table.add_column(column, no_wrap=column in ("source", "span"))
+    table.add_column("last ingest")
+    for s in rows:
+        table.add_row(
+            s.source, ", ".join(s.versions), f"{s.rows:,}", f"{s.deleted:,}",
+            f"{s.quarantined:,}", f"{s.first:%Y-%m} → {s.last:%Y-%m}" if s.first else "",
+            f"{s.last_ingest:%Y-%m-%d}" if s.last_ingest else "",
+        )  # fmt: skip
+    console.print(table if rows else "The store is empty.")
+
+
+def quarantine(
+    ingest_id: Annotated[int | None, typer.Option("--ingest", help="Only this ingest")] = None,
+    limit: Annotated[int, typer.Option(help="Rows to show")] = 50,
+    store: StoreOption = None,
+) -> None:
+    """List quarantined rows with their file, line and reason.
+
+    Example: [bold]sentinelle quarantine --ingest 3 --limit 20[/]
+    """
+    with failures(), store_open(store, read_only=True) as con:
+        rows = quarantined_rows(con, ingest_id, limit)
+    table = Table(title="Quarantined rows")
+    for column in ("ingest", "source", "file", "line", "reason"):
+        table.add_column(column)
+    for row in rows:
+        table.add_row(*(str(v) for v in (row.ingest_id, row.source, row.location, row.line,
+                                          row.reason)))  # fmt: skip
+    console.print(table if rows else "No quarantined rows.")

@@ -1,0 +1,135 @@
+"""Forecast and evaluation jobs: draws from a stored panel, and backtests of every model.
+
+Models come from :data:`sentinelle.forecast.MODELS`, so a registered plug-in is
+forecast with and backtested like the built-in ones.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+
+from sentinelle.errors import NoDataError, UsageError
+from sentinelle.evaluate.backtest import BacktestResult, run_backtest
+from sentinelle.forecast import (
+    MODELS,
+    RECOMMENDED_MODEL,
+    BaseClosure,
+    Forecast,
+    apply_scenario,
+    make_forecast,
+    store_forecast,
+    write_views_parquet,
+)
+from sentinelle.geo import month_id_from_str
+from sentinelle.impact import base_timeline, latest_impact, scenario_effect
+from sentinelle.panel import read_panel
+from sentinelle.steps import Step, no_step
+
+
+@dataclass(frozen=True)
+class ForecastRun:
+    """A forecast made, stored under ``run_id`` and written to ``path``."""
+
+    model: str
+    target: str
+    origin: int
+    run_id: int
+    path: Path
+
+
+def run_forecast(
+    con: duckdb.DuckDBPyConnection,
+    origin: str | None,
+    out: Path,
+    *,
+    unit: str = "cm",
+    horizon: int = 12,
+    draws: int = 1000,
+    target: str = "ged_sb",
+    model: str | None = None,
+    scenario: str | None = None,
+    mission: str | None = None,
+    step: Step = no_step,
+) -> ForecastRun:
+    """Forecast ``horizon`` months after ``origin`` from the stored ``unit`` panel.
+
+    ``origin`` is the last month of data used (``YYYY-MM``; None: the panel's last
+    month). With ``scenario`` (``BASE@YYYY-MM,...``), the cells around those bases of
+    ``mission`` get the effect of a closure that the stored impact estimate gives. The
+    draws are stored and written to ``out`` in the VIEWS challenge layout.
+
+    Examples
+    --------
+    >>> run_forecast(con, "2023-10", Path("cm.parquet"), horizon=36).run_id  # doctest: +SKIP
+    """
+    name = model or RECOMMENDED_MODEL
+    step("reading the panel")
+    panel = read_panel(con, unit)
+    first = int(month_id_from_str(origin)) if origin else int(panel["month_id"].max())
+    step(f"fitting and sampling {draws} draws")
+    result = make_forecast(
+        panel, first, range(1, horizon + 1), model=name, n_draws=draws, target=target
+    )
+    if scenario:
+        step(f"applying the scenario {scenario}")
+        result = _as_if(con, result, scenario, mission)
+    step("storing the draws")
+    run_id = store_forecast(con, result, unit=unit)
+    return ForecastRun(name, target, first, run_id, write_views_parquet(result, out, unit=unit))
+
+
+def _as_if(
+    con: duckdb.DuckDBPyConnection, forecast: Forecast, scenario: str, mission: str | None
+) -> Forecast:
+    """``forecast`` as if the bases of ``scenario`` (``BASE@YYYY-MM,...``) close."""
+    if not mission:
+        raise UsageError("--scenario needs --mission (whose impact estimate to use)")
+    stored = latest_impact(con, mission)
+    if stored is None:
+        raise NoDataError(f"no impact estimate for {mission} in the store: run `sentinelle impact`")
+    timeline = base_timeline(con, mission)
+    bases: dict[str, tuple[float, float]] = {
+        str(base): (float(lat), float(lon))
+        for base, lat, lon in timeline[["base", "latitude", "longitude"]].to_numpy().tolist()
+    }
+    closures = []
+    for item in scenario.split(","):
+        name, _, month = item.strip().partition("@")
+        if name not in bases:
+            raise UsageError(f"{name!r} is not a {mission} base; bases: {', '.join(bases)}")
+        closures.append(BaseClosure(name, *bases[name], month_id_from_str(month)))
+    return apply_scenario(forecast, closures, scenario_effect(stored))
+
+
+@dataclass(frozen=True)
+class Evaluation:
+    """A backtest run, and the tables and plots written to ``out``."""
+
+    result: BacktestResult
+    files: list[Path]
+    out: Path
+
+
+def run_evaluate(
+    con: duckdb.DuckDBPyConnection,
+    data: Path,
+    years: Sequence[int],
+    out: Path,
+    *,
+    draws: int = 1000,
+    step: Step = no_step,
+) -> Evaluation:
+    """Backtest every model on the VIEWS challenge windows ``years`` against the stored cm panel.
+
+    ``data`` is the views-cm folder (its ``actuals/`` and ``benchmarks/``); the models
+    are those registered when the job runs, plug-ins included.
+    """
+    step("reading the cm panel")
+    panel = read_panel(con, "cm")
+    step(f"backtesting {', '.join(str(y) for y in years)}")
+    result = run_backtest(panel, data, list(years), models=list(MODELS), n_draws=draws)
+    return Evaluation(result, result.write(out), out)

@@ -1,0 +1,201 @@
+"""The main job: from the data at hand to every output, in one run.
+
+:func:`run_main_job` ingests what is available locally (the project's real-data
+folder, ``../shared/data`` by default) or, when that folder is absent, fetches from the
+publishers; then builds the panels, runs the forecast, the withdrawal-impact analysis,
+the actor and situation pictures, the alert rules and the Mali briefing (English and
+French, HTML and PDF), writing everything under one output folder. It only sequences
+the jobs of this package, the ones the CLI commands call. A stage is skipped, with
+the reason recorded, only when the store lacks its data
+(:class:`~sentinelle.errors.NoDataError`); any other error stops the job.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+
+import duckdb
+
+from sentinelle.config import Settings
+from sentinelle.errors import NoDataError, PanelError
+from sentinelle.jobs.actors import run_situation
+from sentinelle.jobs.alerts import run_alerts
+from sentinelle.jobs.brief import run_brief
+from sentinelle.jobs.forecast import run_forecast
+from sentinelle.jobs.impact import run_impact
+from sentinelle.jobs.ingest import run_fetch, run_ingest
+from sentinelle.jobs.panel import run_panel_build, run_panel_check, run_panel_export
+from sentinelle.panel import panel_exists
+from sentinelle.sources import FetchRequest, IngestReport
+from sentinelle.steps import Step, no_step
+from sentinelle.store.queries import has_events
+
+# What the demo ingests from the real-data folder, in order: (source, relative path).
+# ACLED's HDX copies cover Mali, Burkina Faso and Niger; the Mali export repeats Mali.
+LOCAL_INPUTS: tuple[tuple[str, str], ...] = (
+    ("ged", "ged/GEDEvent_v23_1_ETH.csv"),
+    ("acled", "acled/acled_hdx_mli_1997-2020.csv"),
+    ("acled", "acled/acled_hdx_bfa_1997-2020.csv"),
+    ("acled", "acled/acled_hdx_ner_1997-2020.csv"),
+    ("geopko", "geopko/FrontMap_v2.3.csv"),
+    ("views-cm", "views-cm"),
+)
+
+SAHEL = ("MLI", "BFA", "NER")
+GED_RELEASE = "25.1"  # the yearly release fetched when no local data is given
+COUNTRY_SHAPES = "admin/naturalearth_10m_africa_admin0.geojson"
+
+
+@dataclass(frozen=True)
+class JobReport:
+    """What the main job did: ingests, files written by stage, stages skipped with why."""
+
+    ingests: list[IngestReport] = field(default_factory=list)
+    outputs: dict[str, list[Path]] = field(default_factory=dict)
+    skipped: dict[str, str] = field(default_factory=dict)
+
+
+def ingest_local(
+    con: duckdb.DuckDBPyConnection, data_dir: Path, settings: Settings, step: Step = no_step
+) -> list[IngestReport]:
+    """Ingest every file of :data:`LOCAL_INPUTS` present under ``data_dir``."""
+    reports = []
+    for source, relative in LOCAL_INPUTS:
+        path = data_dir / relative
+        if path.exists():
+            step(f"ingest {relative}")
+            reports.append(run_ingest(con, source, path, settings=settings, step=step))
+    return reports
+
+
+def fetch_inputs(
+    con: duckdb.DuckDBPyConnection, settings: Settings, step: Step = no_step
+) -> list[IngestReport]:
+    """Download what the publishers serve (GED release; ACLED for the Sahel with credentials).
+
+    Offline this fails at once with :class:`~sentinelle.errors.OfflineError`, whose
+    message says how to pass local files instead. Geo-PKO and the VIEWS files have no
+    download here: ingest local copies (`sentinelle ingest geopko FILE`).
+    """
+    step(f"fetch UCDP GED {GED_RELEASE}")
+    ged = FetchRequest(version=GED_RELEASE)
+    reports = [run_fetch(con, "ged", ged, settings=settings, step=step)]
+    if settings.acled_username and settings.acled_password:
+        step("fetch ACLED Mali, Burkina Faso, Niger")
+        sahel = FetchRequest(
+            countries=("Mali", "Burkina Faso", "Niger"), start=date(2012, 1, 1), end=date.today()
+        )
+        reports.append(run_fetch(con, "acled", sahel, settings=settings, step=step))
+    return reports
+
+
+def run_main_job(
+    con: duckdb.DuckDBPyConnection,
+    data_dir: Path | None,
+    out_dir: Path,
+    *,
+    settings: Settings | None = None,
+    step: Step = no_step,
+) -> JobReport:
+    """Ingest, build panels, forecast, estimate impact, picture actors, raise alerts, brief.
+
+    ``data_dir`` holds local copies of the publishers' files (:data:`LOCAL_INPUTS`);
+    when it is None or absent, :func:`fetch_inputs` downloads instead.
+
+    Examples
+    --------
+    >>> from sentinelle.store import open_store
+    >>> run_main_job(open_store("sentinelle.duckdb"), Path("../shared/data"),
+    ...              Path("out"))                                     # doctest: +SKIP
+    """
+    config = settings or Settings()
+    if data_dir is not None and data_dir.exists():
+        ingests = ingest_local(con, data_dir, config, step)
+        # Maps use the finer Natural Earth shapes when the data folder has them.
+        shapes = data_dir / COUNTRY_SHAPES
+        outline = shapes if shapes.exists() else None
+    else:
+        ingests = fetch_inputs(con, config, step)
+        outline = None
+    report = JobReport(ingests=ingests)
+    stages: list[tuple[str, Callable[[], list[Path]]]] = [
+        ("panel", lambda: _panels(con, out_dir, step)),
+        ("forecast", lambda: _forecast(con, out_dir, step)),
+        ("impact", lambda: _impact(con, out_dir, outline, step)),
+        ("actors", lambda: _actors(con, out_dir, outline, step)),
+        (
+            "alerts",
+            lambda: run_alerts(con, source="acled", csv=out_dir / "alerts.csv", step=step).files,
+        ),
+        ("brief", lambda: _brief(con, out_dir, outline, step)),
+    ]
+    for name, stage in stages:
+        try:
+            report.outputs[name] = stage()
+        except NoDataError as exc:
+            report.skipped[name] = str(exc)
+    return report
+
+
+def _needs_acled(con: duckdb.DuckDBPyConnection, what: str) -> None:
+    """The Sahel stages read ACLED (GED's local copy is Ethiopia's): skip them without it."""
+    if not has_events(con, "acled"):
+        raise NoDataError(f"no ACLED events for {what}")
+
+
+def _panels(con: duckdb.DuckDBPyConnection, out_dir: Path, step: Step) -> list[Path]:
+    _needs_acled(con, "the Sahel PRIO-GRID panel")
+    step("panel pgm (Mali, Burkina Faso, Niger)")
+    built = run_panel_build(con, "pgm", "2012-01", "2020-06", countries=SAHEL, source="acled")
+    found = run_panel_check(con, "pgm")
+    if not found.ok:
+        raise PanelError(f"panel check failed on {built.report.table}: {found}")
+    return [run_panel_export(con, "pgm", out_dir / "panels" / "panel_pgm_sahel.parquet")]
+
+
+def _forecast(con: duckdb.DuckDBPyConnection, out_dir: Path, step: Step) -> list[Path]:
+    """Forecast the next 12 months for every country and for the Sahel's cells.
+
+    Countries use the VIEWS cm panel; cells the ACLED pgm panel built by ``_panels``
+    (a missing panel skips its forecast). Draws go to the store, where briefings,
+    alerts and the dashboard read them, and to challenge-layout files.
+    """
+    written = []
+    for unit in ("cm", "pgm"):
+        if panel_exists(con, unit):
+            step(f"forecast {unit}")
+            path = out_dir / "forecast" / f"{unit}_forecast.parquet"
+            written.append(run_forecast(con, None, path, unit=unit, step=step).path)
+    if not written:
+        raise NoDataError("no cm or pgm panel to forecast from")
+    return written
+
+
+def _impact(
+    con: duckdb.DuckDBPyConnection, out_dir: Path, outline: Path | None, step: Step
+) -> list[Path]:
+    _needs_acled(con, "the MINUSMA impact analysis")
+    step("impact MINUSMA (ACLED)")
+    run = run_impact(con, "MINUSMA", out_dir / "impact", event_source="acled", outline=outline)
+    return list(run.files.values())
+
+
+def _actors(
+    con: duckdb.DuckDBPyConnection, out_dir: Path, outline: Path | None, step: Step
+) -> list[Path]:
+    _needs_acled(con, "the Mali situation")
+    out = out_dir / "situation" / "mli"
+    return run_situation(
+        con, "MLI", "2019-07..2020-06", out, source="acled", boundaries=outline, step=step
+    ).files
+
+
+def _brief(
+    con: duckdb.DuckDBPyConnection, out_dir: Path, outline: Path | None, step: Step
+) -> list[Path]:
+    """The Mali briefing, English and French, on the last complete month of event data."""
+    brief = run_brief(con, "MLI", None, out_dir / "brief", boundaries=outline, step=step)
+    return [path for paths in brief.files.values() for path in paths]

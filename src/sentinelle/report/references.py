@@ -1,0 +1,116 @@
+"""What a briefing names and cites: preferred event sources, labels, thresholds, references.
+
+Shared by :mod:`~sentinelle.report.collect` (which source to read, which indicators),
+:mod:`~sentinelle.report.charts` and :mod:`~sentinelle.report.render` (the words for
+them, marked for the catalogue of :mod:`sentinelle.i18n`):
+
+- :data:`EVENT_SOURCES`: event sources in order of preference;
+- :data:`INDICATORS` and the ``*_LABELS`` mappings: what the key numbers, charts and
+  tables show, as catalogue messages;
+- :data:`CM_THRESHOLD`, :data:`PGM_THRESHOLD`: the "at least N deaths" events of
+  the forecast sections;
+- :data:`WITHDRAWAL_DEMANDED`: dated facts the impact caveats depend on;
+- :data:`CITATIONS` and :func:`citations`: the publications behind the store's sources.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from sentinelle.geo import month_id
+from sentinelle.i18n import N_
+from sentinelle.store.schema import VIOLENCE_TYPES
+
+# Event sources in order of preference when several cover the month.
+EVENT_SOURCES = ("ged", "acled", "ged_candidate")
+
+# "At least N deaths" events of the forecast sections: the VIEWS challenge's 25 for a
+# country-month; any death for a PRIO-GRID cell, where 25 is too rare to map.
+CM_THRESHOLD = 25
+PGM_THRESHOLD = 1
+# Missions whose host state demanded their withdrawal, and when: Mali's transitional
+# authorities asked the Security Council on 16 June 2023 that MINUSMA leave.
+WITHDRAWAL_DEMANDED = {"MINUSMA": month_id(2023, 6)}
+
+VIOLENCE_LABELS = {
+    "state_based": N_("State-based violence"),
+    "non_state": N_("Violence between armed groups"),
+    "one_sided": N_("Violence against civilians"),
+    "other": N_("Other events"),
+}
+INDICATORS = ("fatalities", *VIOLENCE_TYPES, "civilian_deaths", "events")
+INDICATOR_LABELS = {
+    "fatalities": N_("Deaths, all violence"),
+    "state_based": N_("Deaths in state-based violence"),
+    "non_state": N_("Deaths in violence between armed groups"),
+    "one_sided": N_("Deaths in violence against civilians"),
+    "other": N_("Deaths in other events"),
+    "civilian_deaths": N_("Civilian deaths"),
+    "events": N_("Events"),
+}
+ACTOR_TYPE_LABELS = {
+    "state": N_("state forces"),
+    "rebel": N_("rebel group"),
+    "jihadist": N_("jihadist armed group"),
+    "militia": N_("militia"),
+    "foreign": N_("foreign forces"),
+    "peacekeeping": N_("peacekeepers"),
+    "civilians": N_("civilians"),
+}
+SOURCE_LABELS = {
+    "ged": N_("UCDP GED events"),
+    "ged_candidate": N_("UCDP Candidate events"),
+    "acled": N_("ACLED events"),
+    "views-cm": N_("VIEWS country-month totals (UCDP GED)"),
+}
+
+# Bibliographic references, cited as published (not translated), by the store sources
+# that use them.
+CITATIONS = {
+    "ucdp": (
+        "Sundberg, Ralph and Erik Melander (2013). Introducing the UCDP Georeferenced Event "
+        "Dataset. Journal of Peace Research 50(4): 523-532.",
+        "Davies, Shawn, Therése Pettersson and Magnus Öberg (2024). Organized violence "
+        "1989-2023, and the prevalence of organized crime groups. Journal of Peace "
+        "Research 61(4).",
+    ),
+    "acled": (
+        "Raleigh, Clionadh, Andrew Linke, Håvard Hegre and Joakim Karlsen (2010). "
+        "Introducing ACLED: An Armed Conflict Location and Event Dataset. Journal of Peace "
+        "Research 47(5): 651-660.",
+    ),
+    "geopko": (
+        "Cil, Deniz, Hanne Fjelde, Lisa Hultman and Desirée Nilsson (2020). Mapping blue "
+        "helmets: Introducing the Geocoded Peacekeeping Operations (Geo-PKO) dataset. "
+        "Journal of Peace Research 57(2): 360-370.",
+    ),
+    "views": (
+        "Hegre, Håvard et al. (2019). ViEWS: A political violence early-warning system. "
+        "Journal of Peace Research 56(2): 155-174.",
+        "Hegre, Håvard et al. (2025). The 2023/24 VIEWS Prediction Challenge: Predicting "
+        "the Number of Fatalities in Armed Conflict, with Uncertainty. Journal of Peace "
+        "Research.",
+    ),
+}
+_CITED_BY = {
+    "ged": ("ucdp",),
+    "ged_candidate": ("ucdp",),
+    "acled": ("acled",),
+    "geopko_frontmap": ("geopko",),
+    "geopko_full": ("geopko",),
+    "views-cm": ("ucdp", "views"),  # VIEWS's country-month totals are UCDP GED counts
+}
+
+
+def citations(sources: Iterable[str], forecast: bool) -> list[str]:
+    """References of the store ``sources`` a briefing uses (and VIEWS's, for a ``forecast``).
+
+    Examples
+    --------
+    >>> [c.split(",")[0] for c in citations(["acled"], forecast=False)]
+    ['Raleigh']
+    """
+    keys = {key for s in sources for key in _CITED_BY.get(s, ())}
+    if forecast:
+        keys.add("views")
+    return [c for key in CITATIONS if key in keys for c in CITATIONS[key]]

@@ -1,0 +1,91 @@
+"""Query and path parameters the API routes and the HTML pages declare alike.
+
+Each is an ``Annotated`` type carrying its FastAPI declaration (pattern, description,
+examples) and, where a pattern cannot say it, a validator: a page and a JSON client
+are refused the same values with the same reasons.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+import duckdb
+from fastapi import Depends, Query
+from pydantic import AfterValidator
+
+from sentinelle.geo import country_table
+from sentinelle.web.auth import User, require_role
+from sentinelle.web.incidents import Status
+from sentinelle.web.state import db
+
+__all__ = [
+    "MISSION_PATTERN",
+    "MONTH_PATTERN",
+    "PERIOD_PATTERN",
+    "Admin",
+    "Analyst",
+    "Country",
+    "Cursor",
+    "Mission",
+    "Month",
+    "OptionalCountry",
+    "OptionalMission",
+    "Period",
+    "Source",
+    "StatusFilter",
+    "Viewer",
+]
+
+_ISO3 = frozenset(country_table()["iso3"].dropna())
+MONTH_PATTERN = r"^(19[89]\d|20\d\d)-(0[1-9]|1[0-2])$"
+PERIOD_PATTERN = MONTH_PATTERN.rstrip("$") + r"\.\." + MONTH_PATTERN.lstrip("^")
+MISSION_PATTERN = r"^[A-Za-z0-9 ._-]{2,40}$"
+
+
+# Pydantic validators: the ValueError they raise becomes a 422 naming the field.
+def _known_iso3(value: str) -> str:
+    if value not in _ISO3:
+        raise ValueError(f"unknown ISO3 country code {value!r}")
+    return value
+
+
+def _ordered_period(value: str) -> str:
+    first, last = value.split("..")
+    if first > last:
+        raise ValueError(f"period {value!r} ends before it starts")
+    return value
+
+
+# The schema lists the codes, so that API clients (and schemathesis) know which exist.
+_COUNTRY_QUERY: dict[str, Any] = {
+    "pattern": "^[A-Z]{3}$",
+    "description": "ISO3 code, e.g. MLI",
+    "examples": ["MLI"],
+    "json_schema_extra": {"enum": sorted(_ISO3)},
+}
+Country = Annotated[str, Query(**_COUNTRY_QUERY), AfterValidator(_known_iso3)]
+OptionalCountry = Annotated[
+    str | None,
+    Query(**_COUNTRY_QUERY),
+    AfterValidator(lambda v: None if v is None else _known_iso3(v)),
+]
+Month = Annotated[str | None, Query(pattern=MONTH_PATTERN, description="YYYY-MM")]
+Period = Annotated[
+    str | None,
+    Query(pattern=PERIOD_PATTERN, description="YYYY-MM..YYYY-MM, both included"),
+    AfterValidator(lambda v: None if v is None else _ordered_period(v)),
+]
+Source = Annotated[
+    str | None,
+    Query(pattern=r"^[a-z_-]{2,32}$", description="Event source: ged, ged_candidate, acled"),
+]
+Mission = Annotated[
+    str, Query(pattern=MISSION_PATTERN, description="Geo-PKO mission, e.g. MINUSMA")
+]
+OptionalMission = Annotated[str | None, Query(pattern=MISSION_PATTERN, description="e.g. MINUSMA")]
+StatusFilter = Annotated[Status | None, Query(alias="status")]
+
+Cursor = Annotated[duckdb.DuckDBPyConnection, Depends(db)]
+Viewer = Annotated[User, Depends(require_role("viewer"))]
+Analyst = Annotated[User, Depends(require_role("analyst"))]
+Admin = Annotated[User, Depends(require_role("admin"))]

@@ -1,0 +1,112 @@
+"""Sessions and accounts: sign in and out, the CSRF token, and user management (admins)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Body, Depends, HTTPException, Path, Request, status
+from fastapi.responses import Response
+
+from sentinelle.errors import UsageError
+from sentinelle.web.api.params import Admin, Cursor
+from sentinelle.web.api.responses import error_responses
+from sentinelle.web.api.schemas import LoginIn, SessionOut, UserIn, UserOut, UserPatch, UserRow
+from sentinelle.web.auth import (
+    USERNAME_PATTERN,
+    UnknownUserError,
+    User,
+    authenticate,
+    create_user,
+    csrf_token,
+    current_user,
+    list_users,
+    rate_limit,
+    start_session,
+    update_user,
+)
+
+__all__ = ["router"]
+
+router = APIRouter()
+
+
+@router.get("/session", response_model=SessionOut, tags=["session"])
+def session(request: Request, user: Annotated[User | None, Depends(current_user)]) -> SessionOut:
+    """Who is signed in, and the CSRF token every POST or PATCH must send."""
+    out = UserOut(username=user.username, role=user.role) if user else None
+    return SessionOut(user=out, csrf_token=csrf_token(request))
+
+
+@router.post(
+    "/login",
+    response_model=SessionOut,
+    tags=["session"],
+    dependencies=[Depends(rate_limit("login"))],
+    responses=error_responses(401, 403, 429),
+)
+def login(request: Request, credentials: LoginIn, con: Cursor) -> SessionOut:
+    """Sign in; the response carries the new session's CSRF token."""
+    user = authenticate(con, credentials.username, credentials.password)
+    if user is None:
+        raise HTTPException(status.HTTP_401_UNAUTHORIZED, "wrong user name or password")
+    token = start_session(request, user)
+    return SessionOut(user=UserOut(username=user.username, role=user.role), csrf_token=token)
+
+
+@router.post("/logout", status_code=204, tags=["session"], responses=error_responses(403))
+def logout(request: Request) -> Response:
+    """Sign out."""
+    request.session.clear()
+    return Response(status_code=204)
+
+
+@router.get(
+    "/users", response_model=list[UserRow], tags=["users"], responses=error_responses(401, 403)
+)
+def users(con: Cursor, _: Admin) -> list[dict[str, Any]]:
+    """Every user (admins)."""
+    return list_users(con)
+
+
+@router.post(
+    "/users",
+    response_model=UserOut,
+    status_code=201,
+    tags=["users"],
+    dependencies=[Depends(rate_limit("write"))],
+    responses=error_responses(401, 403, 409, 429),
+)
+def add_user(con: Cursor, _: Admin, new: UserIn) -> UserOut:
+    """Create a user (admins)."""
+    try:
+        created = create_user(con, new.username, new.password, new.role)
+    except UsageError as exc:
+        raise HTTPException(status.HTTP_409_CONFLICT, str(exc)) from None
+    return UserOut(username=created.username, role=created.role)
+
+
+@router.patch(
+    "/users/{username}",
+    status_code=204,
+    tags=["users"],
+    dependencies=[Depends(rate_limit("write"))],
+    responses=error_responses(401, 403, 404, 429),
+)
+def change_user(
+    con: Cursor,
+    admin: Admin,
+    username: Annotated[str, Path(pattern=USERNAME_PATTERN)],
+    change: Annotated[UserPatch, Body()],
+) -> Response:
+    """Change a user's role, disabled flag or password (admins; not their own role)."""
+    if username.lower() == admin.username and (
+        change.role not in (None, "admin") or change.disabled
+    ):
+        raise HTTPException(status.HTTP_403_FORBIDDEN, "admins cannot demote or disable themselves")
+    try:
+        update_user(
+            con, username, role=change.role, disabled=change.disabled, password=change.password
+        )
+    except UnknownUserError as exc:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, str(exc)) from None
+    return Response(status_code=204)

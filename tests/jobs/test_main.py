@@ -1,0 +1,68 @@
+"""The main job on the real data: every stage runs and writes its files, twice."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import duckdb
+import pytest
+from typer.testing import CliRunner
+
+from sentinelle.cli import app
+from sentinelle.geo import gid_from_latlon
+from sentinelle.jobs import run_main_job
+from sentinelle.store import open_store
+
+SHARED = Path(__file__).resolve().parents[2].parent / "shared" / "data"
+
+
+@pytest.mark.skipif(not SHARED.exists(), reason="shared real data not present")
+def test_main_job_end_to_end_and_idempotent(tmp_path: Path) -> None:
+    con = open_store(tmp_path / "s.duckdb")
+    report = run_main_job(con, SHARED, tmp_path / "out")
+    assert report.skipped == {}
+    assert {r.source for r in report.ingests} >= {"ged", "acled", "geopko_frontmap", "views-cm"}
+    for stage in ("panel", "forecast", "impact", "actors", "alerts", "brief"):
+        assert report.outputs[stage], stage
+        assert all(p.exists() and p.stat().st_size > 0 for p in report.outputs[stage])
+    pngs = [p for paths in report.outputs.values() for p in paths if p.suffix == ".png"]
+    assert len(pngs) >= 4
+    # The briefing is on the last complete month of Mali's events (ACLED's stop in July 2020).
+    briefs = sorted(p.name for p in report.outputs["brief"])
+    assert briefs == [
+        f"brief_MLI_2020-06_{lang}.{ext}" for lang in ("en", "fr") for ext in ("html", "pdf")
+    ]
+    # Forecasts (countries and Sahel cells) and the impact estimate are in the store.
+    assert con.execute("SELECT list(unit ORDER BY unit) FROM forecast_runs").fetchone() == (
+        ["cm", "pgm"],
+    )
+    assert con.execute("SELECT count(*) FROM impact_runs").fetchone() == (1,)
+    events = con.execute("SELECT count(*) FROM events").fetchone()
+    _forecast_as_if_kidal_closes(con, tmp_path / "s.duckdb", tmp_path)
+    again = run_main_job(con, SHARED, tmp_path / "out")
+    assert all(r.skipped for r in again.ingests)
+    assert con.execute("SELECT count(*) FROM events").fetchone() == events
+    assert con.execute("SELECT count(*) FROM forecast_runs").fetchone() == (4,)
+
+
+def _forecast_as_if_kidal_closes(con: duckdb.DuckDBPyConnection, store: Path, tmp: Path) -> None:
+    """The CLI's scenario forecast on the main job's cells and MINUSMA estimate."""
+    runs = []
+    for scenario in ([], ["--mission", "MINUSMA", "--scenario", "Kidal@2020-09"]):
+        result = CliRunner().invoke(
+            app,
+            ["forecast", "--unit", "pgm", "--target", "civ_deaths", "--origin", "2020-06",
+             "--horizon", "6", "--draws", "300", "--model", "negbin", "--store", str(store),
+             "--out", str(tmp / "f.parquet"), *scenario],
+        )  # fmt: skip
+        assert result.exit_code == 0, result.output
+        runs.append(int(result.output.split("stored as run ")[1].split(",")[0]))
+    kidal = gid_from_latlon(18.44, 1.41)
+    mean = (
+        "SELECT month_id, avg(outcome) FROM forecast_draws WHERE run_id = ? AND unit_id = ? "
+        "GROUP BY month_id ORDER BY month_id"
+    )
+    base, as_if = (dict(con.execute(mean, [run, kidal]).fetchall()) for run in runs)
+    # July and August 2020 come before the closure: the same draws; later months move.
+    assert [as_if[m] - base[m] for m in (487, 488)] == [0.0, 0.0]
+    assert all(as_if[m] != base[m] for m in (489, 490, 491, 492))
