@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from sentinelle.errors import SentinelleError, UsageError
+from sentinelle.errors import UsageError
 from sentinelle.geo import month_id
 from sentinelle.report import collect_brief, render_html
 from sentinelle.store import open_store
@@ -64,5 +64,5 @@ def test_a_bad_month_is_a_usage_error(month: str, message: str) -> None:
 
 
 def test_an_unknown_country_is_refused() -> None:
-    with pytest.raises(SentinelleError, match="unknown ISO3 country code 'XXX'"):
+    with pytest.raises(UsageError, match="unknown ISO3 country code 'XXX'"):
         collect_brief(open_store(":memory:"), "XXX", "2020-06")

@@ -98,7 +98,7 @@ def test_cli_writes_the_french_briefing(store: Path, tmp_path: Path) -> None:
         f"brief_MLI_{MONTH}_fr.html", f"brief_MLI_{MONTH}_fr.pdf"]  # fmt: skip
     bad = CliRunner().invoke(app, ["brief", "--country", "XXX", "--month", MONTH,
                                    "--store", str(store), "--out", str(tmp_path)])  # fmt: skip
-    assert bad.exit_code == 1 and "unknown ISO3 country code" in bad.output
+    assert bad.exit_code == UsageError.exit_code and "unknown ISO3 country code" in bad.output
 
 
 @pytest.mark.skipif(not (SHARED / "acled").exists(), reason="shared real data not present")

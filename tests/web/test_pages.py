@@ -11,6 +11,7 @@ from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
 from sentinelle.cli import app as cli
+from sentinelle.errors import UsageError
 from sentinelle.web import create_app, pages
 from tests.web.conftest import PASSWORD, settings_for, sign_in
 
@@ -167,11 +168,11 @@ def test_users_add_and_list(tmp_path: Path) -> None:
         cli, ["users", "add", "aminata", "--password-stdin", "--store", store],
         input=PASSWORD + "\n",
     )  # fmt: skip
-    assert again.exit_code == 1 and "already exists" in again.output
+    assert again.exit_code == UsageError.exit_code and "already exists" in again.output
     short = runner.invoke(
         cli, ["users", "add", "kofi", "--password-stdin", "--store", store], input="short\n"
     )
-    assert short.exit_code == 1 and "10 to 1024 characters" in short.output
+    assert short.exit_code == UsageError.exit_code and "10 to 1024 characters" in short.output
     listed = runner.invoke(cli, ["users", "list", "--store", store])
     assert "aminata" in listed.output and "admin" in listed.output and "omar" in listed.output
     assert PASSWORD not in listed.output and "argon2" not in listed.output

@@ -260,7 +260,7 @@ def _effects(found: Sequence[tuple[str, Estimates]], mission: str, outcome: str)
     rows = [{"estimator": name, **row} for name, estimates in found for row in estimates.effects]
     # Read by ring, estimators in registry order within one; per-base rows
     # (``synth:<base>``) after the pooled ones.
-    rows.sort(key=lambda r: (":" in str(r["estimator"]), int(r["ring"])))
+    rows.sort(key=lambda r: (":" in str(r["estimator"]), int(str(r["ring"]))))
     effects = pd.DataFrame(rows).reindex(columns=EFFECT_COLUMNS)
     effects["mission"] = mission
     effects["outcome"] = outcome

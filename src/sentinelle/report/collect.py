@@ -26,7 +26,7 @@ import numpy as np
 import pandas as pd
 
 from sentinelle.actors import actor_activity, dyads
-from sentinelle.errors import SentinelleError, UsageError
+from sentinelle.errors import UsageError
 from sentinelle.forecast.store import forecast_summary, latest_forecast_run
 from sentinelle.geo import (
     convert_code,
@@ -423,9 +423,7 @@ def collect_brief(
     Raises
     ------
     UsageError
-        If ``month`` is not ``'YYYY-MM'``.
-    SentinelleError
-        If ``country_iso3`` is not a known ISO3 code.
+        If ``month`` is not ``'YYYY-MM'`` or ``country_iso3`` not a known ISO3 code.
 
     Examples
     --------
@@ -442,8 +440,7 @@ def collect_brief(
     try:
         country_id = int(convert_code(iso3, "iso3", "views_id"))
     except KeyError as exc:
-        # Not a UsageError (exit 2): `sentinelle brief` has always exited 1 for this.
-        raise SentinelleError(f"unknown ISO3 country code {country_iso3!r}") from exc
+        raise UsageError(f"unknown ISO3 country code {country_iso3!r}") from exc
     coverage = event_coverage(con, iso3)
     source = source or _choose_source(coverage, mid)
     span = coverage.get(source or "")

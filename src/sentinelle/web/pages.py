@@ -24,6 +24,8 @@ from fastapi.templating import Jinja2Templates
 from pydantic import ValidationError
 
 from sentinelle.errors import UsageError
+from sentinelle.i18n import translator
+from sentinelle.impact.results import effect_strings
 from sentinelle.web import data
 from sentinelle.web.api.params import (
     Admin,
@@ -66,6 +68,8 @@ STATIC_DIR = WEB_DIR / "static"
 VENDOR_DIR = STATIC_DIR / "vendor"
 VENDOR_FILES = ("leaflet/leaflet.js", "leaflet/leaflet.css")
 templates = Jinja2Templates(directory=WEB_DIR / "templates")
+# Effects are written by impact's one formatter (three decimals on this page).
+templates.env.globals["effect"] = lambda row: effect_strings(row, translator("en"), 3)
 
 MaybeUser = Annotated[User | None, Depends(reader)]
 
