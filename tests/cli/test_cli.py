@@ -104,3 +104,26 @@ def test_debug_raises_the_error_with_its_traceback(
     )
     assert isinstance(result.exception, SourceFileError)
     assert "no such file" in str(result.exception)
+
+
+def test_a_store_failure_during_a_job_is_one_line_not_a_traceback(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import duckdb
+
+    from sentinelle.cli import ingest as ingest_command
+    from sentinelle.errors import DiskFullError
+
+    def full_disk(*_: object, **__: object) -> None:
+        raise duckdb.IOException(
+            'IO Error: Could not write "s.duckdb.wal": No space left on device'
+        )
+
+    from sentinelle.store import open_store
+
+    open_store(tmp_path / "s.duckdb").close()
+    monkeypatch.setattr(ingest_command, "quarantined_rows", full_disk)
+    result = runner.invoke(app, ["quarantine", "--store", str(tmp_path / "s.duckdb")])
+    assert result.exit_code == DiskFullError.exit_code, result.output
+    assert "no space left on the disk of the store" in result.output
+    assert "Traceback" not in result.output

@@ -7,6 +7,8 @@ from pathlib import Path
 
 import duckdb
 import pytest
+from fastapi import Request
+from fastapi.responses import HTMLResponse
 from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
@@ -185,3 +187,23 @@ def test_serve_refuses_to_start_without_leaflet(
     result = CliRunner().invoke(cli, ["serve", "--store", str(tmp_path / "s.duckdb")])
     assert result.exit_code == 1
     assert "run `bash scripts/build_web.sh`" in " ".join(result.output.split())
+
+
+def test_a_page_declared_with_page_is_routed_and_in_the_navigation(
+    store: duckdb.DuckDBPyConnection,
+) -> None:
+    @pages.page("/toy", "Toy page")
+    def toy_page(request: Request) -> HTMLResponse:
+        return pages.render(request, "error.html", None, code=200, detail="a plug-in page")
+
+    try:
+        client = TestClient(create_app(settings_for(":memory:"), store))
+        assert client.get("/toy").status_code == 200
+        assert '<a href="/toy">Toy page</a>' in client.get("/").text
+    finally:
+        pages.NAV.unregister("/toy")
+        pages.router.routes[:] = [r for r in pages.router.routes if r.path != "/toy"]
+    assert (
+        '<a href="/toy">'
+        not in TestClient(create_app(settings_for(":memory:"), store)).get("/").text
+    )

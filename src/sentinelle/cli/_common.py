@@ -24,7 +24,7 @@ from sentinelle.config import Settings
 from sentinelle.errors import SentinelleError
 from sentinelle.sources import IngestReport
 from sentinelle.steps import Step
-from sentinelle.store import open_store
+from sentinelle.store import open_store, store_error
 
 console = Console()
 
@@ -71,10 +71,20 @@ def failures() -> Iterator[None]:
 def store_open(
     store: Path | None, *, read_only: bool = False
 ) -> Iterator[duckdb.DuckDBPyConnection]:
-    """The store of ``--store`` (or the settings'), closed on leaving."""
-    con = open_store(settings(store).store, read_only=read_only)
+    """The store of ``--store`` (or the settings'), closed on leaving.
+
+    A write the store cannot take while the job runs (disk full, folder made read-only,
+    lock lost) is the same :class:`~sentinelle.errors.StoreError` as at opening.
+    """
+    path = settings(store).store
+    con = open_store(path, read_only=read_only)
     try:
         yield con
+    except (duckdb.Error, OSError) as exc:
+        mapped = store_error(path, exc)
+        if mapped is None:
+            raise
+        raise mapped from exc
     finally:
         con.close()
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Annotated
 
-import duckdb
 import pandas as pd
 import typer
 
@@ -51,12 +50,8 @@ def serve(
             " put the server behind HTTPS, and consider SENTINELLE_REQUIRE_LOGIN=true",
             soft_wrap=True,
         )
-    with failures():
-        try:
-            web = create_app(config)
-        except duckdb.IOException as exc:  # DuckDB's own: another process holds the store
-            console.print(f"[bold red]error:[/] cannot open the store: {exc}", soft_wrap=True)
-            raise typer.Exit(1) from None
+    with failures():  # a store held by another process is a StoreBusyError, one line
+        web = create_app(config)
     console.print(f"Sentinelle dashboard on http://{host}:{port}/ (Ctrl-C stops it)")
     uvicorn.run(web, host=host, port=port, log_level="info", proxy_headers=False)
 

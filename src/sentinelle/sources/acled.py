@@ -63,6 +63,7 @@ import duckdb
 
 from sentinelle.geo.countries import convert_code
 from sentinelle.sources.ingest import (
+    COORDINATES_CHECK,
     EVENTS,
     RAW_ORDINAL,
     IngestReport,
@@ -226,10 +227,7 @@ def _stage(con: duckdb.DuckDBPyConnection, path: Path) -> int:
                     THEN 'unknown event_type: ' || coalesce(p.event_type, 'empty')
                 WHEN _date IS NULL
                     THEN 'unparseable event_date: ' || coalesce(event_date, 'empty')
-                WHEN latitude IS NULL OR longitude IS NULL OR latitude NOT BETWEEN -90 AND 90
-                     OR longitude NOT BETWEEN -180 AND 180
-                    THEN 'coordinates out of range: ' || coalesce(latitude::VARCHAR, 'empty')
-                         || ', ' || coalesce(longitude::VARCHAR, 'empty')
+                {COORDINATES_CHECK}
                 WHEN fatalities IS NULL OR fatalities < 0
                     THEN 'bad fatalities: ' || coalesce(fatalities::VARCHAR, 'empty')
                 WHEN "timestamp" IS NULL THEN 'missing timestamp'

@@ -188,6 +188,14 @@ def sql_literal(value: object) -> str:
 # transaction are offset, so count from the first.
 RAW_ORDINAL = "(r.rowid - (SELECT min(rowid) FROM _raw))"
 
+# One quarantine rule for every event source: a point must be on the globe.
+COORDINATES_CHECK = """
+                WHEN latitude IS NULL OR longitude IS NULL OR latitude NOT BETWEEN -90 AND 90
+                     OR longitude NOT BETWEEN -180 AND 180
+                    THEN 'coordinates out of range: ' || coalesce(latitude::VARCHAR, 'empty')
+                         || ', ' || coalesce(longitude::VARCHAR, 'empty')"""
+
+
 Stage = Callable[[duckdb.DuckDBPyConnection, Path], int]
 
 

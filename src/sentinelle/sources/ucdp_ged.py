@@ -18,6 +18,7 @@ import duckdb
 from sentinelle.errors import SchemaError
 from sentinelle.geo.countries import map_codes
 from sentinelle.sources.ingest import (
+    COORDINATES_CHECK,
     EVENTS,
     RAW_ORDINAL,
     IngestReport,
@@ -128,10 +129,7 @@ def _stage(con: duckdb.DuckDBPyConnection, path: Path, source: str, version: str
                 WHEN date_end < date_start
                     THEN 'date_end before date_start: ' || date_start::DATE || ' > '
                          || date_end::DATE
-                WHEN latitude IS NULL OR longitude IS NULL OR latitude NOT BETWEEN -90 AND 90
-                     OR longitude NOT BETWEEN -180 AND 180
-                    THEN 'coordinates out of range: ' || coalesce(latitude::VARCHAR, 'empty')
-                         || ', ' || coalesce(longitude::VARCHAR, 'empty')
+                {COORDINATES_CHECK}
                 WHEN best IS NULL OR best < 0
                     THEN 'bad fatality count best: ' || coalesce(best::VARCHAR, 'empty')
                 WHEN {col("deaths_civilians")} < 0 THEN 'negative deaths_civilians'

@@ -12,9 +12,10 @@ or otherwise.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 from urllib.parse import quote
 
 import duckdb
@@ -26,6 +27,7 @@ from pydantic import ValidationError
 from sentinelle.errors import UsageError
 from sentinelle.i18n import translator
 from sentinelle.impact.results import effect_strings
+from sentinelle.registry import Registry
 from sentinelle.web import data
 from sentinelle.web.api.params import (
     Admin,
@@ -74,6 +76,21 @@ templates.env.globals["effect"] = lambda row: effect_strings(row, translator("en
 MaybeUser = Annotated[User | None, Depends(reader)]
 
 router = APIRouter(include_in_schema=False)
+
+# The navigation bar: path -> label, in the order the pages are declared.
+NAV: Registry[str] = Registry("dashboard page")
+templates.env.globals["nav"] = NAV
+PageView = TypeVar("PageView", bound=Callable[..., Any])
+
+
+def page(path: str, label: str) -> Callable[[PageView], PageView]:
+    """Declare a dashboard page: a GET route at ``path``, listed in the navigation as ``label``.
+
+    A new page is this decorator on its view (anywhere imported before the app is made)
+    and its template: ``docs/extending.md``.
+    """
+    NAV.register(path, label)
+    return router.get(path, response_class=HTMLResponse)
 
 
 def vendor_missing(vendor_dir: Path | None = None) -> list[str]:
@@ -217,7 +234,7 @@ def network_layout(graph: data.DyadGraph, size: int = 640) -> dict[str, Any]:
 # -------------------------------------------------------------------------------- pages
 
 
-@router.get("/", response_class=HTMLResponse)
+@page("/", "Map")
 def map_page(
     request: Request,
     con: Cursor,
@@ -244,7 +261,7 @@ def map_page(
     )
 
 
-@router.get("/trends", response_class=HTMLResponse)
+@page("/trends", "Trends")
 def trends_page(
     request: Request,
     con: Cursor,
@@ -281,7 +298,7 @@ def trends_page(
     )  # fmt: skip
 
 
-@router.get("/actors", response_class=HTMLResponse)
+@page("/actors", "Actors")
 def actors_page(
     request: Request,
     con: Cursor,
@@ -304,7 +321,7 @@ def actors_page(
     )  # fmt: skip
 
 
-@router.get("/forecasts", response_class=HTMLResponse)
+@page("/forecasts", "Forecasts")
 def forecasts_page(
     request: Request, con: Cursor, user: MaybeUser, country: OptionalCountry = None
 ) -> HTMLResponse:
@@ -325,7 +342,7 @@ def forecasts_page(
     )  # fmt: skip
 
 
-@router.get("/impact", response_class=HTMLResponse)
+@page("/impact", "Impact")
 def impact_page(
     request: Request,
     con: Cursor,
@@ -340,7 +357,7 @@ def impact_page(
     )
 
 
-@router.get("/alerts", response_class=HTMLResponse)
+@page("/alerts", "Alerts")
 def alerts_page(
     request: Request, con: Cursor, user: MaybeUser, country: OptionalCountry = None
 ) -> HTMLResponse:
@@ -350,7 +367,7 @@ def alerts_page(
     return render(request, "alerts.html", user, countries=countries, country=country, alerts=rows)
 
 
-@router.get("/incidents", response_class=HTMLResponse)
+@page("/incidents", "Analyst reports")
 def incidents_page(
     request: Request,
     con: Cursor,
