@@ -18,10 +18,11 @@ from sentinelle.actors import (
     write_network,
     write_situation,
 )
+from sentinelle.sources.acled import ingest_acled
 from sentinelle.sources.ucdp_ged import ingest_ged
 from sentinelle.store import open_store
 from tests.actors.events import store_events
-from tests.factories import ged_frame, write_ged_csv
+from tests.factories import acled_frame, ged_frame, write_acled_csv, write_ged_csv
 
 FAMA = "Malian defence and security forces (FAMa)"
 
@@ -113,3 +114,21 @@ def test_situation(tmp_path: Path) -> None:
     assert sit.civilian_harm["civilian_deaths"].sum() == 30
     files = {p.name for p in write_situation(sit, tmp_path / "out")}
     assert {"trends.png", "civilian_harm.png", "map.png", "hotspots_admin2.csv"} <= files
+
+
+def test_views_of_a_file_no_actor_of_which_the_registry_knows(tmp_path: Path) -> None:
+    # Issue 13 item 5: "Could not convert string 'unmatched' to INT32" in dyads, the
+    # table behind `sentinelle actors`, /actors and /api/dyads.
+    frame = acled_frame(12)
+    frame["actor1"], frame["actor2"] = "Group A", "Group B"
+    con = open_store(":memory:")
+    ingest_acled(con, write_acled_csv(frame, tmp_path / "acled.csv"))
+    pairs = dyads(con, freq="all")
+    assert pairs[["actor_1", "actor_2", "type_1", "type_2"]].values.tolist() == [
+        ["Group A", "Group B", "unmatched", "unmatched"]
+    ]
+    assert pairs["events"].sum() == 12
+    activity = actor_activity(con, freq="all")
+    assert activity["actor"].tolist() == ["Group A", "Group B"]
+    assert not activity["matched"].any()
+    assert dyad_network(pairs).nodes["Group A"]["type"] == "unmatched"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import numpy as np
@@ -83,6 +84,37 @@ def test_results_are_written_as_csv_markdown_and_plots(
     markdown = (tmp_path / "scores_summary.md").read_text()
     assert "### Window 2019" in markdown
     assert "| file:boot_240 |" in markdown
+
+
+def test_recommended_model_reports_what_its_rule_chose(result_2019: BacktestResult) -> None:
+    selection = result_2019.selection().loc[2019]
+    assert selection["weight"].sum() == pytest.approx(1.0, abs=1e-3)
+    assert {"lightgbm", "analogue", "markov", "conflictology"} <= set(selection.index)
+    assert selection["validation_crps"].notna().all()
+    # Every validation origin's forecast months (3..14 after it) precede the origin.
+    origins = [int(o) for o in selection["validation_origins"].iloc[0].split(", ")]
+    assert len(origins) == 5 and max(origins) + 14 <= challenge_window(2019).origin
+    assert "rule chose at each origin" in result_2019.to_markdown()
+
+
+def test_selection_table_reads_the_recorded_choice() -> None:
+    meta = {
+        "weights": json.dumps({"a": 0.75, "b": 0.25}),
+        "validation_crps": json.dumps({"a": 1.5, "b": 2.0}),
+        "validation_origins": json.dumps([440, 428]),
+        "validation_windows": "2",
+    }
+    runs = pd.DataFrame(
+        [
+            {"window": 2018, "model": "ensemble", "n_draws": 1, "seconds": 0.0, "meta": meta},
+            {"window": 2018, "model": "zero", "n_draws": 1, "seconds": 0.0, "meta": {}},
+        ]
+    )
+    table = BacktestResult(pd.DataFrame(), runs).selection("ensemble")
+    assert table.loc[(2018, "a"), "weight"] == 0.75
+    assert table.loc[(2018, "b"), "validation_crps"] == 2.0
+    assert table.loc[(2018, "a"), "validation_origins"] == "440, 428"
+    assert BacktestResult(pd.DataFrame(), runs).selection("zero").empty
 
 
 def test_draw_files_must_cover_every_unit_month(tmp_path: Path) -> None:

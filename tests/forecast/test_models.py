@@ -10,6 +10,7 @@ import pandas as pd
 import pytest
 
 from sentinelle.forecast import MODELS, Forecast, Forecaster, get_model, make_forecast
+from sentinelle.forecast.analogue import AnalogueModel
 from sentinelle.forecast.base import History
 from sentinelle.forecast.benchmarks import Boot240Model, ConflictologyModel, LastModel
 from sentinelle.forecast.counts import (
@@ -21,6 +22,7 @@ from sentinelle.forecast.counts import (
 from sentinelle.forecast.ensemble import EnsembleModel, mixture_weights
 from sentinelle.forecast.features import feature_cube
 from sentinelle.forecast.gbm import LightGBMModel
+from sentinelle.forecast.markov import MarkovModel, intensity_class
 from tests.forecast.panels import synthetic_panel
 
 PANEL = synthetic_panel()
@@ -199,7 +201,7 @@ def test_lightgbm_forecasts_more_for_units_with_more_recent_violence() -> None:
 
 def test_lightgbm_refuses_untrained_horizons_and_degenerate_data() -> None:
     model = LightGBMModel(horizons=[1, 2], n_estimators=10).fit(PANEL, ORIGIN)
-    with pytest.raises(ValueError, match="not trained for horizons"):
+    with pytest.raises(ValueError, match="not fitted for horizons"):
         model.sample([3], 10, np.random.default_rng(0))
     with pytest.raises(ValueError, match="too few"):
         LightGBMModel(horizons=[1]).fit(PANEL.assign(ged_sb=0.0), ORIGIN)
@@ -264,6 +266,30 @@ def test_ensemble_learns_weights_only_from_validation_windows_before_the_origin(
     assert json.loads(forecast.meta["weights"]) == pytest.approx(
         {"thousand": model.weights[0], "negbin": model.weights[1]}, abs=1e-4
     )
+    # The scores behind the choice are recorded with it.
+    assert json.loads(forecast.meta["validation_origins"]) == origins
+    scores = json.loads(forecast.meta["validation_crps"])
+    assert scores["negbin"] < scores["thousand"]
+    assert scores["thousand"] > 900  # 1000 draws against counts in the tens
+
+
+def test_selection_weights_and_scores_ignore_data_after_the_origin() -> None:
+    """The selection step reads nothing after its origin: same weights, same scores."""
+    future = PANEL["month_id"] > ORIGIN
+    scrambled = PANEL.copy()
+    scrambled.loc[future, "ged_sb"] = 10_000.0
+    fitted = [
+        EnsembleModel(
+            [("negbin", lambda: NegBinModel(6)), ("analogue", lambda: AnalogueModel([1, 2]))],
+            validation_horizons=[1, 2],
+            n_windows=2,
+            validation_draws=60,
+        ).fit(panel, ORIGIN)
+        for panel in (PANEL, scrambled, PANEL.loc[~future])
+    ]
+    for other in fitted[1:]:
+        np.testing.assert_array_equal(other.weights, fitted[0].weights)
+        np.testing.assert_array_equal(other.validation_crps, fitted[0].validation_crps)
 
 
 def test_ensemble_without_enough_history_weights_members_equally() -> None:
@@ -284,6 +310,57 @@ def test_ensemble_mixes_draws_in_proportion_to_the_weights() -> None:
     model.weights = np.array([0.25, 0.75])
     draws = model.sample([1], 4000, np.random.default_rng(8)).draws
     assert (draws == 0).mean() == pytest.approx(0.25, abs=0.02)
+
+
+# --- Analogues and the Markov model ------------------------------------------------------
+
+
+def _panel_of(series: dict[int, npt.NDArray[np.float64]], first: int = 300) -> pd.DataFrame:
+    return pd.concat(
+        pd.DataFrame(
+            {"unit_id": unit, "month_id": first + np.arange(values.size), "ged_sb": values}
+        )
+        for unit, values in series.items()
+    )
+
+
+def test_analogues_forecast_what_followed_the_same_trajectory() -> None:
+    # A six-month cycle: every past 12-month trajectory ending in the same phase is an
+    # exact analogue, so the forecast is the cycle's continuation, at every draw.
+    cycle = np.tile([0.0, 5, 20, 60, 20, 5], 20)
+    panel = _panel_of({1: cycle, 2: 3 * cycle})
+    origin = 300 + 100
+    model = AnalogueModel(horizons=[1, 2, 3], k=5).fit(panel, origin)
+    draws = model.sample([1, 2, 3], 50, np.random.default_rng(0)).draws
+    for row, unit in enumerate((1, 2)):
+        truth = panel[panel["unit_id"] == unit].set_index("month_id")["ged_sb"]
+        for col, h in enumerate((1, 2, 3)):
+            assert np.unique(draws[row, col]).tolist() == [truth[origin + h]]
+
+
+def test_analogues_of_a_quiet_unit_are_all_quiet_spells() -> None:
+    quiet = np.zeros(60)
+    panel = _panel_of({1: quiet, 2: np.r_[quiet[:30], np.full(30, 40.0)]})
+    model = AnalogueModel(horizons=[1], k=3).fit(panel, 359)
+    # Every all-zero trajectory of both units ties with the k-th: all are analogues.
+    assert model._neighbours[0].size > 3
+
+
+def test_intensity_classes_and_markov_states_follow_the_level() -> None:
+    assert intensity_class([0, 1, 10, 11, 100, 101, 1000, 1001]).tolist() == [
+        0, 1, 1, 2, 2, 3, 3, 4,
+    ]  # fmt: skip
+    rng = np.random.default_rng(3)
+    panel = _panel_of(
+        {unit: rng.poisson(400.0, 120).astype(float) for unit in range(1, 6)}
+        | {unit: np.zeros(120) for unit in range(6, 11)}
+    )
+    draws = MarkovModel(horizons=[1, 6]).fit(panel, 419).sample([1, 6], 500, rng).draws
+    war, peace = draws[:5], draws[5:]
+    assert (intensity_class(war) == 3).mean() > 0.95
+    assert (peace == 0).mean() > 0.95
+    with pytest.raises(ValueError, match="not fitted for horizons"):
+        MarkovModel(horizons=[1]).fit(panel, 419).sample([2], 5, rng)
 
 
 def test_registry_rejects_unknown_names() -> None:

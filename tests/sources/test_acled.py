@@ -4,6 +4,7 @@ living-database rules (revisions by timestamp, withdrawn and restored events).""
 from __future__ import annotations
 
 import json
+from datetime import date
 from pathlib import Path
 
 import duckdb
@@ -11,7 +12,7 @@ import pandas as pd
 import pytest
 
 from sentinelle.sources import SchemaError
-from sentinelle.sources.acled import ingest_acled
+from sentinelle.sources.acled import Snapshot, ingest_acled
 from sentinelle.store import open_store
 from tests.factories import HDX_HXL_TAGS, acled_frame, write_acled_csv
 
@@ -175,17 +176,18 @@ def test_reingest_is_idempotent(con, tmp_path):
     pd.testing.assert_frame_equal(stored(con), before)
 
 
-def test_updated_export_revises_withdraws_and_restores(con, tmp_path):
+MALI_2019_2020 = Snapshot(("Mali",), date(2019, 1, 1), date(2020, 12, 31))
+
+
+def test_updated_snapshot_revises_withdraws_and_restores(con, tmp_path):
     frame = acled_frame(20)
     ingest_acled(con, write_acled_csv(frame, tmp_path / "v1.csv"))
     revised, gone = frame.loc[0, "event_id_cnty"], frame.loc[1, "event_id_cnty"]
-    # Keep the export's date range: the withdrawn event must not be its first or last.
-    dates = frame.event_date.drop(1)
-    assert dates.min() <= frame.loc[1, "event_date"] <= dates.max()
     v2 = frame.drop(index=1).copy()
     v2.loc[0, "fatalities"] = str(int(v2.loc[0, "fatalities"]) + 10)
     v2.loc[0, "timestamp"] = str(int(v2.loc[0, "timestamp"]) + 86_400)
-    report = ingest_acled(con, write_acled_csv(v2, tmp_path / "v2.csv"))
+    path = write_acled_csv(v2, tmp_path / "v2.csv")
+    report = ingest_acled(con, path, snapshot=MALI_2019_2020)
     assert (report.rows_updated, report.rows_deleted, report.rows_unchanged) == (1, 1, 18)
     events = stored(con).set_index("source_event_id")
     assert events.loc[revised, "fatalities_best"] == int(v2.loc[0, "fatalities"])
@@ -203,19 +205,19 @@ def test_updated_export_revises_withdraws_and_restores(con, tmp_path):
     assert not events.deleted.any()
 
 
-def test_scope_is_the_files_countries_and_dates_plus_the_deleted_list(con, tmp_path):
+def test_withdrawn_are_the_declared_snapshot_scope_plus_the_deleted_list(con, tmp_path):
     mali = acled_frame(20)
     niger = acled_frame(5, seed=1, first_id=500).assign(country="Niger", iso="562", iso3="NER")
     ingest_acled(con, write_acled_csv(pd.concat([mali, niger]), tmp_path / "all.csv"))
-    # A Mali export for 2019 only: Mali 2020 events and Niger are outside it.
+    # A Mali snapshot of 2019 only: Mali 2020 events and Niger are outside it.
     in_2019 = mali.event_date < "2020-01-01"
     kept = mali[in_2019].iloc[1:]
     withdrawn = mali[in_2019].iloc[0]
-    assert kept.event_date.min() <= withdrawn.event_date <= kept.event_date.max()
     report = ingest_acled(
         con,
         write_acled_csv(kept, tmp_path / "mali_2019.csv"),
         deleted=[niger.iloc[0].event_id_cnty, "MLI999999"],
+        snapshot=Snapshot(("Mali",), date(2019, 1, 1), date(2019, 12, 31)),
     )
     assert report.rows_deleted == 2
     deleted = {
@@ -229,7 +231,8 @@ def test_a_quarantined_revision_does_not_withdraw_the_stored_event(con, tmp_path
     ingest_acled(con, write_acled_csv(frame, tmp_path / "v1.csv"))
     broken = frame.copy()
     broken.loc[4, "latitude"] = "91"
-    report = ingest_acled(con, write_acled_csv(broken, tmp_path / "v2.csv"))
+    path = write_acled_csv(broken, tmp_path / "v2.csv")
+    report = ingest_acled(con, path, snapshot=MALI_2019_2020)
     assert (report.rows_quarantined, report.rows_deleted) == (1, 0)
 
 

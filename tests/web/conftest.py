@@ -17,13 +17,13 @@ import duckdb
 import numpy as np
 import pandas as pd
 import pytest
+from argon2 import PasswordHasher
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from sentinelle.config import Settings
 from sentinelle.store import open_store
 from sentinelle.web import create_app
-from sentinelle.web.auth import create_user
 
 PASSWORD = "correct horse battery staple"
 USERS = {"ada": "admin", "ana": "analyst", "vic": "viewer", "root2": "admin"}
@@ -148,14 +148,21 @@ def _impact_and_alerts(con: duckdb.DuckDBPyConnection) -> None:
 
 
 def build_store(path: Path | str) -> duckdb.DuckDBPyConnection:
-    """A store at ``path`` holding the fixture rows and the users of :data:`USERS`."""
+    """A store at ``path`` holding the fixture rows and the users of :data:`USERS`.
+
+    The users are in the main store's own ``users`` table, as stores made before the
+    web store kept them: every app copies them into its web store when it starts.
+    """
     con = open_store(path)
     _insert(con, "events", _events())
     _insert(con, "deployments", _deployments())
     _forecasts(con)
     _impact_and_alerts(con)
-    for name, role in USERS.items():
-        create_user(con, name, PASSWORD, role)  # type: ignore[arg-type]
+    hashed = PasswordHasher().hash(PASSWORD)
+    con.executemany(
+        "INSERT INTO users (username, password_hash, role) VALUES (?, ?, ?)",
+        [[name, hashed, role] for name, role in USERS.items()],
+    )
     return con
 
 
@@ -178,8 +185,8 @@ def store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[duckdb.DuckDBPyC
 
 @pytest.fixture
 def app(store: duckdb.DuckDBPyConnection) -> FastAPI:
-    """A fresh app (own cache and rate-limit counters) over the shared store."""
-    return create_app(settings_for(":memory:"), store)
+    """A fresh app (own cache, rate-limit counters, web store) over the shared store."""
+    return create_app(settings_for(":memory:"), store, heavy_rate_limit="1000/minute")
 
 
 @pytest.fixture

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import duckdb
 import pytest
+from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from sentinelle.web import create_app
@@ -391,15 +392,14 @@ def test_report_text_is_stored_as_given_and_escaped_in_pages(client: TestClient)
 # --------------------------------------------------------------------------- passwords
 
 
-def test_passwords_are_argon2id_hashes_never_the_password(
-    store: duckdb.DuckDBPyConnection,
-) -> None:
-    (stored,) = store.execute("SELECT password_hash FROM users WHERE username = 'ana'").fetchone()  # type: ignore[misc]
-    assert stored.startswith("$argon2id$") and PASSWORD not in stored
-    dump = json.dumps(store.execute("SELECT * FROM users").fetchall(), default=str)
-    assert PASSWORD not in dump
-    assert authenticate(store, "ANA", PASSWORD) is not None  # names are case-insensitive
-    assert authenticate(store, "ana", PASSWORD + "x") is None
+def test_passwords_are_argon2id_hashes_never_the_password(app: FastAPI) -> None:
+    with app.state.web.web.connect() as web:
+        (stored,) = web.execute("SELECT password_hash FROM users WHERE username = 'ana'").fetchone()
+        assert stored.startswith("$argon2id$") and PASSWORD not in stored
+        dump = json.dumps(web.execute("SELECT * FROM users").fetchall(), default=str)
+        assert PASSWORD not in dump
+        assert authenticate(web, "ANA", PASSWORD) is not None  # names are case-insensitive
+        assert authenticate(web, "ana", PASSWORD + "x") is None
 
 
 def test_session_secret_is_generated_once_beside_the_store(tmp_path: Path) -> None:

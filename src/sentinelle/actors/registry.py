@@ -34,6 +34,7 @@ from typing import Any, Literal
 
 import duckdb
 import pandas as pd
+import pyarrow as pa
 
 from sentinelle.errors import UsageError
 
@@ -47,6 +48,12 @@ UCDP_SOURCES = frozenset({"ged", "ged_candidate"})
 _FAR_PAST = dt.date(1, 1, 1)
 _FAR_FUTURE = dt.date(9999, 12, 31)
 _SPACES = re.compile(r"\s+")
+
+# The side-to-actor matches that :func:`register_sides` joins onto events.
+_MATCHES_SCHEMA = pa.schema(
+    [(c, pa.string()) for c in ("source", "name", "id", "actor_id", "actor_name", "actor_type")]
+    + [("valid_from", pa.date32()), ("valid_to", pa.date32())]
+)
 
 
 def normalise_name(name: str) -> str:
@@ -323,9 +330,10 @@ def register_sides(con: duckdb.DuckDBPyConnection, registry: Registry) -> str:
                     "valid_to": min(actor.valid_to, alias.valid_to),
                 }
             )
-    columns = ["source", "name", "id", "actor_id", "actor_name", "actor_type"]
-    matches = pd.DataFrame(rows, columns=[*columns, "valid_from", "valid_to"])
-    con.register("_actor_matches", matches)
+    # Typed, not inferred: with no match at all (a file of unknown names) an inferred
+    # table would type its empty columns as integers, and every query comparing
+    # ``actor_type`` with text would fail.
+    con.register("_actor_matches", pa.Table.from_pylist(rows, schema=_MATCHES_SCHEMA))
     try:
         con.execute(
             """

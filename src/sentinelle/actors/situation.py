@@ -26,6 +26,7 @@ from sentinelle.actors.registry import Registry, load_registry, register_sides
 from sentinelle.errors import NoDataError
 from sentinelle.geo.boundaries import default_boundaries, read_country_outlines
 from sentinelle.store.queries import period_dates, scope_sql
+from sentinelle.tables import write_csv
 
 # PRIO-GRID cell id of a point (see sentinelle.geo.priogrid), as SQL.
 _GID_SQL = "(floor((latitude + 90) * 2) * 720 + floor((longitude + 180) * 2) + 1)::BIGINT"
@@ -232,7 +233,7 @@ def write_situation(
         value = getattr(sit, f.name)
         if isinstance(value, pd.DataFrame):
             path = out / f"{f.name}.csv"
-            value.to_csv(path, index=False)
+            write_csv(value, path)
             written.append(path)
     label = f"{sit.country_iso3}, {sit.period}"
 

@@ -6,7 +6,8 @@ tables and error mapping). The analysis packages (forecast, impact, actors, aler
 report) import statistics and plotting libraries that take seconds to load, so their
 commands import them when run rather than making every command, and ``--help``, wait.
 Errors Sentinelle raises on purpose are one red line and the error's exit status;
-``--debug`` (or ``SENTINELLE_DEBUG=1``) shows their traceback instead.
+``--debug`` (or ``SENTINELLE_DEBUG=1``) shows their traceback instead. ``--wait``
+(``SENTINELLE_STORE_WAIT``) bounds how long a command waits for a busy store.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from typing import Annotated
 import typer
 
 from sentinelle.cli import actors, alerts, brief, demo, forecast, impact, ingest, panel, serve
-from sentinelle.cli._common import set_debug
+from sentinelle.cli._common import DEFAULT_WAIT, set_debug, set_wait
 
 app = typer.Typer(
     help="Sentinelle: conflict early warning and peace-operations impact, from public data.",
@@ -33,14 +34,25 @@ def _options(
             "--debug", envvar="SENTINELLE_DEBUG", help="Show the traceback of every error"
         ),
     ] = False,
+    wait: Annotated[
+        float,
+        typer.Option(
+            "--wait",
+            envvar="SENTINELLE_STORE_WAIT",
+            min=0,
+            help="Seconds to wait for a store another process holds (0: fail at once)",
+        ),
+    ] = DEFAULT_WAIT,
 ) -> None:
     set_debug(debug)
+    set_wait(wait)
 
 
 app.command()(ingest.ingest)
 app.command()(ingest.fetch)
 app.command()(ingest.status)
 app.command()(ingest.quarantine)
+app.command()(ingest.undo)
 app.add_typer(panel.panel_app, name="panel")
 app.command()(forecast.forecast)
 app.command()(forecast.evaluate)

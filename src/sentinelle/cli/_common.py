@@ -4,12 +4,18 @@ Errors Sentinelle raises on purpose (:class:`~sentinelle.errors.SentinelleError`
 printed as one red line and exit with the branch's ``exit_code``; with ``--debug`` (or
 ``SENTINELLE_DEBUG=1``) they are raised again, traceback and all. Anything else is a
 bug and shows its traceback.
+
+A store held by another process (another ingest, the dashboard) is waited for, up to
+``--wait`` seconds (``SENTINELLE_STORE_WAIT``, default 30; 0 fails at once), saying so
+once; every command opens the store through :func:`store_open`, so all of them wait
+the same way.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated
 
@@ -21,7 +27,7 @@ from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from sentinelle.config import Settings
-from sentinelle.errors import SentinelleError
+from sentinelle.errors import SentinelleError, StoreBusyError
 from sentinelle.sources import IngestReport
 from sentinelle.steps import Step
 from sentinelle.store import open_store, store_error
@@ -41,13 +47,29 @@ SourceOption = Annotated[
                  "when the store holds several, as they report the same killings"),
 ]  # fmt: skip
 
-# Set by the app's callback for each invocation (``--debug`` or SENTINELLE_DEBUG).
-_options = {"debug": False}
+# Seconds a command waits for a store another process holds, unless --wait says.
+DEFAULT_WAIT = 30.0
+
+
+@dataclass
+class _Options:
+    """What the app's callback sets for each invocation (--debug, --wait)."""
+
+    debug: bool = False
+    wait: float = DEFAULT_WAIT
+
+
+_options = _Options()
 
 
 def set_debug(debug: bool) -> None:
     """Whether Sentinelle's errors show their traceback rather than one line."""
-    _options["debug"] = debug
+    _options.debug = debug
+
+
+def set_wait(seconds: float) -> None:
+    """How long :func:`store_open` waits for a store held by another process."""
+    _options.wait = max(seconds, 0.0)
 
 
 def settings(store: Path | None = None) -> Settings:
@@ -61,10 +83,23 @@ def failures() -> Iterator[None]:
     try:
         yield
     except SentinelleError as exc:
-        if _options["debug"]:
+        if _options.debug:
             raise
         console.print(f"[bold red]error:[/] {exc}", soft_wrap=True)
         raise typer.Exit(exc.exit_code) from None
+
+
+def _busy(path: Path, wait: float) -> Callable[[StoreBusyError], None]:
+    """What a command says, once, when it starts waiting for a busy store."""
+
+    def say(_: StoreBusyError) -> None:
+        console.print(
+            f"[yellow]store busy, retrying…[/] {path} is held by another process; "
+            f"waiting up to {wait:g} s (--wait 0 fails at once)",
+            soft_wrap=True,
+        )
+
+    return say
 
 
 @contextmanager
@@ -73,20 +108,24 @@ def store_open(
 ) -> Iterator[duckdb.DuckDBPyConnection]:
     """The store of ``--store`` (or the settings'), closed on leaving.
 
-    A write the store cannot take while the job runs (disk full, folder made read-only,
-    lock lost) is the same :class:`~sentinelle.errors.StoreError` as at opening.
+    A store held by another process is waited for (see the module docstring). A write
+    the store cannot take while the job runs or as it closes (disk full, folder made
+    read-only, lock lost) is the same :class:`~sentinelle.errors.StoreError` as at
+    opening.
     """
     path = settings(store).store
-    con = open_store(path, read_only=read_only)
+    wait = _options.wait
+    con = open_store(path, read_only=read_only, wait=wait, on_busy=_busy(path, wait))
     try:
-        yield con
+        try:
+            yield con
+        finally:
+            con.close()  # a full disk may first show here, writing the last checkpoint
     except (duckdb.Error, OSError) as exc:
         mapped = store_error(path, exc)
         if mapped is None:
             raise
         raise mapped from exc
-    finally:
-        con.close()
 
 
 @contextmanager

@@ -1,4 +1,5 @@
-"""``sentinelle ingest``, ``fetch``, ``status`` and ``quarantine``: data into the store.
+"""``sentinelle ingest``, ``fetch``, ``undo``, ``status`` and ``quarantine``: data into
+the store, and back out of it.
 
 Sources are those of :data:`sentinelle.sources.SOURCES`, plug-ins included.
 """
@@ -21,8 +22,10 @@ from sentinelle.cli._common import (
     settings,
     store_open,
 )
-from sentinelle.jobs.ingest import fetchable, quarantined_rows, run_fetch, run_ingest
+from sentinelle.errors import UsageError
+from sentinelle.jobs.ingest import fetchable, quarantined_rows, run_fetch, run_ingest, run_undo
 from sentinelle.sources import SOURCES, FetchRequest
+from sentinelle.sources.acled import Snapshot
 from sentinelle.store.status import store_status
 
 
@@ -34,20 +37,92 @@ def ingest(
     version: Annotated[
         str | None, typer.Option(help="Release, when the file name does not tell (e.g. 25.1)")
     ] = None,
+    snapshot: Annotated[
+        bool,
+        typer.Option(
+            help="acled: the file is complete for --countries, --from, --to (and "
+            "--event-types): stored events of that scope missing from it are marked deleted"
+        ),
+    ] = False,
+    countries: Annotated[
+        str | None, typer.Option(help="--snapshot: ACLED country names (Mali,Niger)")
+    ] = None,
+    start: Annotated[
+        datetime | None,
+        typer.Option("--from", formats=["%Y-%m-%d"], help="--snapshot: first day"),
+    ] = None,
+    end: Annotated[
+        datetime | None, typer.Option("--to", formats=["%Y-%m-%d"], help="--snapshot: last day")
+    ] = None,
+    event_types: Annotated[
+        str | None,
+        typer.Option(help="--snapshot: ACLED event types (Battles,Riots); default all"),
+    ] = None,
     store: StoreOption = None,
 ) -> None:
     """Ingest a file of SOURCE into the store, in one transaction.
 
-    Re-running the same file changes nothing; rows that cannot be read are quarantined.
-    A URL is downloaded first and cached with its checksum.
+    Re-running a file merges it again: what later ingests changed of its rows is
+    restored. Rows that cannot be read are quarantined. Nothing is marked deleted
+    because a file lacks it, unless the file is declared a --snapshot of a scope.
+    A URL is downloaded first and cached with its checksum. `sentinelle undo` reverts
+    an ingest.
 
     Example: [bold]sentinelle ingest ged ~/Downloads/ged251-csv.zip[/]
 
-    Example: [bold]sentinelle ingest geopko https://example.org/geopko/FrontMap_v2.3.csv[/]
+    Example: [bold]sentinelle ingest acled mali.csv --snapshot --countries Mali
+    --from 1997-01-01 --to 2020-10-31[/]
     """
+    with failures():
+        scope = _snapshot(snapshot, countries, start, end, event_types)
+    if scope is not None:
+        console.print(
+            f"[yellow]snapshot[/] {scope.describe()}: stored {source} events of this scope "
+            "missing from the file will be marked deleted"
+        )
     with job(store, f"ingest {source}") as (con, step):
-        report = run_ingest(con, source, path, version, settings=settings(store), step=step)
+        report = run_ingest(
+            con, source, path, version, settings=settings(store), snapshot=scope, step=step
+        )
     print_ingest(report)
+
+
+def _split(values: str | None) -> tuple[str, ...] | None:
+    """A comma-separated option as a tuple of its trimmed items."""
+    return tuple(v.strip() for v in values.split(",") if v.strip()) if values else None
+
+
+def _snapshot(
+    declared: bool,
+    countries: str | None,
+    start: datetime | None,
+    end: datetime | None,
+    event_types: str | None,
+) -> Snapshot | None:
+    """The snapshot scope the options declare, or ``None`` without ``--snapshot``."""
+    if not declared:
+        if countries or start or end or event_types:
+            raise UsageError("--countries, --from, --to and --event-types go with --snapshot")
+        return None
+    if not (countries and start and end):
+        raise UsageError("--snapshot needs --countries, --from and --to")
+    return Snapshot(_split(countries) or (), start.date(), end.date(), _split(event_types))
+
+
+def undo(
+    ingest_id: Annotated[int, typer.Argument(help="The ingest to revert (see `status`)")],
+    store: StoreOption = None,
+) -> None:
+    """Restore every row an ingest inserted, updated or marked deleted to its state before.
+
+    An ingest whose rows a later ingest changed is refused: undo the later one first.
+
+    Example: [bold]sentinelle undo 7[/]
+    """
+    with job(store, f"undo ingest {ingest_id}") as (con, _):
+        counts = run_undo(con, ingest_id)
+    written = ", ".join(f"{table} {n:,}" for table, n in counts.items())
+    console.print(f"[green]ingest #{ingest_id} undone[/]: rows restored or removed: {written}")
 
 
 def fetch(
@@ -78,7 +153,7 @@ def fetch(
     """
     request = FetchRequest(
         version=version,
-        countries=tuple(c.strip() for c in countries.split(",")) if countries else None,
+        countries=_split(countries),
         start=start.date() if start else None,
         end=end.date() if end else None,
         refresh=refresh,

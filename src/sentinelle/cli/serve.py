@@ -8,7 +8,7 @@ from typing import Annotated
 import pandas as pd
 import typer
 
-from sentinelle.cli._common import StoreOption, console, failures, print_frame, settings, store_open
+from sentinelle.cli._common import StoreOption, console, failures, print_frame, settings
 
 
 def serve(
@@ -22,9 +22,11 @@ def serve(
 ) -> None:
     """Serve the web dashboard and the JSON API (OpenAPI schema at /openapi.json).
 
-    The server holds the store read-write while it runs (stop it to ingest). Sessions
+    The server reads the store only for the length of each query, so `sentinelle ingest`
+    and `status` work while it runs, and new data shows without a restart. Users,
+    sessions and analyst reports live beside the store, in STORE.web.sqlite. Sessions
     are signed with SENTINELLE_SECRET_KEY, or a key kept in STORE.secret. Create the
-    first admin with `sentinelle users add NAME --role admin`.
+    first admin with `sentinelle users add NAME --role admin` (also while serving).
 
     Example: [bold]sentinelle serve --port 8000 --boundaries africa_admin0.geojson[/]
     """
@@ -74,17 +76,19 @@ def users_add(
 ) -> None:
     """Create a dashboard user; the password is asked for (twice) unless piped in.
 
+    Works while `sentinelle serve` runs: users live in STORE.web.sqlite.
+
     Example: [bold]sentinelle users add aminata --role admin[/]
     """
     import sys
 
-    from sentinelle.web.auth import create_user
+    from sentinelle.web import create_user, open_web_store
 
     if password_stdin:
         password = sys.stdin.readline().rstrip("\r\n")
     else:
         password = typer.prompt("Password", hide_input=True, confirmation_prompt=True)
-    with failures(), store_open(store) as con:
+    with failures(), open_web_store(settings(store).store).connect() as con:
         user = create_user(con, name, password, role)  # type: ignore[arg-type]
     console.print(f"[green]user {user.username}[/] ({user.role}) created")
 
@@ -95,9 +99,9 @@ def users_list(store: StoreOption = None) -> None:
 
     Example: [bold]sentinelle users list[/]
     """
-    from sentinelle.web.auth import list_users
+    from sentinelle.web import list_users, open_web_store
 
-    with failures(), store_open(store) as con:
+    with failures(), open_web_store(settings(store).store).connect() as con:
         rows = list_users(con)
     print_frame(
         pd.DataFrame(rows, columns=["username", "role", "disabled", "created_at"]), "Users", 100

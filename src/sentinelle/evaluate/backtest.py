@@ -6,7 +6,9 @@ the origin and sampled, the official benchmark files (``benchmarks/<name>/cm_YYY
 are read, and all are scored by the same code (:mod:`sentinelle.scoring`) against the actuals
 (``actuals/cm_actuals_YYYY.parquet``). The result holds one row per model and
 unit-month, and a summary table per window (mean CRPS, ignorance, MIS, 90% coverage,
-Brier score and average precision for ">= 25 fatalities").
+Brier score and average precision for ">= 25 fatalities"), and, for the recommended
+model, what its selection rule chose at each origin and the validation scores behind
+the choice (from the forecast's ``meta``, see :mod:`sentinelle.forecast.ensemble`).
 
 ``sentinelle evaluate`` runs it on the store's cm panel, prints the tables and writes
 them (CSV, Markdown) with calibration plots.
@@ -14,6 +16,7 @@ them (CSV, Markdown) with calibration plots.
 
 from __future__ import annotations
 
+import json
 import time
 import zlib
 from collections.abc import Sequence
@@ -156,7 +159,8 @@ class BacktestResult:
         One row per window, model and unit-month: ``window, model, month_id, unit_id``
         and the columns of ``score_rows``.
     runs : pandas.DataFrame
-        One row per window and model: ``n_draws`` and ``seconds`` (fit and sample).
+        One row per window and model: ``n_draws``, ``seconds`` (fit and sample) and
+        ``meta`` (the forecast's provenance, empty for benchmark files).
     """
 
     rows: pd.DataFrame
@@ -180,6 +184,38 @@ class BacktestResult:
         )
         runs = self.runs.set_index(["window", "model"])
         return table.join(runs)[SUMMARY_COLUMNS]
+
+    def selection(self, model: str = RECOMMENDED_MODEL) -> pd.DataFrame:
+        """What ``model``'s selection rule chose per window, and the scores behind it.
+
+        Returns
+        -------
+        pandas.DataFrame
+            Indexed ``window, candidate``: ``weight`` given to the candidate,
+            ``validation_crps`` (its mean CRPS on the validation origins) and
+            ``validation_origins`` (those origins, all before the window's origin).
+            Empty if ``model`` records no selection.
+        """
+        chosen = self.runs[(self.runs["model"] == model)] if "meta" in self.runs else self.runs[:0]
+        records = []
+        for window, meta in zip(chosen["window"], chosen["meta"], strict=True):
+            if "validation_crps" not in meta:
+                continue
+            weights = json.loads(meta["weights"])
+            scores = json.loads(meta["validation_crps"])
+            origins = ", ".join(str(o) for o in json.loads(meta["validation_origins"]))
+            for candidate, weight in weights.items():
+                records.append(
+                    {
+                        "window": window,
+                        "candidate": candidate,
+                        "weight": weight,
+                        "validation_crps": scores[candidate],
+                        "validation_origins": origins,
+                    }
+                )
+        columns = ["window", "candidate", "weight", "validation_crps", "validation_origins"]
+        return pd.DataFrame(records, columns=columns).set_index(["window", "candidate"])
 
     def verdicts(self, model: str = RECOMMENDED_MODEL) -> pd.DataFrame:
         """Per window: does ``model`` beat the benchmark files it must beat?
@@ -239,6 +275,23 @@ class BacktestResult:
         parts = []
         for window in table.index.get_level_values("window").unique():
             parts.append(f"### Window {window}\n\n{markdown_table(table.loc[window])}\n")
+        selection = self.selection(model)
+        if not selection.empty:
+            parts.append(
+                f"### What `{model}`'s rule chose at each origin\n\n"
+                "Weights (CRPS-optimal on the validation origins before the window's "
+                "origin) and each candidate's mean validation CRPS, as `weight / CRPS`.\n"
+            )
+            cells = selection.apply(
+                lambda r: f"{r['weight']:.2f} / {r['validation_crps']:.2f}", axis=1
+            ).unstack("window")
+            parts.append(markdown_table(cells.rename_axis(index="candidate")) + "\n")
+            origins = selection.groupby("window")["validation_origins"].first()
+            parts.append(
+                "Validation origins (month ids): "
+                + "; ".join(f"{w}: {o}" for w, o in origins.items())
+                + "\n"
+            )
         parts.append(f"### Does `{model}` beat the benchmark files?\n")
         verdicts = self.verdicts(model)
         parts.append(markdown_table(verdicts.replace({1.0: "yes", 0.0: "NO"})) + "\n")
@@ -256,7 +309,7 @@ class BacktestResult:
         return "\n".join(parts) + "\n"
 
     def write(self, out_dir: str | Path, plots: bool = True) -> list[Path]:
-        """Write ``scores_summary.{csv,md}``, ``scores_rows.parquet`` and calibration plots."""
+        """Write the summary (CSV, Markdown), per-row scores, the selection and plots."""
         out = Path(out_dir)
         out.mkdir(parents=True, exist_ok=True)
         written = [
@@ -267,6 +320,10 @@ class BacktestResult:
         self.summary().to_csv(written[0])
         written[1].write_text(self.to_markdown())
         self.rows.to_parquet(written[2], index=False)
+        selection = self.selection()
+        if not selection.empty:
+            written.append(out / "selection.csv")
+            selection.to_csv(written[-1])
         if plots:
             written += plot_calibration(self.rows, out / "calibration")
         return written
@@ -347,7 +404,15 @@ def run_backtest(
                 if not ordered.equals(index):
                     draws = pd.DataFrame(draws, index=ordered).reindex(index).to_numpy()
                 row_frames.append(_label(score_rows(obs, draws, rng), year, name, index))
-                runs.append({"window": year, "model": name, "n_draws": n_draws, "seconds": seconds})
+                runs.append(
+                    {
+                        "window": year,
+                        "model": name,
+                        "n_draws": n_draws,
+                        "seconds": seconds,
+                        "meta": forecast.meta,
+                    }
+                )
                 bar.advance(task)
             for bench in benchmark_files:
                 bar.update(task, description=f"{year} {FILE_PREFIX}{bench}")
@@ -357,7 +422,13 @@ def run_backtest(
                 scored = score_rows(obs, draws, _rng(seed, year, label))
                 row_frames.append(_label(scored, year, label, index))
                 runs.append(
-                    {"window": year, "model": label, "n_draws": draws.shape[1], "seconds": np.nan}
+                    {
+                        "window": year,
+                        "model": label,
+                        "n_draws": draws.shape[1],
+                        "seconds": np.nan,
+                        "meta": {},
+                    }
                 )
                 bar.advance(task)
     return BacktestResult(pd.concat(row_frames, ignore_index=True), pd.DataFrame(runs))

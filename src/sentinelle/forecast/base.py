@@ -29,6 +29,7 @@ __all__ = [
     "Forecast",
     "Forecaster",
     "History",
+    "horizon_index",
     "panel_version",
 ]
 
@@ -53,6 +54,20 @@ def panel_version(panel: pd.DataFrame) -> str:
     hashes = pd.util.hash_pandas_object(panel[cols], index=False).to_numpy()
     digest = hashlib.sha256(hashes.tobytes())
     return "sha256:" + digest.hexdigest()[:16]
+
+
+def horizon_index(
+    fitted: npt.NDArray[np.int64], asked: npt.NDArray[np.int64]
+) -> npt.NDArray[np.int64]:
+    """Positions of the ``asked`` horizons among the sorted ``fitted`` ones.
+
+    For models fitted for given horizons (LightGBM, analogues, Markov transitions);
+    raises ``ForecastError`` naming the horizons the model was not fitted for.
+    """
+    unknown = np.setdiff1d(asked, fitted)
+    if unknown.size:
+        raise ForecastError(f"model was not fitted for horizons {unknown.tolist()}")
+    return np.searchsorted(fitted, asked)
 
 
 @dataclass(frozen=True)

@@ -10,6 +10,11 @@ a convex quadratic in the weights:
 Without any validation origin that has ``min_history`` months behind it, the weights
 are equal. The forecast then mixes the members' draws: each draw comes from member
 ``k`` with probability ``w_k``.
+
+The forecast's ``meta`` records what the rule chose and the scores behind it: the
+weights, the validation origins, and each member's mean validation CRPS
+(``E|X_k - y| - E|X_k - X_k'| / 2`` over the same validation forecasts), so a reader of
+a backtest can see the choice was made on months before the origin.
 """
 
 from __future__ import annotations
@@ -92,6 +97,8 @@ class EnsembleModel(Forecaster):
     name = "ensemble"
     weights: npt.NDArray[np.float64]
     n_validation_windows: int
+    origins_used: list[int]
+    validation_crps: npt.NDArray[np.float64]
     _members: list[Forecaster]
 
     def __init__(
@@ -132,9 +139,12 @@ class EnsembleModel(Forecaster):
                 abs_error += err / len(origins)
                 abs_spread += spread / len(origins)
             self.weights = mixture_weights(abs_error, abs_spread)
+            self.validation_crps = abs_error - 0.5 * np.diag(abs_spread)
         else:
             self.weights = np.full(n, 1.0 / n)
+            self.validation_crps = np.full(n, np.nan)
         self.n_validation_windows = len(origins)
+        self.origins_used = origins
         self._members = [
             factory().fit(history.panel, history.origin, history.target)
             for factory in self.factories
@@ -168,13 +178,15 @@ class EnsembleModel(Forecaster):
         return abs_error, abs_spread
 
     def _meta(self) -> dict[str, str]:
-        weights = {
-            name: round(float(w), 4)
-            for name, w in zip(self.member_names, self.weights, strict=True)
-        }
+        def by_member(values: npt.NDArray[np.float64]) -> str:
+            rounded = [None if np.isnan(v) else round(float(v), 4) for v in values]
+            return json.dumps(dict(zip(self.member_names, rounded, strict=True)))
+
         return {
-            "weights": json.dumps(weights),
+            "weights": by_member(self.weights),
             "validation_windows": str(self.n_validation_windows),
+            "validation_origins": json.dumps(self.origins_used),
+            "validation_crps": by_member(self.validation_crps),
         }
 
     def _sample(

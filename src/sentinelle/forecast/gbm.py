@@ -2,7 +2,8 @@
 
 One set of boosted trees serves every horizon (the horizon is a feature). Training rows
 pair the features of a unit at month ``t`` (see ``features.feature_cube``) with its
-outcome at ``t + h``, for every ``t + h <= origin``:
+outcome at ``t + h``, for every ``t + h <= origin`` within the last ``train_months``
+months (features still use all the history before ``t``):
 
 - a classifier gives ``P(y > 0)``;
 - quantile regressions of ``log1p(y)`` on the positive rows give the size distribution
@@ -24,7 +25,7 @@ import numpy.typing as npt
 from lightgbm import LGBMClassifier, LGBMRegressor
 
 from sentinelle.errors import ForecastError, UsageError
-from sentinelle.forecast.base import Forecaster, History
+from sentinelle.forecast.base import Forecaster, History, horizon_index
 from sentinelle.forecast.features import DEFAULT_COVARIATES, feature_cube
 
 __all__ = ["LightGBMModel"]
@@ -48,6 +49,10 @@ class LightGBMModel(Forecaster):
         LightGBM settings shared by all the boosted models.
     covariates : sequence of str
         Panel columns used as features besides the outcome history.
+    train_months : int
+        Months of outcomes (the ``t + h``) the trees are trained on, the latest ones.
+        Five years keep a fit on the 1990-2023 cm history near its cost on the 2016-2023
+        panel (all 34 years took 60 s, ten years 21 s) and close to recent dynamics.
     max_train_rows : int
         Cap on training rows: rows of units quiet for the last 12 months are
         subsampled (and up-weighted) to stay under it, as they are the bulk of a panel.
@@ -73,6 +78,7 @@ class LightGBMModel(Forecaster):
         num_leaves: int = 15,
         min_child_samples: int = 40,
         covariates: Sequence[str] = DEFAULT_COVARIATES,
+        train_months: int = 60,
         max_train_rows: int = 300_000,
         n_jobs: int = 1,
         seed: int = 0,
@@ -95,6 +101,7 @@ class LightGBMModel(Forecaster):
             "verbose": -1,
         }
         self.covariates = tuple(covariates)
+        self.train_months = train_months
         self.max_train_rows = max_train_rows
         self.seed = seed
 
@@ -126,7 +133,9 @@ class LightGBMModel(Forecaster):
         for h in self.horizons:
             if h >= n_months:
                 continue
-            u, t = np.nonzero(np.isfinite(y[:, h:]))
+            recent = np.isfinite(y[:, h:])
+            recent[:, : max(n_months - h - self.train_months, 0)] = False
+            u, t = np.nonzero(recent)
             units.append(u)
             months.append(t)
             horizons.append(np.full(u.size, h))
@@ -150,9 +159,7 @@ class LightGBMModel(Forecaster):
     def _sample(
         self, horizons: npt.NDArray[np.int64], n_draws: int, rng: np.random.Generator
     ) -> npt.NDArray[np.int64]:
-        unknown = np.setdiff1d(horizons, self.horizons)
-        if unknown.size:
-            raise ForecastError(f"model was not trained for horizons {unknown.tolist()}")
+        horizon_index(self.horizons, horizons)
         n_units = self._cube_at_origin.shape[0]
         x = np.column_stack(
             [

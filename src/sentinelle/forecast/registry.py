@@ -4,11 +4,12 @@ Every registered factory takes the horizons to forecast, because the LightGBM mo
 trains one set of trees for those horizons and the ensemble learns its weights for
 them; the other models ignore them.
 
-The recommended model is ``ensemble``. Its design was fixed looking only at the 2018
-and 2019 challenge windows and then frozen (members below, NB/hurdle windows 6 and 12
-months, up to three validation origins a year apart); its mixture weights are learned
-anew at every origin from validation origins inside the data before that origin, so no
-window's own outcomes enter the forecast scored on it.
+The recommended model is ``ensemble``, and its selection rule is fixed (decision 0010):
+at every origin, CRPS-optimal mixture weights over the candidates below, learned on the
+five validation origins one year apart whose forecast months (at the same horizons)
+all lie at or before the origin, so no window's own outcomes enter the forecast scored
+on it. The rule was fixed before any 2018-2023 window was scored with the 1990-2016
+history; since it sees only the past, adding a candidate later is fair.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from collections.abc import Callable, Sequence
 import numpy as np
 import pandas as pd
 
+from sentinelle.forecast.analogue import AnalogueModel
 from sentinelle.forecast.base import Forecast, Forecaster
 from sentinelle.forecast.benchmarks import (
     Boot240Model,
@@ -28,6 +30,7 @@ from sentinelle.forecast.benchmarks import (
 from sentinelle.forecast.counts import HurdleModel, NegBinModel
 from sentinelle.forecast.ensemble import EnsembleModel
 from sentinelle.forecast.gbm import LightGBMModel
+from sentinelle.forecast.markov import MarkovModel
 from sentinelle.registry import Registry
 
 __all__ = ["MODELS", "RECOMMENDED_MODEL", "ModelFactory", "get_model", "make_forecast"]
@@ -35,19 +38,23 @@ __all__ = ["MODELS", "RECOMMENDED_MODEL", "ModelFactory", "get_model", "make_for
 ModelFactory = Callable[[Sequence[int]], Forecaster]
 
 RECOMMENDED_MODEL = "ensemble"
+# Validation origins of the selection rule, one year apart (decision 0010).
+VALIDATION_ORIGINS = 5
 
 
 def _ensemble(horizons: Sequence[int]) -> Forecaster:
-    """The recommended mixture: count models at two memory lengths, LightGBM, conflictology."""
+    """The recommended mixture of every candidate, weighted on past validation origins."""
     members: list[tuple[str, Callable[[], Forecaster]]] = [
         ("negbin_6", lambda: NegBinModel(window=6)),
         ("negbin_12", lambda: NegBinModel(window=12)),
         ("hurdle_6", lambda: HurdleModel(window=6)),
         ("hurdle_12", lambda: HurdleModel(window=12)),
         ("lightgbm", lambda: LightGBMModel(horizons=horizons)),
+        ("analogue", lambda: AnalogueModel(horizons=horizons)),
+        ("markov", lambda: MarkovModel(horizons=horizons)),
         ("conflictology", ConflictologyModel),
     ]
-    return EnsembleModel(members, validation_horizons=horizons)
+    return EnsembleModel(members, validation_horizons=horizons, n_windows=VALIDATION_ORIGINS)
 
 
 MODELS: Registry[ModelFactory] = Registry(
@@ -61,6 +68,8 @@ MODELS: Registry[ModelFactory] = Registry(
         "negbin": lambda horizons: NegBinModel(window=6),
         "hurdle": lambda horizons: HurdleModel(window=6),
         "lightgbm": lambda horizons: LightGBMModel(horizons=horizons),
+        "analogue": lambda horizons: AnalogueModel(horizons=horizons),
+        "markov": lambda horizons: MarkovModel(horizons=horizons),
         RECOMMENDED_MODEL: _ensemble,
     },
 )

@@ -22,6 +22,7 @@ from sentinelle.geo.boundaries import default_boundaries
 from sentinelle.i18n import LANGS, N_, Lang, translator
 from sentinelle.impact.estimators import CHECK_ESTIMATOR, MAIN_ESTIMATOR, PLACEBO_ESTIMATOR
 from sentinelle.impact.results import ImpactResult, effect_strings
+from sentinelle.tables import write_csv
 
 __all__ = ["OUTCOME_LABELS", "summary", "write_report"]
 
@@ -247,7 +248,7 @@ def write_report(
         "summary_en": out / "summary_en.md",
         "summary_fr": out / "summary_fr.md",
     }
-    result.effects.to_csv(paths["effects_csv"], index=False)
+    write_csv(result.effects, paths["effects_csv"])
     shown = result.effects.round(3)
     notes = "".join(f"- {n}\n" for n in result.notes)
     paths["effects_md"].write_text(

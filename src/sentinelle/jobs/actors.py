@@ -21,6 +21,7 @@ from sentinelle.actors import (
     write_situation,
 )
 from sentinelle.steps import Step, no_step
+from sentinelle.tables import write_csv
 
 
 @dataclass(frozen=True)
@@ -54,8 +55,8 @@ def run_actors(
     pairs = dyads(con, country_iso3=country, period=period, source=source)
     out.mkdir(parents=True, exist_ok=True)
     files = [out / "activity.csv", out / "dyads.csv"]
-    activity.to_csv(files[0], index=False)
-    pairs.to_csv(files[1], index=False)
+    write_csv(activity, files[0])
+    write_csv(pairs, files[1])
     step("the dyad network")
     network = dyad_network(pairs)
     files.append(write_network(network, out / "network.graphml"))

@@ -16,6 +16,7 @@ from sentinelle.alerts import DeliveryReport, alert_text, deliver_pending, evalu
 from sentinelle.alerts.channels import Channel
 from sentinelle.i18n import Lang
 from sentinelle.steps import Step, no_step
+from sentinelle.tables import write_csv
 
 
 @dataclass(frozen=True)
@@ -62,6 +63,6 @@ def run_alerts(
     files = []
     if csv is not None:
         csv.parent.mkdir(parents=True, exist_ok=True)
-        con.execute("SELECT * FROM alerts ORDER BY period, unit_id").df().to_csv(csv, index=False)
+        write_csv(con.execute("SELECT * FROM alerts ORDER BY period, unit_id").df(), csv)
         files.append(csv)
     return AlertsRun(new, subjects, delivery, files)

@@ -17,6 +17,7 @@ from sentinelle import impact
 from sentinelle.errors import ImpactError, NoDataError
 from sentinelle.geo import read_admin
 from sentinelle.steps import Step, no_step
+from sentinelle.tables import write_csv
 
 
 @dataclass(frozen=True)
@@ -96,5 +97,5 @@ def run_impact_compare(
     table = impact.compare_missions(results) if results else pd.DataFrame()
     out.mkdir(parents=True, exist_ok=True)
     path = out / "compare.csv"
-    table.to_csv(path, index=False)
+    write_csv(table, path)
     return ImpactComparison(table, path, skipped)

@@ -12,8 +12,11 @@ from pathlib import Path
 import duckdb
 
 from sentinelle.config import Settings
-from sentinelle.errors import UnknownNameError
+from sentinelle.errors import UnknownNameError, UsageError
 from sentinelle.sources import SOURCES, FetchRequest, IngestReport, get_source, ingest_url
+from sentinelle.sources.acled import SOURCE as ACLED
+from sentinelle.sources.acled import Snapshot, ingest_acled
+from sentinelle.sources.history import undo_ingest
 from sentinelle.steps import Step, no_step
 
 
@@ -24,15 +27,23 @@ def run_ingest(
     version: str | None = None,
     *,
     settings: Settings,
+    snapshot: Snapshot | None = None,
     step: Step = no_step,
 ) -> IngestReport:
     """Ingest a file of ``source`` (a local path, or a URL downloaded and cached first).
+
+    ``snapshot`` declares an ACLED export complete for its scope: stored events of the
+    scope missing from it are withdrawn (see :func:`sentinelle.sources.acled.ingest_acled`).
 
     Examples
     --------
     >>> run_ingest(con, "ged", "GEDEvent_v25_1.csv", settings=Settings())  # doctest: +SKIP
     """
     ingest = get_source(source).ingest
+    if snapshot is not None:
+        if source != ACLED or str(path).startswith(("http://", "https://")):
+            raise UsageError("--snapshot is for a local ACLED export only")
+        return ingest_acled(con, Path(path), snapshot=snapshot, step=step)
     if isinstance(path, str) and path.startswith(("http://", "https://")):
         return ingest_url(con, source, path, version, settings=settings, step=step)
     return ingest(con, Path(path), version, step)
@@ -61,6 +72,17 @@ def run_fetch(
     if fetch is None:
         raise UnknownNameError("source to fetch", source, fetchable())
     return fetch(con, request, settings=settings, step=step)
+
+
+def run_undo(con: duckdb.DuckDBPyConnection, ingest_id: int) -> dict[str, int]:
+    """Restore the store as it was before ingest ``ingest_id``; rows written, per table.
+
+    Examples
+    --------
+    >>> run_undo(con, 7)                                        # doctest: +SKIP
+    {'events': 20, 'deployments': 0}
+    """
+    return undo_ingest(con, ingest_id)
 
 
 @dataclass(frozen=True)

@@ -11,10 +11,13 @@ after the header: it is skipped, neither read nor quarantined.
 
 ACLED is a living database: events are revised (``timestamp`` is the row's last
 modification, stored as ``source_version`` so that a later revision replaces an
-earlier one and never the reverse) and withdrawn. An export is taken as authoritative
-for the countries it covers between its first and last event date: stored ACLED
-events there that the file no longer contains are marked ``deleted`` (see
-:func:`ingest_acled` for the exceptions), and an event that reappears is undeleted.
+earlier one and never the reverse) and withdrawn. Withdrawals come from ACLED's
+deleted-events list (the API's, see :mod:`sentinelle.sources.acled_api`), never from
+what an export lacks: a partial or filtered export withdraws nothing. Only when the
+user declares a file a complete :class:`Snapshot` of a scope (countries, dates, event
+types) are the stored events of that scope missing from it marked ``deleted`` (see
+:func:`ingest_acled`). An event that reappears is undeleted. Event dates before
+ACLED's coverage (:data:`COVERAGE_START`) or after today are quarantined.
 
 Mapping to the common event model, and its approximations:
 
@@ -57,16 +60,21 @@ from __future__ import annotations
 
 import csv
 from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 
 import duckdb
 
+from sentinelle.errors import IngestError, UsageError
 from sentinelle.geo.countries import convert_code
 from sentinelle.sources.ingest import (
     COORDINATES_CHECK,
     EVENTS,
     RAW_ORDINAL,
     IngestReport,
+    Predicate,
+    date_check,
     read_csv_raw,
     run_ingest,
     sql_literal,
@@ -74,6 +82,9 @@ from sentinelle.sources.ingest import (
 from sentinelle.steps import Step, no_step
 
 SOURCE = "acled"
+
+# ACLED's earliest events (African countries from 1997); earlier dates are typos.
+COVERAGE_START = date(1997, 1, 1)
 
 ACLED_COLUMNS: tuple[str, ...] = (
     "event_id_cnty", "event_date", "year", "time_precision", "event_type",
@@ -162,8 +173,53 @@ def _iso3_from_isonum(con: duckdb.DuckDBPyConnection, present: set[str]) -> str:
     return f"CASE iso {' '.join(whens)} END" if whens else "NULL::VARCHAR"
 
 
-def _stage(con: duckdb.DuckDBPyConnection, path: Path) -> int:
+@dataclass(frozen=True)
+class Snapshot:
+    """The scope a user declares an export complete for: its stored events missing from
+    the file are withdrawn. ``event_types`` ``None`` means every type."""
+
+    countries: tuple[str, ...]
+    start: date
+    end: date
+    event_types: tuple[str, ...] | None = None
+
+    def __post_init__(self) -> None:
+        if not self.countries:
+            raise UsageError("a snapshot needs --countries (ACLED's names, e.g. Mali)")
+        if self.start > self.end:
+            raise UsageError(f"snapshot start {self.start} is after its end {self.end}")
+        unknown = sorted(set(self.event_types or ()) - set(EVENT_TYPES))
+        if unknown:
+            raise UsageError(
+                f"unknown ACLED event type(s) {', '.join(unknown)}; "
+                f"choose from: {', '.join(EVENT_TYPES)}"
+            )
+
+    def describe(self) -> str:
+        """The scope in words, as the command prints it before committing."""
+        types = ", ".join(self.event_types) if self.event_types else "all event types"
+        return f"{', '.join(self.countries)}, {self.start} to {self.end}, {types}"
+
+    def predicate(self) -> Predicate:
+        """Stored ACLED events (``t``) in the scope, with its parameters."""
+        types = list(self.event_types) if self.event_types else None
+        return (
+            "list_contains(?, t.country_name) AND t.date_start BETWEEN ? AND ? "
+            "AND (?::VARCHAR[] IS NULL OR list_contains(?, split_part(t.event_type, ': ', 1)))",
+            [list(self.countries), self.start, self.end, types, types],
+        )
+
+
+def _stage(con: duckdb.DuckDBPyConnection, path: Path, snapshot: Snapshot | None) -> int:
     read_csv_raw(con, path, required=REQUIRED, types=TYPES)
+    unreadable = con.execute("SELECT count(*), min(line) FROM _rejects").fetchone()
+    if snapshot is not None and unreadable and unreadable[0]:
+        # The events of unreadable rows are unknown: a snapshot would withdraw them.
+        raise IngestError(
+            f"{path}: {unreadable[0]:,} row(s) cannot be read (the first on line "
+            f"{unreadable[1]}), so the file is not a complete snapshot: fix them, or "
+            "ingest it without --snapshot; store unchanged"
+        )
     header_records = 1
     if _has_hxl_row(path):
         header_records = 2
@@ -227,6 +283,7 @@ def _stage(con: duckdb.DuckDBPyConnection, path: Path) -> int:
                     THEN 'unknown event_type: ' || coalesce(p.event_type, 'empty')
                 WHEN _date IS NULL
                     THEN 'unparseable event_date: ' || coalesce(event_date, 'empty')
+                {date_check("_date", COVERAGE_START, "event_date")}
                 {COORDINATES_CHECK}
                 WHEN fatalities IS NULL OR fatalities < 0
                     THEN 'bad fatalities: ' || coalesce(fatalities::VARCHAR, 'empty')
@@ -240,24 +297,33 @@ def _stage(con: duckdb.DuckDBPyConnection, path: Path) -> int:
     return header_records
 
 
-def _delete_scope(deleted: Iterable[str]) -> str:
-    """SQL predicate over stored events (``t``) that this export says are withdrawn.
+def _delete_scope(deleted: Iterable[str], snapshot: Snapshot | None) -> Predicate | None:
+    """Stored events (``t``) this ingest withdraws: those ACLED lists as deleted and,
+    for a snapshot, those of its scope (unless the file holds them, see
+    :func:`ingest_acled`).
 
     Evaluated at merge time, when ``_stage`` holds the file's rows.
     """
-    accepted = "FROM _stage WHERE _reason IS NULL"
-    covered = f"""
-        t.country_name IN (SELECT country_name {accepted})
-        AND t.date_start BETWEEN (SELECT min(date_start) {accepted})
-                             AND (SELECT max(date_start) {accepted})
-        AND TRY_CAST(t.source_version AS BIGINT)
-            <= (SELECT max(source_version::BIGINT) {accepted})
-        AND t.source_event_id NOT IN
-            (SELECT source_event_id FROM _stage WHERE source_event_id IS NOT NULL)
-    """
     ids = sorted(set(deleted))
-    listed = f" OR list_contains({sql_literal(ids)}, t.source_event_id)" if ids else ""
-    return f"t.source = '{SOURCE}' AND (({covered}){listed})"
+    clauses: list[str] = []
+    params: list[object] = []
+    if ids:
+        clauses.append("list_contains(?, t.source_event_id)")
+        params.append(ids)
+    if snapshot is not None:
+        scope, scope_params = snapshot.predicate()
+        accepted = "FROM _stage WHERE _reason IS NULL"
+        clauses.append(
+            f"""({scope}
+            AND TRY_CAST(t.source_version AS BIGINT)
+                <= (SELECT max(source_version::BIGINT) {accepted})
+            AND t.source_event_id NOT IN
+                (SELECT source_event_id FROM _stage WHERE source_event_id IS NOT NULL))"""
+        )
+        params += scope_params
+    if not clauses:
+        return None
+    return f"t.source = '{SOURCE}' AND ({' OR '.join(clauses)})", params
 
 
 def ingest_acled(
@@ -265,6 +331,7 @@ def ingest_acled(
     path: Path,
     *,
     deleted: Iterable[str] = (),
+    snapshot: Snapshot | None = None,
     location: str | None = None,
     step: Step = no_step,
 ) -> IngestReport:
@@ -279,6 +346,10 @@ def ingest_acled(
     deleted : iterable of str, optional
         ``event_id_cnty`` values ACLED lists as deleted (the API's deleted-events
         list): marked ``deleted`` wherever they are, unless this file brings them back.
+    snapshot : Snapshot, optional
+        The scope the user declares this file complete for: stored events of that
+        scope missing from the file are marked ``deleted``. Without it, nothing is
+        withdrawn but the ``deleted`` list.
     location : str, optional
         What provenance records instead of the resolved path (a download URL).
     step : callable, optional
@@ -292,15 +363,16 @@ def ingest_acled(
 
     Notes
     -----
-    Stored ACLED events are marked deleted when all of these hold: their country
-    (``country_name``) is one of the file's, their date lies within the file's first
-    and last accepted event date, their revision is not newer than the newest in the
-    file (an older export cannot withdraw what was revised after it), and their
-    ``event_id_cnty`` is not in the file at all (a revision the file carries but that
-    is quarantined leaves the stored one alone).
+    With a snapshot, stored ACLED events are marked deleted when all of these hold:
+    they lie in its scope (``country_name``, event date, event type), their revision
+    is not newer than the newest in the file (an older export cannot withdraw what was
+    revised after it), and their ``event_id_cnty`` is not in the file at all (a
+    revision the file carries but that is quarantined leaves the stored one alone). A
+    snapshot with rows the CSV reader cannot read is refused: their events are unknown.
 
     Quarantine reasons: missing event_id_cnty, unknown event_type, unparseable
-    event_date, coordinates out of range, bad fatalities (negative or empty; values
+    event_date, implausible event_date (before 1997 or after today), coordinates out of
+    range, bad fatalities (negative or empty; values
     that are not numbers are refused by the reader, naming the column), missing
     timestamp, unknown inter1/inter2, duplicate key.
 
@@ -315,9 +387,9 @@ def ingest_acled(
         source=SOURCE,
         version=None,
         path=Path(path),
-        stage=_stage,
+        stage=lambda c, p: _stage(c, p, snapshot),
         target=EVENTS,
         location=location,
-        delete_scope=_delete_scope(deleted),
+        delete_scope=_delete_scope(deleted, snapshot),
         step=step,
     )

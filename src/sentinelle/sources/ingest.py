@@ -8,15 +8,23 @@ This module does the rest, identically for every source:
 
 * one transaction per ingest: the provenance row, the quarantine, the merge and the
   actor registry commit together or not at all (an exception or Ctrl-C rolls back);
-* idempotence: a file whose checksum was already ingested for the source is skipped,
-  and re-merging identical rows changes nothing;
+* idempotence: re-merging identical rows changes nothing; a file whose checksum was
+  ingested before is merged again (restoring what later ingests changed of its rows)
+  and, if that changes nothing, leaves no new provenance;
 * supersession: a row replaces the stored row with the same key only when its
   ``source_version`` is the same or newer (release '24.1' beats '23.1', an ACLED row
   revised later beats the earlier revision), and the provenance of both is kept in
   ``ingests``;
-* withdrawn rows: an adapter may name the scope a file is authoritative for (ACLED
-  exports of a country and period); stored rows in that scope missing from the file
-  are marked ``deleted`` rather than removed;
+* withdrawn rows: deletions are never inferred from what a file lacks. An adapter may
+  pass a predicate naming stored rows to mark ``deleted`` (never removed): the ids a
+  publisher lists as withdrawn, or the rows of a scope the user declared the file a
+  complete snapshot of;
+* history: every row an ingest replaces is kept (:mod:`sentinelle.sources.history`),
+  so that ``sentinelle undo`` restores the store as it was before that ingest;
+* bounded input: a file whose first rows are mostly unreadable is refused before it is
+  read, a zip is refused before unpacking when it would expand beyond
+  :data:`MAX_UNZIPPED_BYTES` or :data:`MAX_ZIP_RATIO`, and a file with more than
+  :data:`MAX_UNREADABLE_ROWS` unreadable rows is refused, so memory stays bounded;
 * quarantine: rows the reader cannot parse and rows the adapter rejects go to the
   ``quarantine`` table with the file's line number and the reason; repeated ids keep
   their first occurrence and quarantine the others.
@@ -27,17 +35,20 @@ from __future__ import annotations
 import csv
 import hashlib
 import shutil
+import sys
 import tempfile
 import zipfile
+import zlib
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 
 import duckdb
 
 from sentinelle.errors import IngestError, SchemaError, SourceFileError
+from sentinelle.sources.history import keep_versions
 from sentinelle.steps import Step, no_step
 from sentinelle.store.transaction import transaction
 
@@ -86,23 +97,52 @@ def sha256_of(path: Path) -> str:
     return digest.hexdigest()
 
 
+# A zip is refused before unpacking when its CSV would expand beyond either cap:
+# published CSVs compress 5-15x, and the largest (GED) unpacks to under 2 GB.
+MAX_UNZIPPED_BYTES = 8 * 2**30
+MAX_ZIP_RATIO = 200
+_ZIP_MAGIC = b"PK\x03\x04"
+
+# The first rows are checked before the file is read: a file of which more than half
+# of these cannot be split into the header's fields is not of the expected layout.
+PROBE_ROWS = 1_000
+# Beyond this many rows the CSV reader cannot read, a file is refused, not quarantined.
+MAX_UNREADABLE_ROWS = 10_000
+# The longest row the CSV reader accepts, in bytes (a 5 MB notes field is refused).
+MAX_LINE_BYTES = 2_000_000
+
+
 @contextmanager
 def unpacked_csv(path: Path) -> Iterator[Path]:
     """Yield a readable CSV path: the file itself, or the one CSV inside a zip."""
-    if not zipfile.is_zipfile(path):
+    with path.open("rb") as fh:
+        magic = fh.read(len(_ZIP_MAGIC))
+    if magic != _ZIP_MAGIC and not zipfile.is_zipfile(path):
         yield path
         return
-    with zipfile.ZipFile(path) as archive:
-        members = [m for m in archive.namelist() if m.lower().endswith(".csv")]
-        if len(members) != 1:
-            raise SourceFileError(
-                f"{path}: expected exactly one .csv in the archive, found {members or 'none'}"
-            )
-        with tempfile.TemporaryDirectory(prefix="sentinelle-") as tmp:
-            target = Path(tmp) / Path(members[0]).name
-            with archive.open(members[0]) as src, target.open("wb") as dst:
-                shutil.copyfileobj(src, dst)
-            yield target
+    try:
+        with zipfile.ZipFile(path) as archive:
+            members = [m for m in archive.infolist() if m.filename.lower().endswith(".csv")]
+            if len(members) != 1:
+                names = [m.filename for m in members]
+                raise SourceFileError(
+                    f"{path}: expected exactly one .csv in the archive, found {names or 'none'}"
+                )
+            member = members[0]
+            ratio = member.file_size / max(member.compress_size, 1)
+            if member.file_size > MAX_UNZIPPED_BYTES or ratio > MAX_ZIP_RATIO:
+                raise SourceFileError(
+                    f"{path}: {member.filename} would expand from {member.compress_size:,} to "
+                    f"{member.file_size:,} bytes ({ratio:,.0f}x); refused before unpacking "
+                    f"(limits {MAX_UNZIPPED_BYTES:,} bytes, {MAX_ZIP_RATIO}x)"
+                )
+            with tempfile.TemporaryDirectory(prefix="sentinelle-") as tmp:
+                target = Path(tmp) / Path(member.filename).name
+                with archive.open(member) as src, target.open("wb") as dst:
+                    shutil.copyfileobj(src, dst)
+                yield target
+    except (zipfile.BadZipFile, zlib.error, EOFError) as exc:
+        raise SourceFileError(f"{path}: corrupt or truncated zip ({exc})") from exc
 
 
 def first_record(path: Path) -> list[str]:
@@ -139,28 +179,34 @@ def read_csv_raw(
                 f"{path}: missing required column(s) {', '.join(missing)}; "
                 f"found {', '.join(header[:12])}{' ...' if len(header) > 12 else ''}"
             )
+    _probe(path, len(header), skip=0 if names is not None else 1)
     options: dict[str, object] = {
         "all_varchar": True,
         "header": names is None,
         "store_rejects": True,
         "rejects_table": "_reject_errors",
         "rejects_scan": "_reject_scans",
+        "rejects_limit": MAX_UNREADABLE_ROWS,
         "strict_mode": True,
         "parallel": True,
+        "max_line_size": MAX_LINE_BYTES,
     }
     if names is not None:
         options["names"] = list(names)
     column_types = {c: t for c, t in (types or {}).items() if c in header}
     if column_types:
         options["types"] = column_types
+    # Reader options are named parameters DuckDB takes only as constants; they come
+    # from the adapters' code, and sql_literal quotes them. The path is a parameter.
     opts = ", ".join(f"{k} := {sql_literal(v)}" for k, v in options.items())
     con.execute("DROP TABLE IF EXISTS _raw")
     try:
-        con.execute(
-            f"CREATE TEMP TABLE _raw AS SELECT * FROM read_csv({sql_literal(str(path))}, {opts})"
-        )
+        con.execute(f"CREATE TEMP TABLE _raw AS SELECT * FROM read_csv(?, {opts})", [str(path)])
     except duckdb.Error as exc:
-        raise SourceFileError(f"{path}: cannot be read as CSV: {exc}") from exc
+        if "Maximum line size" in str(exc):
+            raise SourceFileError(_long_row(path)) from exc
+        first = str(exc).splitlines()[0][:300]
+        raise SourceFileError(f"{path}: cannot be read as CSV: {first}") from exc
     con.execute(
         """
         INSERT INTO _rejects
@@ -168,25 +214,101 @@ def read_csv_raw(
         FROM _reject_errors ORDER BY line
         """
     )
+    unreadable = con.execute("SELECT count(*), min(line) FROM _rejects").fetchone()
+    if unreadable and unreadable[0] >= MAX_UNREADABLE_ROWS:
+        raise SourceFileError(
+            f"{path}: more than {MAX_UNREADABLE_ROWS:,} rows cannot be read (the first on "
+            f"line {unreadable[1]}); refused, nothing stored"
+        )
+
+
+def _probe(path: Path, n_fields: int, *, skip: int) -> None:
+    """Refuse a file most of whose first :data:`PROBE_ROWS` rows (after ``skip`` header
+    records) do not split into ``n_fields`` fields: junk, or another layout."""
+    read = bad = 0
+    with path.open(newline="", encoding="utf-8", errors="replace") as fh:
+        records = csv.reader(fh)
+        try:
+            for number, record in enumerate(records):
+                if number < skip:
+                    continue
+                read += 1
+                bad += len(record) != n_fields
+                if read >= PROBE_ROWS:
+                    break
+        except csv.Error:
+            pass  # a field too long for Python's reader: the CSV reader names its line
+    if read >= min(PROBE_ROWS, 100) and bad * 2 > read:
+        raise SourceFileError(
+            f"{path}: {bad:,} of the first {read:,} rows do not have the header's "
+            f"{n_fields} fields; refused before reading the file (junk, or not this "
+            "source's layout)"
+        )
+
+
+def _long_row(path: Path) -> str:
+    """The message naming the first row longer than :data:`MAX_LINE_BYTES`."""
+    limit = csv.field_size_limit()
+    csv.field_size_limit(sys.maxsize)
+    try:
+        with path.open(newline="", encoding="utf-8", errors="replace") as fh:
+            records = csv.reader(fh)
+            start = 1
+            for record in records:
+                size = sum(len(f.encode()) for f in record) + len(record)
+                if size > MAX_LINE_BYTES:
+                    return (
+                        f"{path}: line {start}: a row of {size:,} bytes, longer than the "
+                        f"{MAX_LINE_BYTES:,} a row may hold; shorten it or remove it"
+                    )
+                start = records.line_num + 1
+    finally:
+        csv.field_size_limit(limit)
+    return f"{path}: a row is longer than the {MAX_LINE_BYTES:,} bytes a row may hold"
 
 
 def sql_literal(value: object) -> str:
-    """A Python value (text, bool, list, dict) as a DuckDB SQL literal."""
+    """A Python value (text, bool, number, list, dict) as a DuckDB SQL literal.
+
+    Only for values SQL cannot take as parameters (``read_csv`` options, constants of
+    the adapters' own code). Text is quoted with every ``'`` doubled, the one escape
+    a DuckDB string literal has, so no value can end the literal early.
+
+    Examples
+    --------
+    >>> sql_literal(["25.1'; DROP TABLE users; --", True])
+    "['25.1''; DROP TABLE users; --', true]"
+    """
     if isinstance(value, bool):
         return "true" if value else "false"
+    if isinstance(value, int | float):
+        return repr(value)
     if isinstance(value, list):
         return "[" + ", ".join(sql_literal(v) for v in value) + "]"
     if isinstance(value, dict):
         return (
             "{" + ", ".join(f"{sql_literal(k)}: {sql_literal(v)}" for k, v in value.items()) + "}"
         )
-    return "'" + str(value).replace("'", "''") + "'"
+    text = str(value)
+    if "\x00" in text:
+        raise ValueError(f"a NUL character cannot be quoted as SQL: {text!r}")
+    return "'" + text.replace("'", "''") + "'"
 
 
 # Fills ``_stage`` from a CSV path; returns how many header records precede the data.
 # A row's position in ``_raw`` (aliased ``r``): rowids of a table made inside a
 # transaction are offset, so count from the first.
 RAW_ORDINAL = "(r.rowid - (SELECT min(rowid) FROM _raw))"
+
+
+def date_check(column: str, coverage_start: date, label: str) -> str:
+    """A quarantine rule (``WHEN ... THEN reason``): the date ``column`` lies between the
+    source's ``coverage_start`` and today; ``label`` names the column in the reason."""
+    return f"""
+                WHEN {column} NOT BETWEEN DATE '{coverage_start.isoformat()}' AND current_date
+                    THEN 'implausible {label}: ' || {column}::VARCHAR
+                         || ' (not between {coverage_start.isoformat()} and today)'"""
+
 
 # One quarantine rule for every event source: a point must be on the globe.
 COORDINATES_CHECK = """
@@ -198,6 +320,13 @@ COORDINATES_CHECK = """
 
 Stage = Callable[[duckdb.DuckDBPyConnection, Path], int]
 
+# A SQL predicate over the target table aliased ``t`` and its parameters.
+Predicate = tuple[str, list[object]]
+
+
+class _Unchanged(Exception):
+    """Raised inside the transaction of a re-ingest that changed nothing: rolls it back."""
+
 
 def run_ingest(
     con: duckdb.DuckDBPyConnection,
@@ -208,15 +337,16 @@ def run_ingest(
     stage: Stage,
     target: Target,
     location: str | None = None,
-    delete_scope: str | None = None,
+    delete_scope: Predicate | None = None,
     step: Step = no_step,
 ) -> IngestReport:
     """Ingest ``path`` in one transaction; see the module docstring for the rules.
 
     ``stage`` fills ``_stage`` (and may add to ``_rejects``) and returns the number
-    of header records before the data; ``delete_scope`` is a SQL
-    predicate over the target table aliased ``t`` naming the rows this file is
-    authoritative for. ``location`` is what provenance records (a URL for downloads).
+    of header records before the data; ``delete_scope`` is a SQL predicate (with its
+    parameters) over the target table aliased ``t`` naming the stored rows to mark
+    deleted unless the file holds them. ``location`` is what provenance records (a
+    URL for downloads).
     """
     path = Path(path)
     if not path.is_file():
@@ -229,10 +359,6 @@ def run_ingest(
         "SELECT ingest_id FROM ingests WHERE source = ? AND sha256 = ? AND status = 'ok'",
         [source, digest],
     ).fetchone()
-    if previous:
-        report.ingest_id, report.skipped = int(previous[0]), True
-        return report
-
     started = datetime.now()
     try:
         with transaction(con):
@@ -249,6 +375,10 @@ def run_ingest(
                 )
             step("merge")
             _merge(con, target, ingest_id, delete_scope, report)
+            if previous and not (
+                report.rows_inserted or report.rows_updated or report.rows_deleted
+            ):
+                raise _Unchanged
             if target is EVENTS:
                 _register_actors(con, ingest_id)
             con.execute(
@@ -259,6 +389,9 @@ def run_ingest(
                     report.rows_deleted, report.rows_quarantined, started, datetime.now(),
                 ],
             )  # fmt: skip
+    except _Unchanged:
+        report.ingest_id, report.skipped = int(previous[0]), True  # type: ignore[index]
+        report.rows_quarantined, report.quarantine_reasons = 0, {}
     except Exception as exc:
         if isinstance(exc, IngestError):
             raise
@@ -334,11 +467,12 @@ def _ordinals_to_records(
     """
     rejected = sorted(rejected_records)
     out: dict[int, int] = {}
+    skipped = 0  # rejected records before the current one, counted once over the file
     for ordinal in sorted(set(ordinals)):
-        record = ordinal + 1 + header
-        for r in rejected:
-            if r <= record:
-                record += 1
+        record = ordinal + 1 + header + skipped
+        while skipped < len(rejected) and rejected[skipped] <= record:
+            skipped += 1
+            record += 1
         out[ordinal] = record
     return out
 
@@ -366,10 +500,11 @@ def _merge(
     con: duckdb.DuckDBPyConnection,
     target: Target,
     ingest_id: int,
-    delete_scope: str | None,
+    delete_scope: Predicate | None,
     report: IngestReport,
 ) -> None:
-    """Insert new rows, update changed ones, mark withdrawn ones; count each."""
+    """Insert new rows, update changed ones, mark withdrawn ones; count each, and keep
+    the stored version of every row updated or marked withdrawn."""
     table_cols = [r[0] for r in con.execute(f"DESCRIBE {target.table}").fetchall()]
     stage_cols = {r[0] for r in con.execute("DESCRIBE _stage").fetchall()}
     cols = [c for c in table_cols if c in stage_cols and c != "ingest_id"]
@@ -394,16 +529,15 @@ def _merge(
         f"SELECT 1 FROM {target.table} WHERE source IN (SELECT source FROM _valid) LIMIT 1"
     ).fetchone()
     assignments = ", ".join(f"{c} = v.{c}" for c in values)
-    report.rows_updated = (
-        0
-        if stored is None
-        else _count(
+    if stored is not None:
+        replaced = f"true {newer} AND {changed}"
+        keep_versions(con, target.table, f"JOIN _valid v ON {on}", replaced, [], ingest_id)
+        report.rows_updated = _count(
             con,
             f"UPDATE {target.table} t SET {assignments}, ingest_id = ? "
-            f"FROM _valid v WHERE {on} {newer} AND {changed}",
+            f"FROM _valid v WHERE {on} AND {replaced}",
             [ingest_id],
         )
-    )
     report.rows_inserted = _count(
         con,
         f"INSERT INTO {target.table} ({', '.join(cols)}, ingest_id) "
@@ -414,12 +548,15 @@ def _merge(
     n_valid = int(con.execute("SELECT count(*) FROM _valid").fetchone()[0])  # type: ignore[index]
     report.rows_unchanged = n_valid - report.rows_inserted - report.rows_updated
     if delete_scope:
+        scope, params = delete_scope
+        withdrawn = (
+            f"({scope}) AND NOT t.deleted AND NOT EXISTS (SELECT 1 FROM _valid v WHERE {on})"
+        )
+        keep_versions(con, target.table, "", withdrawn, params, ingest_id)
         report.rows_deleted = _count(
             con,
-            f"UPDATE {target.table} t SET deleted = true, ingest_id = ? "
-            f"WHERE ({delete_scope}) AND NOT t.deleted "
-            f"AND NOT EXISTS (SELECT 1 FROM _valid v WHERE {on})",
-            [ingest_id],
+            f"UPDATE {target.table} t SET deleted = true, ingest_id = ? WHERE {withdrawn}",
+            [ingest_id, *params],
         )
 
 
@@ -469,8 +606,10 @@ __all__ = [
     "EVENTS",
     "RAW_ORDINAL",
     "IngestReport",
+    "Predicate",
     "Stage",
     "Target",
+    "date_check",
     "first_record",
     "no_step",
     "read_csv_raw",

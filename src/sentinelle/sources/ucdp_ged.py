@@ -5,12 +5,14 @@ Reads the CSV exactly as UCDP publishes it (plain or zipped), for every release 
 … best, high, low, gwnoa, gwnob``. GED Candidate monthly releases use the same layout
 and are sometimes published without a header row; the reader recognises both.
 Yearly releases are stored as source ``ged``, Candidates as ``ged_candidate`` (panels
-append the Candidate after the last GED month).
+append the Candidate after the last GED month). Event dates before GED's coverage
+(:data:`COVERAGE_START`) or after today are quarantined.
 """
 
 from __future__ import annotations
 
 import re
+from datetime import date
 from pathlib import Path
 
 import duckdb
@@ -22,6 +24,7 @@ from sentinelle.sources.ingest import (
     EVENTS,
     RAW_ORDINAL,
     IngestReport,
+    date_check,
     first_record,
     read_csv_raw,
     run_ingest,
@@ -49,6 +52,9 @@ REQUIRED = (
 )  # fmt: skip
 
 VIOLENCE = {"1": "state_based", "2": "non_state", "3": "one_sided"}
+
+# GED's first year; earlier (or future) event dates are typos and are quarantined.
+COVERAGE_START = date(1989, 1, 1)
 
 _VERSION_IN_NAME = re.compile(r"(?:v|ged)_?(\d{2})[._]?(\d)(?:[._](\d{1,2}))?", re.IGNORECASE)
 
@@ -97,9 +103,9 @@ def _stage(con: duckdb.DuckDBPyConnection, path: Path, source: str, version: str
         f"""
         CREATE TEMP TABLE _stage AS
         SELECT
-            '{source}' AS source,
+            ?::VARCHAR AS source,
             id::VARCHAR AS source_event_id,
-            '{version}' AS source_version,
+            ?::VARCHAR AS source_version,
             date_start::DATE AS date_start, date_end::DATE AS date_end,
             {col("date_prec")} AS date_precision,
             latitude, longitude,
@@ -129,13 +135,16 @@ def _stage(con: duckdb.DuckDBPyConnection, path: Path, source: str, version: str
                 WHEN date_end < date_start
                     THEN 'date_end before date_start: ' || date_start::DATE || ' > '
                          || date_end::DATE
+                {date_check("date_start::DATE", COVERAGE_START, "date_start")}
+                {date_check("date_end::DATE", COVERAGE_START, "date_end")}
                 {COORDINATES_CHECK}
                 WHEN best IS NULL OR best < 0
                     THEN 'bad fatality count best: ' || coalesce(best::VARCHAR, 'empty')
                 WHEN {col("deaths_civilians")} < 0 THEN 'negative deaths_civilians'
             END AS _reason
         FROM _raw r
-        """
+        """,
+        [source, version],
     )
     _fill_iso3(con)
     return 1 if has_header else 0

@@ -9,7 +9,10 @@ by another process, read-only, or on a full disk (:func:`store_error`).
 
 from __future__ import annotations
 
+import errno
 import re
+import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -22,8 +25,23 @@ from sentinelle.store.transaction import transaction
 __all__ = ["MIGRATIONS", "load_spatial", "open_store", "records", "store_error", "transaction"]
 
 
-def open_store(path: str | Path, *, read_only: bool = False) -> duckdb.DuckDBPyConnection:
+# How often a store held by another process is tried again while waiting for it.
+RETRY_EVERY = 0.25
+
+
+def open_store(
+    path: str | Path,
+    *,
+    read_only: bool = False,
+    wait: float = 0.0,
+    on_busy: Callable[[StoreBusyError], None] | None = None,
+) -> duckdb.DuckDBPyConnection:
     """Open (creating if needed) the store at ``path`` and migrate its schema.
+
+    DuckDB lets one process hold a store read-write. While another holds it, the open
+    is tried again every :data:`RETRY_EVERY` s for up to ``wait`` seconds (0: refuse at
+    once), calling ``on_busy`` once with the first refusal (to say "store busy,
+    retrying…"); then :class:`~sentinelle.errors.StoreBusyError`.
 
     Examples
     --------
@@ -31,7 +49,24 @@ def open_store(path: str | Path, *, read_only: bool = False) -> duckdb.DuckDBPyC
     >>> con.execute("SELECT count(*) FROM events").fetchone()
     (0,)
     """
-    path = str(path)
+    deadline = time.monotonic() + wait
+    told = False
+    while True:
+        try:
+            return _open(str(path), read_only)
+        except StoreBusyError as exc:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                if not wait:
+                    raise
+                raise StoreBusyError(f"{exc} (still busy after {wait:g} s)") from exc
+            if on_busy is not None and not told:
+                on_busy(exc)
+                told = True
+            time.sleep(min(RETRY_EVERY, left))
+
+
+def _open(path: str, read_only: bool) -> duckdb.DuckDBPyConnection:
     try:
         if path != ":memory:":
             Path(path).parent.mkdir(parents=True, exist_ok=True)
@@ -52,7 +87,9 @@ def open_store(path: str | Path, *, read_only: bool = False) -> duckdb.DuckDBPyC
 
 def store_error(path: str | Path, exc: BaseException) -> StoreError | None:
     """The :class:`~sentinelle.errors.StoreError` that DuckDB's or the OS's ``exc`` means
-    for the store at ``path``, or ``None`` when it is none of the known causes.
+    for the store at ``path``: busy, full disk, read-only, or (any other OS error, or
+    DuckDB's I/O error) a store that cannot be opened, with the reason; ``None`` for
+    DuckDB's other errors, which are bugs rather than a store's state.
 
     Examples
     --------
@@ -60,6 +97,8 @@ def store_error(path: str | Path, exc: BaseException) -> StoreError | None:
     ...     'IO Error: Could not set lock on file "s.duckdb": Conflicting lock is held in '
     ...     "/usr/bin/python3 (PID 4242). See also https://duckdb.org/docs")))  # doctest: +ELLIPSIS
     the store s.duckdb is in use by another process (PID 4242): stop it ...
+    >>> print(store_error("afile/s.duckdb", FileExistsError(17, "File exists", "afile")))
+    the store afile/s.duckdb cannot be opened: afile is a file, not a folder
     >>> store_error("s.duckdb", duckdb.CatalogException("Table x does not exist")) is None
     True
     """
@@ -68,8 +107,8 @@ def store_error(path: str | Path, exc: BaseException) -> StoreError | None:
         pid = re.search(r"\(PID (\d+)\)", text)
         who = f"another process (PID {pid[1]})" if pid else "another process"
         return StoreBusyError(
-            f"the store {path} is in use by {who}: stop it (e.g. `sentinelle serve`) "
-            "or open the store read-only"
+            f"the store {path} is in use by {who}: stop it (e.g. `sentinelle serve`), "
+            "or try again when it is done"
         )
     if "No space left on device" in text:
         return DiskFullError(f"no space left on the disk of the store {path}: free some space")
@@ -78,6 +117,14 @@ def store_error(path: str | Path, exc: BaseException) -> StoreError | None:
             f"the store {path} or its folder is read-only: choose a writable --store "
             "or open it read-only"
         )
+    if isinstance(exc, OSError):
+        if exc.errno in (errno.EEXIST, errno.ENOTDIR):
+            reason = f"{exc.filename} is a file, not a folder"
+        else:
+            reason = f"{exc.strerror or exc}" + (f": {exc.filename}" if exc.filename else "")
+        return StoreError(f"the store {path} cannot be opened: {reason}")
+    if isinstance(exc, duckdb.IOException):
+        return StoreError(f"the store {path} cannot be opened: {text.splitlines()[0]}")
     return None
 
 

@@ -259,7 +259,18 @@ CREATE TABLE incidents (
 );
 """
 
-MIGRATIONS: tuple[str, ...] = (_V1, _V2, _V3)
+# Row versions (sentinelle.sources.history): the stored row each ingest replaced, in
+# the same transaction, so that any ingest can be undone exactly. A row an ingest
+# inserted needs no copy: it is the live row carrying that ingest_id. Columns are the
+# table's own, without constraints, plus the ingest that replaced the row. An undone
+# ingest keeps its provenance row with status 'undone'.
+_V4 = """
+CREATE TABLE events_history AS SELECT *, NULL::INTEGER AS replaced_by FROM events LIMIT 0;
+CREATE TABLE deployments_history AS
+    SELECT *, NULL::INTEGER AS replaced_by FROM deployments LIMIT 0;
+"""
+
+MIGRATIONS: tuple[str, ...] = (_V1, _V2, _V3, _V4)
 
 
 def current_version(con: duckdb.DuckDBPyConnection) -> int:

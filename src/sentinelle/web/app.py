@@ -3,39 +3,53 @@
 Security measures every response gets: a Content-Security-Policy allowing scripts,
 styles, images and connections to this server only (the browser itself refuses any
 CDN), ``X-Content-Type-Options: nosniff``, ``X-Frame-Options: DENY`` and a
-same-origin referrer policy. FastAPI's ``/docs`` and ``/redoc`` would load Swagger UI
-and ReDoc from a CDN, so they are off; ``/docs`` is a page rendered here from the
-schema, which is published at ``/openapi.json``.
+same-origin referrer policy. Request bodies are limited to :data:`MAX_BODY_BYTES`
+(413 beyond, before anything reads them), and a 422 never echoes a password or a
+whole body back, nor fails on a ``NaN`` it cannot write as JSON. FastAPI's ``/docs``
+and ``/redoc`` would load Swagger UI and ReDoc from a CDN, so they are off; ``/docs``
+is a page rendered here from the schema, which is published at ``/openapi.json``.
 """
 
 from __future__ import annotations
 
+import contextlib
 import logging
+import math
 import re
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager, closing
+from contextlib import asynccontextmanager
+from typing import Any
 
 import duckdb
-from fastapi import Depends, FastAPI, Request
+from fastapi import Depends, FastAPI, HTTPException, Request
+from fastapi.encoders import jsonable_encoder
 from fastapi.exception_handlers import http_exception_handler
-from fastapi.responses import Response
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.sessions import SessionMiddleware
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from sentinelle.config import Settings
+from sentinelle.errors import StoreBusyError
 from sentinelle.store import open_store
 from sentinelle.web import api, pages
+from sentinelle.web.access import RETRY_AFTER_S, MainStore
 from sentinelle.web.auth import csrf_protect, current_user, session_secret
 from sentinelle.web.state import WebState
+from sentinelle.web.webstore import open_web_store
 
-__all__ = ["create_app"]
+__all__ = ["MAX_BODY_BYTES", "create_app"]
 
 log = logging.getLogger(__name__)
 
 SESSION_COOKIE = "sentinelle_session"
 SESSION_MAX_AGE = 8 * 3600  # a working day; then sign in again
+# The largest legitimate body, a report with every field full, is under 8 KiB.
+MAX_BODY_BYTES = 64 * 1024
+# Fields a 422 never echoes back.
+_SECRET_FIELDS = frozenset({"password"})
 
 _SECURITY_HEADERS = [
     (
@@ -73,6 +87,78 @@ class SecurityHeaders:
         await self.app(scope, receive, send_with_headers)
 
 
+class BodyLimit:
+    """ASGI middleware refusing a request body over ``max_bytes`` with 413.
+
+    A declared ``Content-Length`` over the limit is refused before the body is read;
+    a chunked body is counted as it arrives and refused once past the limit.
+    """
+
+    def __init__(self, app: ASGIApp, max_bytes: int = MAX_BODY_BYTES) -> None:
+        self.app = app
+        self.max_bytes = max_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        declared = dict(scope["headers"]).get(b"content-length", b"0")
+        if not declared.isdigit() or int(declared) > self.max_bytes:
+            response = JSONResponse({"detail": self._detail()}, status_code=413)
+            await response(scope, receive, send)
+            return
+        received = 0
+
+        async def counted() -> Message:
+            nonlocal received
+            message = await receive()
+            received += len(message.get("body", b""))
+            if received > self.max_bytes:
+                # Raised where the route reads its body: FastAPI answers it.
+                raise HTTPException(413, self._detail())
+            return message
+
+        await self.app(scope, counted, send)
+
+    def _detail(self) -> str:
+        return f"request body too large: the limit is {self.max_bytes // 1024} KiB"
+
+
+def _echo_safe(errors: Any) -> Any:
+    """Validation errors without secret or whole-body inputs, and JSON-safe.
+
+    A body that is not an object, or a model-level error, would echo the whole
+    body, password included; ``NaN`` and infinities are not JSON.
+    """
+    cleaned = []
+    for error in errors:
+        loc = [str(part) for part in error.get("loc", ())]
+        whole = loc[:1] == ["body"] and (len(loc) == 1 or isinstance(error.get("input"), dict))
+        if whole or _SECRET_FIELDS & set(loc):
+            error = {k: v for k, v in error.items() if k != "input"}
+        cleaned.append(error)
+    return _finite(jsonable_encoder(cleaned))
+
+
+def _finite(value: Any) -> Any:
+    if isinstance(value, float) and not math.isfinite(value):
+        return str(value)
+    if isinstance(value, dict):
+        return {k: _finite(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_finite(v) for v in value]
+    return value
+
+
+def _prepare_store(path: str) -> None:
+    """Create the main store or bring its schema up to date, then let it go.
+
+    A store another process is writing is left as it is: that writer migrated it.
+    """
+    with contextlib.suppress(StoreBusyError):
+        open_store(path).close()
+
+
 def _allowed_methods(request: Request) -> set[str]:
     """Every method the schema documents for the request's path (API paths only)."""
     methods: set[str] = set()
@@ -86,7 +172,10 @@ def _allowed_methods(request: Request) -> set[str]:
 
 
 def create_app(
-    settings: Settings | None = None, con: duckdb.DuckDBPyConnection | None = None
+    settings: Settings | None = None,
+    con: duckdb.DuckDBPyConnection | None = None,
+    *,
+    heavy_rate_limit: str = "60/minute",
 ) -> FastAPI:
     """The dashboard as an ASGI app.
 
@@ -96,8 +185,14 @@ def create_app(
         Store path, secret key, boundaries, cookie and rate-limit settings; read from
         the environment and ``sentinelle.toml`` when omitted.
     con : duckdb.DuckDBPyConnection, optional
-        An open store to serve (the caller keeps it); otherwise the app opens
-        ``settings.store`` read-write when it starts and closes it when it stops.
+        An open store to serve (the caller keeps it; tests, in-memory stores);
+        otherwise each read opens ``settings.store`` read-only for its duration
+        (:class:`~sentinelle.web.access.MainStore`), so the command line can write it.
+    heavy_rate_limit : str
+        Uncached reads an anonymous client may make (``limits`` notation).
+
+    Users, sessions and analyst reports live in the web store beside the main one
+    (:mod:`~sentinelle.web.webstore`); a main store's own are copied there once.
 
     Examples
     --------
@@ -108,10 +203,15 @@ def create_app(
     200
     """
     settings = settings or Settings()
-    owned = con is None
-    state = WebState(settings=settings, con=con or open_store(settings.store))
-    # Timestamps the server writes (reports, users) are UTC, whatever the machine's zone.
-    state.con.execute("SET GLOBAL TimeZone = 'UTC'")
+    path = str(settings.store)
+    if con is None:
+        _prepare_store(path)
+    state = WebState(
+        settings=settings,
+        main=MainStore(path, con),
+        web=open_web_store(path, con),
+        heavy_rate_limit=heavy_rate_limit,
+    )
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
@@ -119,8 +219,6 @@ def create_app(
         if missing:
             log.warning("map assets missing (%s): run scripts/build_web.sh", ", ".join(missing))
         yield
-        if owned:
-            state.con.close()
 
     app = FastAPI(
         title="Sentinelle",
@@ -134,6 +232,7 @@ def create_app(
         lifespan=lifespan,
     )
     app.state.web = state
+    app.add_middleware(BodyLimit)
     app.add_middleware(
         SessionMiddleware,
         secret_key=session_secret(settings),
@@ -158,8 +257,8 @@ def create_app(
             return await http_exception_handler(request, exc)
         if exc.status_code == 401 and request.method == "GET":
             return pages.login_redirect(request)
-        with closing(state.con.cursor()) as cursor:
-            user = current_user(request, cursor)
+        with state.web.connect() as web:
+            user = current_user(request, web)
         page = pages.render(
             request,
             "error.html",
@@ -170,5 +269,16 @@ def create_app(
         )
         page.headers.update(exc.headers or {})
         return page
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid(_: Request, exc: RequestValidationError) -> Response:
+        """FastAPI's 422, minus secrets and whole bodies, and serialisable."""
+        return JSONResponse({"detail": _echo_safe(exc.errors())}, status_code=422)
+
+    @app.exception_handler(StoreBusyError)
+    async def busy(request: Request, exc: StoreBusyError) -> Response:
+        """503 with Retry-After while an ingest holds the store past the bounded wait."""
+        retry = {"Retry-After": str(RETRY_AFTER_S)}
+        return await errors(request, StarletteHTTPException(503, str(exc), headers=retry))
 
     return app

@@ -1,13 +1,15 @@
 """Users, passwords, sessions, roles, CSRF tokens and rate limits of the dashboard.
 
-* Users live in the store's ``users`` table with an Argon2id hash of their password
-  (``argon2-cffi``'s RFC 9106 defaults); the password itself is never stored or logged.
+* Users live in the web store's ``users`` table (:mod:`~sentinelle.web.webstore`) with
+  an Argon2id hash of their password (``argon2-cffi``'s RFC 9106 defaults); the
+  password itself is never stored or logged.
 * Roles are ordered ``viewer < analyst < admin``: viewers read analyst reports,
   analysts also file them, admins also review them and manage users.
 * A session is a signed cookie (Starlette's ``SessionMiddleware``: HttpOnly,
-  SameSite=Lax, Secure when configured) holding the user id and a CSRF token. The
-  user is read again from the store on every request, so disabling a user or
-  changing a role takes effect at once.
+  SameSite=Lax, Secure when configured) holding a session id and a CSRF token. The
+  id must name a row of the ``sessions`` table, which signing out deletes, as do a
+  change of the user's password, role or disabled flag: a saved cookie replayed
+  after any of these signs nobody in. The user is read again on every request.
 * Every state-changing request (any method but GET, HEAD, OPTIONS) must carry the
   session's CSRF token, in the ``X-CSRF-Token`` header or a ``csrf_token`` form
   field, or is refused with 403 (:func:`csrf_protect`, installed app-wide).
@@ -18,17 +20,16 @@
 from __future__ import annotations
 
 import contextlib
-import datetime as dt
 import os
 import re
 import secrets
+import sqlite3
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-import duckdb
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from fastapi import Depends, HTTPException, Request, status
@@ -36,8 +37,8 @@ from fastapi.concurrency import run_in_threadpool
 
 from sentinelle.config import Settings
 from sentinelle.errors import UsageError
-from sentinelle.store import records
-from sentinelle.web.state import db, web_state
+from sentinelle.web.state import web_state, webdb
+from sentinelle.web.webstore import now_utc, rows, utc
 
 __all__ = [
     "ROLES",
@@ -45,16 +46,19 @@ __all__ = [
     "UnknownUserError",
     "User",
     "authenticate",
+    "count_request",
     "create_user",
     "csrf_protect",
     "csrf_token",
     "current_user",
+    "end_session",
     "list_users",
     "login_gate",
     "rate_limit",
     "reader",
     "require_role",
     "session_secret",
+    "signed_in",
     "start_session",
     "update_user",
 ]
@@ -102,7 +106,7 @@ def _check_password(password: str) -> None:
         raise UsageError(f"passwords have {MIN_PASSWORD} to {MAX_PASSWORD} characters")
 
 
-def create_user(con: duckdb.DuckDBPyConnection, username: str, password: str, role: Role) -> User:
+def create_user(con: sqlite3.Connection, username: str, password: str, role: Role) -> User:
     """Add a user with an Argon2id hash of ``password``.
 
     Raises
@@ -113,9 +117,9 @@ def create_user(con: duckdb.DuckDBPyConnection, username: str, password: str, ro
 
     Examples
     --------
-    >>> from sentinelle.store import open_store
-    >>> con = open_store(":memory:")
-    >>> create_user(con, "Aminata", "correct horse battery", "admin").username
+    >>> from sentinelle.web.webstore import open_web_store
+    >>> with open_web_store(":memory:").connect() as con:
+    ...     create_user(con, "Aminata", "correct horse battery", "admin").username
     'aminata'
     """
     name = _check_username(username)
@@ -124,35 +128,42 @@ def create_user(con: duckdb.DuckDBPyConnection, username: str, password: str, ro
         raise UsageError(f"role must be one of {', '.join(ROLES)}, got {role!r}")
     try:
         row = con.execute(
-            "INSERT INTO users (username, password_hash, role) VALUES (?, ?, ?) RETURNING user_id",
-            [name, _hasher.hash(password), role],
+            "INSERT INTO users (username, password_hash, role, created_at) VALUES (?, ?, ?, ?) "
+            "RETURNING user_id",
+            [name, _hasher.hash(password), role, now_utc()],
         ).fetchone()
-    except duckdb.ConstraintException:
+    except sqlite3.IntegrityError:
         raise UsageError(f"user {name!r} already exists") from None
     assert row is not None  # RETURNING always yields the inserted row
     return User(int(row[0]), name, role)
 
 
-def list_users(con: duckdb.DuckDBPyConnection) -> list[dict[str, Any]]:
-    """Every user (without hashes), by name."""
-    rows = records(
+def list_users(con: sqlite3.Connection) -> list[dict[str, Any]]:
+    """Every user (without hashes), by name; ``created_at`` in UTC."""
+    found = rows(
         con.execute(
             "SELECT user_id, username, role, disabled, created_at FROM users ORDER BY username"
         )
     )
-    # Stored in UTC (the server sets DuckDB's TimeZone): say so.
-    return [{**row, "created_at": row["created_at"].replace(tzinfo=dt.UTC)} for row in rows]
+    return [
+        {
+            **row,
+            "disabled": bool(row["disabled"]),
+            "created_at": utc(row["created_at"]),
+        }
+        for row in found
+    ]
 
 
 def update_user(
-    con: duckdb.DuckDBPyConnection,
+    con: sqlite3.Connection,
     username: str,
     *,
     role: Role | None = None,
     disabled: bool | None = None,
     password: str | None = None,
 ) -> None:
-    """Change a user's role, disabled flag or password.
+    """Change a user's role, disabled flag or password, ending the user's sessions.
 
     Raises
     ------
@@ -165,16 +176,20 @@ def update_user(
         raise UsageError(f"role must be one of {', '.join(ROLES)}, got {role!r}")
     if password is not None:
         _check_password(password)
-    row = con.execute(
-        "UPDATE users SET role = coalesce(?, role), disabled = coalesce(?, disabled), "
-        "password_hash = coalesce(?, password_hash) WHERE username = ? RETURNING user_id",
-        [role, disabled, _hasher.hash(password) if password else None, username.lower()],
-    ).fetchone()
-    if row is None:
-        raise UnknownUserError(f"no user {username!r}")
+    hashed = _hasher.hash(password) if password else None
+    with con:  # one transaction: no session outlives the change
+        row = con.execute(
+            "UPDATE users SET role = coalesce(?, role), disabled = coalesce(?, disabled), "
+            "password_hash = coalesce(?, password_hash) WHERE username = ? RETURNING user_id",
+            [role, disabled, hashed, username.lower()],
+        ).fetchone()
+        if row is None:
+            raise UnknownUserError(f"no user {username!r}")
+        if (role, disabled, hashed) != (None, None, None):
+            con.execute("DELETE FROM sessions WHERE user_id = ?", [row[0]])
 
 
-def authenticate(con: duckdb.DuckDBPyConnection, username: str, password: str) -> User | None:
+def authenticate(con: sqlite3.Connection, username: str, password: str) -> User | None:
     """The user if ``password`` is theirs and they are not disabled, else None.
 
     A hash made with older parameters is replaced by one with the current ones.
@@ -235,11 +250,24 @@ def csrf_token(request: Request) -> str:
     return token
 
 
-def start_session(request: Request, user: User) -> str:
+def start_session(request: Request, user: User, con: sqlite3.Connection) -> str:
     """Sign ``user`` in: a fresh session (no fixation) with a new CSRF token."""
-    request.session.clear()
-    request.session["uid"] = user.user_id
+    end_session(request, con)
+    session_id = secrets.token_urlsafe(32)
+    con.execute(
+        "INSERT INTO sessions (session_id, user_id, created_at) VALUES (?, ?, ?)",
+        [session_id, user.user_id, now_utc()],
+    )
+    request.session["sid"] = session_id
     return csrf_token(request)
+
+
+def end_session(request: Request, con: sqlite3.Connection) -> None:
+    """Sign out: the session's row is deleted, so its cookie is worth nothing."""
+    session_id = request.session.get("sid")
+    if isinstance(session_id, str):
+        con.execute("DELETE FROM sessions WHERE session_id = ?", [session_id])
+    request.session.clear()
 
 
 async def csrf_protect(request: Request) -> None:
@@ -263,14 +291,16 @@ async def csrf_protect(request: Request) -> None:
 
 
 def current_user(
-    request: Request, con: Annotated[duckdb.DuckDBPyConnection, Depends(db)]
+    request: Request, con: Annotated[sqlite3.Connection, Depends(webdb)]
 ) -> User | None:
     """The signed-in user, or None (a FastAPI dependency)."""
-    uid = request.session.get("uid")
-    if not isinstance(uid, int):
+    session_id = request.session.get("sid")
+    if not isinstance(session_id, str):
         return None
     row = con.execute(
-        "SELECT user_id, username, role FROM users WHERE user_id = ? AND NOT disabled", [uid]
+        "SELECT u.user_id, u.username, u.role FROM sessions s JOIN users u USING (user_id) "
+        "WHERE s.session_id = ? AND NOT u.disabled",
+        [session_id],
     ).fetchone()
     if row is None:
         request.session.clear()
@@ -286,17 +316,26 @@ def reader(request: Request, user: Annotated[User | None, Depends(current_user)]
 
 
 async def login_gate(request: Request) -> None:
-    """Like :func:`reader` for the API, but touches the store only if a login is required.
+    """Like :func:`reader` for the API, but touches a store only if a login is required.
 
-    Published reads are then answered without a cursor or a worker thread.
+    Published reads are then answered without a connection or a worker thread.
     """
-    state = web_state(request)
-    if not state.settings.require_login:
+    if not web_state(request).settings.require_login:
         return
-    with contextlib.closing(state.con.cursor()) as con:
-        user = await run_in_threadpool(current_user, request, con)
-    if user is None:
+    if await signed_in(request) is None:
         raise HTTPException(status.HTTP_401_UNAUTHORIZED, "sign in first (POST /api/login)")
+
+
+async def signed_in(request: Request) -> User | None:
+    """:func:`current_user` from an async route (the web store is read in a worker thread)."""
+    if not isinstance(request.session.get("sid"), str):
+        return None
+
+    def lookup() -> User | None:
+        with web_state(request).web.connect() as con:
+            return current_user(request, con)
+
+    return await run_in_threadpool(lookup)
 
 
 def require_role(role: Role) -> Callable[[User | None], User]:
@@ -314,20 +353,27 @@ def require_role(role: Role) -> Callable[[User | None], User]:
     return check
 
 
-def rate_limit(name: Literal["login", "write"]) -> Callable[[Request], Awaitable[None]]:
+def rate_limit(
+    name: Literal["login", "write", "heavy"],
+) -> Callable[[Request], Awaitable[None]]:
     """A dependency counting requests per client address against the named limit (429)."""
 
     async def check(request: Request) -> None:
-        state = web_state(request)
-        item = state.limits[name]
-        client = request.client.host if request.client else "unknown"
-        if not state.limiter.hit(item, name, client):
-            reset, _ = state.limiter.get_window_stats(item, name, client)
-            retry = max(1, int(reset - time.time()))
-            raise HTTPException(
-                status.HTTP_429_TOO_MANY_REQUESTS,
-                f"too many requests: the limit is {item}; retry in {retry} s",
-                headers={"Retry-After": str(retry)},
-            )
+        count_request(request, name)
 
     return check
+
+
+def count_request(request: Request, name: Literal["login", "write", "heavy"]) -> None:
+    """Count the request against the named limit of its client address; 429 beyond it."""
+    state = web_state(request)
+    item = state.limits[name]
+    client = request.client.host if request.client else "unknown"
+    if not state.limiter.hit(item, name, client):
+        reset, _ = state.limiter.get_window_stats(item, name, client)
+        retry = max(1, int(reset - time.time()))
+        raise HTTPException(
+            status.HTTP_429_TOO_MANY_REQUESTS,
+            f"too many requests: the limit is {item}; retry in {retry} s",
+            headers={"Retry-After": str(retry)},
+        )

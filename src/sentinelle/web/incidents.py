@@ -2,7 +2,8 @@
 
 Like the UN's SAGE database, analysts record what they learn from their own sources
 (a field call, a local radio report) before any dataset publishes it. A report is
-its own source: it lives in the ``incidents`` table with who filed it and when, is
+its own source: it lives in the web store's ``incidents`` table
+(:mod:`~sentinelle.web.webstore`) with who filed it and when, is
 ``submitted`` until an admin ``confirmed`` or ``rejected`` it (with who and when), and
 the dashboard shows reports apart from published datasets, marked unverified. Nothing
 here writes to ``events``.
@@ -11,17 +12,17 @@ here writes to ``events``.
 from __future__ import annotations
 
 import datetime as dt
+import json
+import sqlite3
 from typing import Any, Literal, Self, get_args
 
-import duckdb
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from sentinelle.errors import UsageError
 from sentinelle.geo import country_table
-from sentinelle.store import records
 from sentinelle.store.schema import VIOLENCE_TYPES
 from sentinelle.web.auth import User
-from sentinelle.web.data import as_utc
+from sentinelle.web.webstore import now_utc, rows, utc
 
 __all__ = [
     "Incident",
@@ -148,36 +149,36 @@ class Incident(BaseModel):
 
     @classmethod
     def from_row(cls, row: dict[str, Any]) -> Incident:
-        """Build from a row of the ``incidents`` table."""
+        """Build from a row of the ``incidents`` table (timestamps are UTC)."""
         provenance = Provenance(
             status=row["status"],
             submitted_by=row["submitted_by"],
-            submitted_at=as_utc(row["submitted_at"]),
+            submitted_at=utc(row["submitted_at"]),
             reviewed_by=row["reviewed_by"],
-            reviewed_at=as_utc(row["reviewed_at"]) if row["reviewed_at"] else None,
+            reviewed_at=utc(row["reviewed_at"]) if row["reviewed_at"] else None,
             review_note=row["review_note"],
         )
         fields = {k: v for k, v in row.items() if k in cls.model_fields}
-        return cls(**{**fields, "actors": row["actors"] or []}, provenance=provenance)
+        return cls(**{**fields, "actors": json.loads(row["actors"])}, provenance=provenance)
 
 
-def file_incident(con: duckdb.DuckDBPyConnection, report: IncidentIn, user: User) -> Incident:
+def file_incident(con: sqlite3.Connection, report: IncidentIn, user: User) -> Incident:
     """Store ``report`` as ``submitted`` by ``user`` (one statement, so one transaction)."""
     cur = con.execute(
         f"""
         INSERT INTO incidents (event_date, latitude, longitude, country_iso3, location_name,
             actors, violence_type, fatalities, civilian_deaths, source, confidence, notes,
-            submitted_by)
-        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            submitted_by, submitted_at)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
         RETURNING {_COLUMNS}
         """,
         [
-            report.event_date,
+            report.event_date.isoformat(),
             report.latitude,
             report.longitude,
             report.country_iso3,
             report.location_name,
-            report.actors,
+            json.dumps(report.actors),
             report.violence_type,
             report.fatalities,
             report.civilian_deaths,
@@ -185,13 +186,14 @@ def file_incident(con: duckdb.DuckDBPyConnection, report: IncidentIn, user: User
             report.confidence,
             report.notes,
             user.username,
+            now_utc(),
         ],
     )
-    return Incident.from_row(records(cur)[0])
+    return Incident.from_row(rows(cur)[0])
 
 
 def list_incidents(
-    con: duckdb.DuckDBPyConnection,
+    con: sqlite3.Connection,
     *,
     country_iso3: str | None = None,
     status: Status | None = None,
@@ -206,7 +208,7 @@ def list_incidents(
         """,
         [country_iso3, country_iso3, status, status, limit],
     )
-    return [Incident.from_row(row) for row in records(cur)]
+    return [Incident.from_row(row) for row in rows(cur)]
 
 
 class ReviewError(UsageError):
@@ -218,7 +220,7 @@ class ReviewError(UsageError):
 
 
 def review_incident(
-    con: duckdb.DuckDBPyConnection, incident_id: int, review: ReviewIn, reviewer: User
+    con: sqlite3.Connection, incident_id: int, review: ReviewIn, reviewer: User
 ) -> Incident:
     """Confirm or reject a submitted report.
 
@@ -238,14 +240,13 @@ def review_incident(
     # The status condition makes a concurrent second review update nothing.
     cur = con.execute(
         f"""
-        UPDATE incidents SET status = ?, reviewed_by = ?, reviewed_at = current_timestamp,
-            review_note = ?
+        UPDATE incidents SET status = ?, reviewed_by = ?, reviewed_at = ?, review_note = ?
         WHERE incident_id = ? AND status = 'submitted'
         RETURNING {_COLUMNS}
         """,
-        [review.decision, reviewer.username, review.note, incident_id],
+        [review.decision, reviewer.username, now_utc(), review.note, incident_id],
     )
-    rows = records(cur)
-    if not rows:
+    updated = rows(cur)
+    if not updated:
         raise ReviewError(409, f"incident report {incident_id} was already reviewed ({row[0]})")
-    return Incident.from_row(rows[0])
+    return Incident.from_row(updated[0])

@@ -12,6 +12,7 @@ or otherwise.
 from __future__ import annotations
 
 import math
+import sqlite3
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -39,6 +40,7 @@ from sentinelle.web.api.params import (
     Source,
     StatusFilter,
     Viewer,
+    WebCursor,
 )
 from sentinelle.web.auth import (
     ROLES,
@@ -48,6 +50,7 @@ from sentinelle.web.auth import (
     create_user,
     csrf_token,
     current_user,
+    end_session,
     list_users,
     rate_limit,
     reader,
@@ -62,6 +65,7 @@ from sentinelle.web.incidents import (
     list_incidents,
     review_incident,
 )
+from sentinelle.web.state import web_state
 
 __all__ = ["STATIC_DIR", "VENDOR_DIR", "login_redirect", "render", "router", "vendor_missing"]
 
@@ -370,7 +374,7 @@ def alerts_page(
 @page("/incidents", "Analyst reports")
 def incidents_page(
     request: Request,
-    con: Cursor,
+    con: WebCursor,
     user: Viewer,
     country: OptionalCountry = None,
     status_: StatusFilter = None,
@@ -381,7 +385,7 @@ def incidents_page(
 
 def _incidents(
     request: Request,
-    con: duckdb.DuckDBPyConnection,
+    con: sqlite3.Connection,
     user: User,
     *,
     country: str | None = None,
@@ -391,7 +395,8 @@ def _incidents(
     status_code: int = 200,
 ) -> HTMLResponse:
     reports = list_incidents(con, country_iso3=country, status=status_filter)  # type: ignore[arg-type]
-    countries = data.coverage(con)
+    with web_state(request).main.connect() as main:
+        countries = data.coverage(main)
     return render(
         request, "incidents.html", user, status_code=status_code, reports=reports,
         countries=countries, country=country, status_filter=status_filter, errors=errors or [],
@@ -400,7 +405,7 @@ def _incidents(
 
 
 @router.post("/incidents", response_class=HTMLResponse, dependencies=[Depends(rate_limit("write"))])
-async def file_incident_form(request: Request, con: Cursor, user: Analyst) -> Response:
+async def file_incident_form(request: Request, con: WebCursor, user: Analyst) -> Response:
     """File a report from the form; on errors show the form again with the reasons."""
     form = {k: v for k, v in (await request.form()).items() if isinstance(v, str)}
     fields: dict[str, Any] = {
@@ -421,7 +426,7 @@ async def file_incident_form(request: Request, con: Cursor, user: Analyst) -> Re
 @router.post("/incidents/{incident_id}/review", dependencies=[Depends(rate_limit("write"))])
 def review_incident_form(
     request: Request,
-    con: Cursor,
+    con: WebCursor,
     user: Admin,
     incident_id: int,
     decision: Annotated[str, Form()],
@@ -456,7 +461,7 @@ def _local(target: str) -> str:
 @router.post("/login", response_class=HTMLResponse, dependencies=[Depends(rate_limit("login"))])
 def login_form(
     request: Request,
-    con: Cursor,
+    con: WebCursor,
     username: Annotated[str, Form(max_length=64)],
     password: Annotated[str, Form(max_length=1024)],
     next_: Annotated[str, Form(alias="next", max_length=200)] = "/",
@@ -468,19 +473,19 @@ def login_form(
             request, "login.html", None, status_code=401, next=_local(next_),
             error="Wrong user name or password.",
         )  # fmt: skip
-    start_session(request, user)
+    start_session(request, user, con)
     return RedirectResponse(_local(next_), status.HTTP_303_SEE_OTHER)
 
 
 @router.post("/logout")
-def logout_form(request: Request) -> Response:
+def logout_form(request: Request, con: WebCursor) -> Response:
     """Sign out and return to the map."""
-    request.session.clear()
+    end_session(request, con)
     return RedirectResponse("/", status.HTTP_303_SEE_OTHER)
 
 
 @router.get("/users", response_class=HTMLResponse)
-def users_page(request: Request, con: Cursor, user: Admin) -> HTMLResponse:
+def users_page(request: Request, con: WebCursor, user: Admin) -> HTMLResponse:
     """User management (admins)."""
     return render(request, "users.html", user, users=list_users(con), roles=ROLES, error=None)
 
@@ -488,7 +493,7 @@ def users_page(request: Request, con: Cursor, user: Admin) -> HTMLResponse:
 @router.post("/users", response_class=HTMLResponse, dependencies=[Depends(rate_limit("write"))])
 def add_user_form(
     request: Request,
-    con: Cursor,
+    con: WebCursor,
     user: Admin,
     username: Annotated[str, Form(max_length=64)],
     password: Annotated[str, Form(max_length=1024)],
@@ -507,7 +512,7 @@ def add_user_form(
 
 @router.post("/users/{username}", dependencies=[Depends(rate_limit("write"))])
 def change_user_form(
-    con: Cursor,
+    con: WebCursor,
     user: Admin,
     username: str,
     role: Annotated[str | None, Form(pattern="^(viewer|analyst|admin)$")] = None,

@@ -1,17 +1,16 @@
-"""What one dashboard app holds: its settings, the store connection, caches, limits.
+"""What one dashboard app holds: its settings, its two stores, caches, limits.
 
-DuckDB lets one process hold a store file read-write, and a connection must not be
-used by two threads at once. The app therefore opens the store once and gives each
-request its own cursor (:func:`db`): a cursor is a separate connection to the same
-database instance, costs about 0.3 ms to open, and lets reads run in parallel while
-DuckDB's own transactions keep writes consistent.
+The main store (events, deployments, forecasts, impact estimates, alerts) is read
+only, through short read-only connections (:class:`~sentinelle.web.access.MainStore`,
+dependency :func:`db`), so that the command line can ingest while the server runs.
+The server's own writes (users, sessions, analyst reports) go to the web store beside
+it (:mod:`~sentinelle.web.webstore`, dependency :func:`webdb`). See decision 0009.
 
-Every published dataset the dashboard shows (events, deployments, forecasts, impact
-estimates, alerts) is read-only for the server: the store is locked by the server, so
-nothing else writes it while it runs. The JSON of those endpoints is therefore
-computed once per distinct query and kept (:class:`ResponseCache`), gzip-compressed
-beside the plain bytes and with an ETag, so that the map endpoint answers in well
-under a millisecond of server time after the first request.
+The JSON of published reads is computed once per distinct query and data version and
+kept (:class:`ResponseCache`), gzip-compressed beside the plain bytes and with an ETag,
+so that the map endpoint answers in well under a millisecond of server time after the
+first request; at most :data:`MAX_BUILDS` answers are computed at once, so that heavy
+aggregates cannot take every worker thread and CPU from cached reads.
 """
 
 from __future__ import annotations
@@ -19,6 +18,7 @@ from __future__ import annotations
 import asyncio
 import gzip
 import hashlib
+import sqlite3
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Iterator
@@ -35,14 +35,22 @@ from limits.storage import MemoryStorage
 from limits.strategies import MovingWindowRateLimiter
 
 from sentinelle.config import Settings
+from sentinelle.errors import StoreBusyError
+from sentinelle.web.access import MainStore
+from sentinelle.web.webstore import WebStore
 
 if TYPE_CHECKING:
     import geopandas as gpd
 
-__all__ = ["CachedBody", "ResponseCache", "WebState", "db", "web_state"]
+__all__ = ["MAX_BUILDS", "CachedBody", "ResponseCache", "WebState", "db", "web_state", "webdb"]
+
+Key = tuple[object, ...]
+Version = tuple[int, ...]
 
 # Bodies smaller than this are sent as they are: gzip would save little.
 _GZIP_MIN_BYTES = 1024
+# Answers computed at once: each DuckDB query already uses every core.
+MAX_BUILDS = 2
 
 
 @dataclass(frozen=True)
@@ -73,44 +81,68 @@ class CachedBody:
 
 
 class ResponseCache:
-    """A bounded LRU cache of JSON bodies keyed by endpoint and query.
+    """A bounded LRU cache of JSON bodies keyed by endpoint and query, each of a data version.
+
+    An entry answers only requests made at its version of the main store. When the
+    store has changed but cannot be read yet (an ingest is still writing it), the
+    entry of the previous version is served, marked ``X-Sentinelle-Stale: 1``, rather
+    than a 503: the map keeps showing the last committed data during an ingest.
 
     Concurrent first requests for one key wait for a single computation instead of
     each running the query (the benchmark's 50 clients start together).
     """
 
     def __init__(self, max_entries: int = 256) -> None:
-        self._entries: OrderedDict[tuple[object, ...], CachedBody] = OrderedDict()
-        self._pending: dict[tuple[object, ...], asyncio.Lock] = {}
+        self._entries: OrderedDict[Key, tuple[Version, CachedBody]] = OrderedDict()
+        self._pending: dict[Key, asyncio.Lock] = {}
         self._lock = threading.Lock()
+        self._builds = asyncio.Semaphore(MAX_BUILDS)
         self.max_entries = max_entries
 
-    def _get(self, key: tuple[object, ...]) -> CachedBody | None:
+    def fresh(self, key: Key, version: Version) -> CachedBody | None:
+        """The entry for ``key`` if it was computed at ``version``."""
         with self._lock:
-            entry = self._entries.get(key)
-            if entry is not None:
-                self._entries.move_to_end(key)
-            return entry
+            found = self._entries.get(key)
+            if found is None or found[0] != version:
+                return None
+            self._entries.move_to_end(key)
+            return found[1]
 
-    def _put(self, key: tuple[object, ...], entry: CachedBody) -> None:
+    def _put(self, key: Key, version: Version, entry: CachedBody) -> None:
         with self._lock:
-            self._entries[key] = entry
+            self._entries[key] = (version, entry)
+            self._entries.move_to_end(key)
             while len(self._entries) > self.max_entries:
                 self._entries.popitem(last=False)
 
+    def _stale(self, key: Key) -> CachedBody | None:
+        with self._lock:
+            found = self._entries.get(key)
+            return None if found is None else found[1]
+
     async def respond(
-        self, request: Request, key: tuple[object, ...], build: Callable[[], bytes]
+        self, request: Request, key: Key, version: Version, build: Callable[[], bytes]
     ) -> Response:
         """Answer from the cache, computing ``build()`` in a worker thread on a miss."""
-        entry = self._get(key)
+        entry = self.fresh(key, version)
         if entry is None:
             lock = self._pending.setdefault(key, asyncio.Lock())
-            async with lock:
-                entry = self._get(key)
-                if entry is None:
-                    entry = CachedBody.of(await run_in_threadpool(build))
-                    self._put(key, entry)
-            self._pending.pop(key, None)
+            try:
+                async with lock:
+                    entry = self.fresh(key, version)
+                    if entry is None:
+                        async with self._builds:
+                            entry = CachedBody.of(await run_in_threadpool(build))
+                        self._put(key, version, entry)
+            except StoreBusyError:
+                stale = self._stale(key)
+                if stale is None:
+                    raise
+                response = stale.response(request)
+                response.headers["X-Sentinelle-Stale"] = "1"
+                return response
+            finally:
+                self._pending.pop(key, None)
         return entry.response(request)
 
 
@@ -119,7 +151,9 @@ class WebState:
     """Per-app state, kept on ``app.state.web``."""
 
     settings: Settings
-    con: duckdb.DuckDBPyConnection
+    main: MainStore
+    web: WebStore
+    heavy_rate_limit: str = "60/minute"
     cache: ResponseCache = field(default_factory=ResponseCache)
     limiter: MovingWindowRateLimiter = field(
         default_factory=lambda: MovingWindowRateLimiter(MemoryStorage())
@@ -127,10 +161,11 @@ class WebState:
 
     @cached_property
     def limits(self) -> dict[str, RateLimitItem]:
-        """Rate limits by name: ``login`` and ``write``."""
+        """Rate limits by name: ``login``, ``write``, and ``heavy`` (uncached anonymous reads)."""
         return {
             "login": parse(self.settings.login_rate_limit),
             "write": parse(self.settings.write_rate_limit),
+            "heavy": parse(self.heavy_rate_limit),
         }
 
     @cached_property
@@ -148,9 +183,12 @@ def web_state(request: Request) -> WebState:
 
 
 def db(request: Request) -> Iterator[duckdb.DuckDBPyConnection]:
-    """A cursor on the store for one request (a FastAPI dependency)."""
-    cursor = web_state(request).con.cursor()
-    try:
-        yield cursor
-    finally:
-        cursor.close()
+    """A read-only connection to the main store for one request (a FastAPI dependency)."""
+    with web_state(request).main.connect() as con:
+        yield con
+
+
+def webdb(request: Request) -> Iterator[sqlite3.Connection]:
+    """A connection to the web store for one request (a FastAPI dependency)."""
+    with web_state(request).web.connect() as con:
+        yield con

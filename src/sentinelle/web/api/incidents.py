@@ -6,7 +6,14 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, HTTPException, Path, Query
 
-from sentinelle.web.api.params import Admin, Analyst, Cursor, OptionalCountry, StatusFilter, Viewer
+from sentinelle.web.api.params import (
+    Admin,
+    Analyst,
+    OptionalCountry,
+    StatusFilter,
+    Viewer,
+    WebCursor,
+)
 from sentinelle.web.api.responses import error_responses
 from sentinelle.web.auth import rate_limit
 from sentinelle.web.incidents import (
@@ -21,14 +28,15 @@ from sentinelle.web.incidents import (
 
 __all__ = ["router"]
 
-router = APIRouter()
+# Writes answer 400 to a body FastAPI cannot decode.
+router = APIRouter(responses=error_responses(400))
 
 
 @router.get(
     "/incidents", response_model=list[Incident], tags=["incidents"], responses=error_responses(401)
 )
 def incidents(
-    con: Cursor,
+    con: WebCursor,
     _: Viewer,
     country: OptionalCountry = None,
     status_: StatusFilter = None,
@@ -46,7 +54,7 @@ def incidents(
     dependencies=[Depends(rate_limit("write"))],
     responses=error_responses(401, 403, 429),
 )
-def file_report(con: Cursor, user: Analyst, report: IncidentIn) -> Incident:
+def file_report(con: WebCursor, user: Analyst, report: IncidentIn) -> Incident:
     """File an incident report (analysts and admins); it starts as ``submitted``."""
     return file_incident(con, report, user)
 
@@ -59,7 +67,7 @@ def file_report(con: Cursor, user: Analyst, report: IncidentIn) -> Incident:
     responses=error_responses(401, 403, 404, 409, 429),
 )
 def review(
-    con: Cursor,
+    con: WebCursor,
     user: Admin,
     incident_id: Annotated[int, Path(ge=1, le=2**31 - 1)],
     decision: ReviewIn,

@@ -7,6 +7,7 @@ are refused the same values with the same reasons.
 
 from __future__ import annotations
 
+import sqlite3
 from typing import Annotated, Any
 
 import duckdb
@@ -16,7 +17,7 @@ from pydantic import AfterValidator
 from sentinelle.geo import country_table
 from sentinelle.web.auth import User, require_role
 from sentinelle.web.incidents import Status
-from sentinelle.web.state import db
+from sentinelle.web.state import db, webdb
 
 __all__ = [
     "MISSION_PATTERN",
@@ -34,6 +35,7 @@ __all__ = [
     "Source",
     "StatusFilter",
     "Viewer",
+    "WebCursor",
 ]
 
 _ISO3 = frozenset(country_table()["iso3"].dropna())
@@ -85,7 +87,8 @@ Mission = Annotated[
 OptionalMission = Annotated[str | None, Query(pattern=MISSION_PATTERN, description="e.g. MINUSMA")]
 StatusFilter = Annotated[Status | None, Query(alias="status")]
 
-Cursor = Annotated[duckdb.DuckDBPyConnection, Depends(db)]
+Cursor = Annotated[duckdb.DuckDBPyConnection, Depends(db)]  # the main store, read-only
+WebCursor = Annotated[sqlite3.Connection, Depends(webdb)]  # users, sessions, reports
 Viewer = Annotated[User, Depends(require_role("viewer"))]
 Analyst = Annotated[User, Depends(require_role("analyst"))]
 Admin = Annotated[User, Depends(require_role("admin"))]

@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StrictBool
 
 from sentinelle.web.auth import MAX_PASSWORD, USERNAME_PATTERN, Role
 from sentinelle.web.data import CountryCoverage, DyadEdge, DyadNode, TrendPoint
@@ -325,7 +325,7 @@ class UserPatch(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     role: Role | None = None
-    disabled: bool | None = None
+    disabled: StrictBool | None = Field(default=None, description="true or false, not 0 or 1")
     password: str | None = Field(default=None, min_length=10, max_length=MAX_PASSWORD)
 
 

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Body, Depends, HTTPException, Path, Request, stat
 from fastapi.responses import Response
 
 from sentinelle.errors import UsageError
-from sentinelle.web.api.params import Admin, Cursor
+from sentinelle.web.api.params import Admin, WebCursor
 from sentinelle.web.api.responses import error_responses
 from sentinelle.web.api.schemas import LoginIn, SessionOut, UserIn, UserOut, UserPatch, UserRow
 from sentinelle.web.auth import (
@@ -19,6 +19,7 @@ from sentinelle.web.auth import (
     create_user,
     csrf_token,
     current_user,
+    end_session,
     list_users,
     rate_limit,
     start_session,
@@ -27,7 +28,8 @@ from sentinelle.web.auth import (
 
 __all__ = ["router"]
 
-router = APIRouter()
+# Writes answer 400 to a body FastAPI cannot decode.
+router = APIRouter(responses=error_responses(400))
 
 
 @router.get("/session", response_model=SessionOut, tags=["session"])
@@ -44,26 +46,26 @@ def session(request: Request, user: Annotated[User | None, Depends(current_user)
     dependencies=[Depends(rate_limit("login"))],
     responses=error_responses(401, 403, 429),
 )
-def login(request: Request, credentials: LoginIn, con: Cursor) -> SessionOut:
+def login(request: Request, credentials: LoginIn, con: WebCursor) -> SessionOut:
     """Sign in; the response carries the new session's CSRF token."""
     user = authenticate(con, credentials.username, credentials.password)
     if user is None:
         raise HTTPException(status.HTTP_401_UNAUTHORIZED, "wrong user name or password")
-    token = start_session(request, user)
+    token = start_session(request, user, con)
     return SessionOut(user=UserOut(username=user.username, role=user.role), csrf_token=token)
 
 
 @router.post("/logout", status_code=204, tags=["session"], responses=error_responses(403))
-def logout(request: Request) -> Response:
-    """Sign out."""
-    request.session.clear()
+def logout(request: Request, con: WebCursor) -> Response:
+    """Sign out: the session ends on the server too, so a saved cookie no longer works."""
+    end_session(request, con)
     return Response(status_code=204)
 
 
 @router.get(
     "/users", response_model=list[UserRow], tags=["users"], responses=error_responses(401, 403)
 )
-def users(con: Cursor, _: Admin) -> list[dict[str, Any]]:
+def users(con: WebCursor, _: Admin) -> list[dict[str, Any]]:
     """Every user (admins)."""
     return list_users(con)
 
@@ -76,7 +78,7 @@ def users(con: Cursor, _: Admin) -> list[dict[str, Any]]:
     dependencies=[Depends(rate_limit("write"))],
     responses=error_responses(401, 403, 409, 429),
 )
-def add_user(con: Cursor, _: Admin, new: UserIn) -> UserOut:
+def add_user(con: WebCursor, _: Admin, new: UserIn) -> UserOut:
     """Create a user (admins)."""
     try:
         created = create_user(con, new.username, new.password, new.role)
@@ -93,12 +95,15 @@ def add_user(con: Cursor, _: Admin, new: UserIn) -> UserOut:
     responses=error_responses(401, 403, 404, 429),
 )
 def change_user(
-    con: Cursor,
+    con: WebCursor,
     admin: Admin,
     username: Annotated[str, Path(pattern=USERNAME_PATTERN)],
     change: Annotated[UserPatch, Body()],
 ) -> Response:
-    """Change a user's role, disabled flag or password (admins; not their own role)."""
+    """Change a user's role, disabled flag or password (admins; not their own role).
+
+    The user's sessions end: they sign in again under the new terms.
+    """
     if username.lower() == admin.username and (
         change.role not in (None, "admin") or change.disabled
     ):

@@ -1,0 +1,95 @@
+"""How the server reads the main store: short read-only connections, a bounded wait, a version.
+
+DuckDB admits one read-write process per file, and read-only openers cannot share it
+with that writer. The server therefore holds no connection to the main store between
+requests: each read opens it read-only for the duration of its query
+(:meth:`MainStore.connect`, a few milliseconds), so that ``sentinelle ingest`` or
+``status`` can take the file whenever no query runs. While an ingest holds it, a read
+retries for up to ``wait`` seconds ("store busy, retrying…") and then fails with
+:class:`StoreBusyError`, which the app answers with 503 and ``Retry-After``.
+
+:meth:`MainStore.version` fingerprints the store's file and write-ahead log (size and
+modification time, one ``stat`` each): cached answers are keyed by it, so data an
+ingest commits shows at once, without a restart. See decision 0009.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import time
+from collections.abc import Iterator
+from contextlib import closing, contextmanager
+from dataclasses import dataclass
+
+import duckdb
+
+from sentinelle.errors import StoreBusyError
+from sentinelle.store import open_store
+
+__all__ = ["RETRY_AFTER_S", "MainStore"]
+
+log = logging.getLogger(__name__)
+
+RETRY_AFTER_S = 5  # what a 503 tells the client: an ingest takes seconds to minutes
+_POLL_S = 0.05
+
+
+@dataclass
+class MainStore:
+    """The main store as the server reaches it.
+
+    ``con``, when given, is a connection the caller keeps (an in-memory store in tests
+    and doctests): reads then take cursors on it and the version never changes.
+    """
+
+    path: str
+    con: duckdb.DuckDBPyConnection | None = None
+    wait: float = 3.0
+
+    def version(self) -> tuple[int, ...]:
+        """Size and modification time of the store file and its WAL (zeros if absent)."""
+        if self.con is not None:
+            return ()
+        parts: list[int] = []
+        for name in (self.path, self.path + ".wal"):
+            try:
+                info = os.stat(name)
+            except FileNotFoundError:
+                parts += [0, 0]
+            else:
+                parts += [info.st_size, info.st_mtime_ns]
+        return tuple(parts)
+
+    @contextmanager
+    def connect(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        """A read-only connection for one query or request, closed after it.
+
+        Raises
+        ------
+        StoreBusyError
+            If another process still holds the store after ``wait`` seconds.
+        """
+        if self.con is not None:
+            with closing(self.con.cursor()) as cursor:
+                yield cursor
+            return
+        with closing(self._open()) as con:
+            yield con
+
+    def _open(self) -> duckdb.DuckDBPyConnection:
+        deadline = time.monotonic() + self.wait
+        warned = False
+        while True:
+            try:
+                return open_store(self.path, read_only=True)
+            except StoreBusyError:
+                if time.monotonic() >= deadline:
+                    raise StoreBusyError(
+                        f"the store {self.path} is being written by another process "
+                        f"(an ingest?): retry in {RETRY_AFTER_S} s"
+                    ) from None
+                if not warned:
+                    log.info("store %s busy, retrying…", self.path)
+                    warned = True
+                time.sleep(_POLL_S)
