@@ -125,18 +125,10 @@ def test_a_second_ingest_waits_for_the_first_then_runs(tmp_path: Path, ged_file:
     assert "inserted 5" in result.output
 
 
-# The dashboard's accounts live in STORE.web.sqlite (web/webstore.py), which does not
-# yet turn OS and SQLite errors into StoreError: remove these marks when it does.
-WEB_STORE_UNMAPPED = pytest.mark.xfail(
-    strict=True, reason="web/webstore.py: OSError/sqlite3.Error not mapped to StoreError yet"
-)
-
-
 @pytest.mark.parametrize(
     "name",
     ["ingest", "quarantine", "actors", "demo",
-     pytest.param("users add", marks=WEB_STORE_UNMAPPED),
-     pytest.param("users list", marks=WEB_STORE_UNMAPPED)],
+     "users add", "users list"],
 )  # fmt: skip
 def test_a_store_whose_folder_is_a_file(tmp_path: Path, ged_file: Path, name: str) -> None:
     (tmp_path / "afile").write_text("not a folder")
@@ -164,7 +156,6 @@ def test_a_store_on_a_read_only_file_system(
                                                      "read-only")],
     ids=["disk full", "read-only"],
 )  # fmt: skip
-@WEB_STORE_UNMAPPED
 def test_users_add_that_the_disk_cannot_take(
     tmp_path: Path, ged_file: Path, monkeypatch: pytest.MonkeyPatch, message: str, says: str
 ) -> None:

@@ -22,13 +22,13 @@ pytestmark = pytest.mark.skipif(not VIEWS_CM.exists(), reason="shared views-cm d
 def test_ingest_views_cm_stores_the_panel_once(tmp_path: Path) -> None:
     con = open_store(tmp_path / "store.duckdb")
     report = ingest_views_cm(con, VIEWS_CM)
-    assert not report.skipped and report.rows_inserted == 18_145
+    assert not report.skipped and report.rows_inserted == 77_928
     again = ingest_views_cm(con, VIEWS_CM)
     assert again.skipped and again.ingest_id == report.ingest_id
     assert con.execute("SELECT count(*) FROM ingests WHERE source = 'views-cm'").fetchone() == (1,)
     record = panel_record(con, "panel_cm")
     assert record is not None and record["ingest_ids"] == [report.ingest_id]
-    assert (record["first_month"], record["last_month"], record["n_units"]) == (434, 528, 191)
+    assert (record["first_month"], record["last_month"], record["n_units"]) == (121, 528, 191)
     assert check_panel(con, "cm").ok
 
     stored = read_panel(con, "cm")

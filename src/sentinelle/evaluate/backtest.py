@@ -43,6 +43,7 @@ from sentinelle.scoring import (
     interval_score,
     randomized_pit,
 )
+from sentinelle.tables import write_csv
 
 __all__ = [
     "BENCHMARK_FILES",
@@ -317,13 +318,13 @@ class BacktestResult:
             out / "scores_summary.md",
             out / "scores_rows.parquet",
         ]
-        self.summary().to_csv(written[0])
+        write_csv(self.summary(), written[0], index=True)
         written[1].write_text(self.to_markdown())
         self.rows.to_parquet(written[2], index=False)
         selection = self.selection()
         if not selection.empty:
             written.append(out / "selection.csv")
-            selection.to_csv(written[-1])
+            write_csv(selection, written[-1], index=True)
         if plots:
             written += plot_calibration(self.rows, out / "calibration")
         return written

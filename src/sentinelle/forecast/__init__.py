@@ -4,7 +4,9 @@ Models share one interface (``Forecaster``): ``fit(panel, origin, target)`` on t
 panel up to the origin month, then ``sample(horizons, n_draws, rng)``. ``MODELS`` holds
 them by name: the VIEWS challenge benchmarks (``zero``, ``last``, ``conflictology``,
 ``boot_240``), count models (``negbin``, ``hurdle``), a LightGBM hurdle model
-(``lightgbm``) and the recommended mixture of them (``ensemble``). It is a
+(``lightgbm``), analogue matching of recent trajectories (``analogue``), a Markov model
+of intensity states (``markov``) and the recommended mixture of them (``ensemble``,
+weighted at each origin on validation origins before it). It is a
 :class:`~sentinelle.registry.Registry`: a plug-in adds its factory with
 ``MODELS.register(name, factory)`` and ``make_forecast(..., model=name)`` uses it.
 

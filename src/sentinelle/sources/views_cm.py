@@ -2,7 +2,8 @@
 
 The files (``features_monthly/cm_features_YYYY.csv`` and ``actuals/cm_actuals_YYYY.parquet``)
 are parsed by :func:`sentinelle.sources.views_data.load_views_cm`, which also rebuilds
-``ged_sb`` back to February 2016 from the published lags and sums; this adapter checks
+``ged_sb`` back to February 2016 from the published lags and sums, and joins the
+state-based history from January 1990 (``history/``) when the folder has it; this adapter checks
 the actuals against that panel, stores it as ``panel_cm`` (``unit_id`` = VIEWS
 ``country_id``, ``month_id``, ``ged_sb``, ``ged_ns``, ``ged_os`` and the challenge's
 feature columns under their published names) and records the load in ``ingests`` and
@@ -28,7 +29,7 @@ import pandas as pd
 
 from sentinelle.errors import IngestError, SourceFileError
 from sentinelle.sources.ingest import IngestReport, sha256_of
-from sentinelle.sources.views_data import load_views_cm
+from sentinelle.sources.views_data import HISTORY_FILE, load_views_cm
 from sentinelle.steps import Step, no_step
 from sentinelle.store import transaction
 from sentinelle.store.panels import PanelRecord, record_panel
@@ -41,7 +42,8 @@ def _files(data_dir: Path) -> list[Path]:
     features = sorted(data_dir.glob("features_monthly/cm_features_*.csv"))
     if not features:
         raise SourceFileError(f"{data_dir}: no features_monthly/cm_features_*.csv")
-    return features + sorted(data_dir.glob("actuals/cm_actuals_*.parquet"))
+    history = [data_dir / HISTORY_FILE] if (data_dir / HISTORY_FILE).is_file() else []
+    return features + sorted(data_dir.glob("actuals/cm_actuals_*.parquet")) + history
 
 
 def _check_actuals(panel: pd.DataFrame, files: list[Path]) -> None:
@@ -97,7 +99,7 @@ def ingest_views_cm(
     >>> from sentinelle.store import open_store
     >>> con = open_store("sentinelle.duckdb")                                 # doctest: +SKIP
     >>> ingest_views_cm(con, "../shared/data/views-cm").rows_inserted         # doctest: +SKIP
-    18145
+    77928
     """
     data_dir = Path(data_dir)
     files = _files(data_dir)

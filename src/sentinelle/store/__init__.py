@@ -107,8 +107,7 @@ def store_error(path: str | Path, exc: BaseException) -> StoreError | None:
         pid = re.search(r"\(PID (\d+)\)", text)
         who = f"another process (PID {pid[1]})" if pid else "another process"
         return StoreBusyError(
-            f"the store {path} is in use by {who}: stop it (e.g. `sentinelle serve`), "
-            "or try again when it is done"
+            f"the store {path} is in use by {who}: stop it, or try again when it is done"
         )
     if "No space left on device" in text:
         return DiskFullError(f"no space left on the disk of the store {path}: free some space")

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import logging
 import os
-import time
 from collections.abc import Iterator
 from contextlib import closing, contextmanager
 from dataclasses import dataclass
@@ -32,7 +31,6 @@ __all__ = ["RETRY_AFTER_S", "MainStore"]
 log = logging.getLogger(__name__)
 
 RETRY_AFTER_S = 5  # what a 503 tells the client: an ingest takes seconds to minutes
-_POLL_S = 0.05
 
 
 @dataclass
@@ -75,21 +73,20 @@ class MainStore:
                 yield cursor
             return
         with closing(self._open()) as con:
+            # One core per query: the other stays free for the event loop and cached reads.
+            con.execute("SET threads TO 1")
             yield con
 
     def _open(self) -> duckdb.DuckDBPyConnection:
-        deadline = time.monotonic() + self.wait
-        warned = False
-        while True:
-            try:
-                return open_store(self.path, read_only=True)
-            except StoreBusyError:
-                if time.monotonic() >= deadline:
-                    raise StoreBusyError(
-                        f"the store {self.path} is being written by another process "
-                        f"(an ingest?): retry in {RETRY_AFTER_S} s"
-                    ) from None
-                if not warned:
-                    log.info("store %s busy, retrying…", self.path)
-                    warned = True
-                time.sleep(_POLL_S)
+        try:
+            return open_store(
+                self.path,
+                read_only=True,
+                wait=self.wait,
+                on_busy=lambda _: log.info("store %s busy, retrying…", self.path),
+            )
+        except StoreBusyError as exc:
+            raise StoreBusyError(
+                f"the store {self.path} is being written by another process "
+                f"(an ingest?): retry in {RETRY_AFTER_S} s"
+            ) from exc

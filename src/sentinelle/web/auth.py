@@ -24,6 +24,7 @@ import os
 import re
 import secrets
 import sqlite3
+import threading
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -74,6 +75,9 @@ _hasher = PasswordHasher()
 # takes as long as one with a wrong password and does not reveal which names exist.
 _DUMMY_HASH = _hasher.hash(secrets.token_hex(16))
 _SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+# Each Argon2id hash takes 64 MiB and a core for tens of milliseconds: 50 sign-ins at
+# once would take 3 GiB and every core from the other requests. Two at a time.
+_HASHING = threading.BoundedSemaphore(2)
 
 
 class UnknownUserError(UsageError, LookupError):
@@ -199,12 +203,13 @@ def authenticate(con: sqlite3.Connection, username: str, password: str) -> User 
         [username.lower()],
     ).fetchone()
     if row is None or len(password) > MAX_PASSWORD:
-        with contextlib.suppress(VerificationError):
+        with contextlib.suppress(VerificationError), _HASHING:
             _hasher.verify(_DUMMY_HASH, password[:MAX_PASSWORD])
         return None
     user_id, name, role, stored, disabled = row
     try:
-        _hasher.verify(stored, password)
+        with _HASHING:
+            _hasher.verify(stored, password)
     except (VerificationError, InvalidHashError):
         return None
     if disabled:

@@ -26,7 +26,8 @@ from typing import Any
 
 import duckdb
 
-from sentinelle.errors import StoreError
+from sentinelle.errors import DiskFullError, StoreBusyError, StoreError, StoreReadOnlyError
+from sentinelle.store import store_error
 from sentinelle.web.access import MainStore
 
 __all__ = ["WebStore", "now_utc", "open_web_store", "rows", "utc", "web_store_path"]
@@ -119,7 +120,10 @@ class WebStore:
             store = cls(target, uri=True)
             store._anchor = store._open()
             return store
-        Path(path).parent.mkdir(parents=True, exist_ok=True)
+        try:
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise store_error(path, exc) or StoreError(str(exc)) from exc
         return cls(path)
 
     def _open(self) -> sqlite3.Connection:
@@ -135,9 +139,29 @@ class WebStore:
 
     @contextmanager
     def connect(self) -> Iterator[sqlite3.Connection]:
-        """A connection in autocommit mode (``with con:`` makes a transaction), then closed."""
-        with closing(self._open()) as con:
-            yield con
+        """A connection in autocommit mode (``with con:`` makes a transaction), then closed.
+
+        SQLite's failures of the file itself (full disk, read-only, locked past the
+        time-out) are the same :class:`~sentinelle.errors.StoreError` branches as the
+        main store's.
+        """
+        try:
+            with closing(self._open()) as con:
+                yield con
+        except sqlite3.OperationalError as exc:
+            raise _web_store_error(self.target, exc) from exc
+
+
+def _web_store_error(target: str, exc: sqlite3.OperationalError) -> Exception:
+    """The error tree's branch for SQLite's ``exc`` on the web store, or ``exc`` itself."""
+    text = str(exc)
+    if "disk is full" in text or "database or disk is full" in text:
+        return DiskFullError(f"no space left on the disk of the dashboard's store {target}")
+    if "readonly database" in text:
+        return StoreReadOnlyError(f"the dashboard's store {target} is read-only")
+    if "database is locked" in text:
+        return StoreBusyError(f"the dashboard's store {target} is busy: try again in a moment")
+    return exc
 
 
 def open_web_store(store: str | Path, main: duckdb.DuckDBPyConnection | None = None) -> WebStore:
