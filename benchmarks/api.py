@@ -32,16 +32,14 @@ import argparse
 import asyncio
 import itertools
 import os
-import socket
 import statistics
-import subprocess
-import sys
 import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
 
 import httpx
+from _loopback import HOST, dashboard  # benchmarks/ is on the path of a script run from it
 from rich.console import Console
 from rich.table import Table
 
@@ -51,7 +49,6 @@ from sentinelle.store import open_store
 from sentinelle.web.data import events_geojson
 
 ROOT = Path(__file__).resolve().parents[1]
-HOST = "127.0.0.1"  # never anything but loopback
 FULL = "full record (1997-2020)"
 SCENARIOS = (  # name, query, revalidate, heavy clients beside
     ("one year (2019)", {"country": "MLI", "from": "2019-01", "to": "2019-12"}, False, False),
@@ -206,21 +203,7 @@ def main() -> None:
             con.close()
         reference = sql_reference(store)
         opening = open_cost(store)
-        if not args.port:
-            with socket.socket() as probe:
-                probe.bind((HOST, 0))
-                args.port = probe.getsockname()[1]
-        server = subprocess.Popen(
-            [sys.executable, __file__, "--serve", str(store), "--port", str(args.port)]
-        )
-        base = f"http://{HOST}:{args.port}"
-        try:
-            for _ in range(300):
-                try:
-                    httpx.get(f"{base}/api/session", timeout=1).raise_for_status()
-                    break
-                except httpx.HTTPError:
-                    time.sleep(0.1)
+        with dashboard(__file__, store, args.port) as (server, base):
             rows = []
             for name, params, revalidate, beside in SCENARIOS:
                 with console.status(f"{name}: {args.requests} requests"):
@@ -232,9 +215,6 @@ def main() -> None:
                     )  # fmt: skip
                     server_ms = (cpu_seconds(server.pid) - cpu0) * 1e3 / len(result[0])
                     rows.append((name, *result, server_ms))
-        finally:
-            server.terminate()
-            server.wait(timeout=10)
 
     opened = Table(title="A connection for one read, ACLED Mali store")
     opened.add_column("way")

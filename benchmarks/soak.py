@@ -26,7 +26,6 @@ import argparse
 import asyncio
 import csv
 import random
-import socket
 import sqlite3
 import subprocess
 import sys
@@ -37,6 +36,7 @@ from collections import defaultdict
 from pathlib import Path
 
 import httpx
+from _loopback import HOST, dashboard  # benchmarks/ is on the path of a script run from it
 from rich.console import Console
 from rich.table import Table
 
@@ -47,7 +47,6 @@ from sentinelle.web import create_user, open_web_store
 from sentinelle.web.webstore import web_store_path
 
 ROOT = Path(__file__).resolve().parents[1]
-HOST = "127.0.0.1"  # never anything but loopback
 PASSWORD = "soak-test passphrase"
 READS = (
     ("GET /api/events", "/api/events", {"country": "MLI"}),
@@ -205,22 +204,8 @@ def main() -> None:
         expected_new = write_ingest_file(
             args.data / "acled" / "acled_hdx_ner_1997-2020.csv", niger, args.ingest_rows
         )
-        if not args.port:
-            with socket.socket() as probe:
-                probe.bind((HOST, 0))
-                args.port = probe.getsockname()[1]
-        server = subprocess.Popen(
-            [sys.executable, __file__, "--serve", str(store), "--port", str(args.port)]
-        )
-        base = f"http://{HOST}:{args.port}"
         tally, memory, ingest_log = Tally(), [], []
-        try:
-            for _ in range(300):
-                try:
-                    httpx.get(f"{base}/api/session", timeout=1).raise_for_status()
-                    break
-                except httpx.HTTPError:
-                    time.sleep(0.1)
+        with dashboard(__file__, store, args.port) as (server, base):
             start = time.perf_counter()
             deadline = start + args.duration
             ingester = threading.Timer(args.duration / 2, ingest, (store, niger, ingest_log))
@@ -238,9 +223,6 @@ def main() -> None:
                 ingester.join(timeout=300)
             memory.append((time.perf_counter() - start, rss_mb(server.pid)))
             shown = httpx.get(f"{base}/api/events", params={"country": "NER"}, timeout=30)
-        finally:
-            server.terminate()
-            server.wait(timeout=10)
 
         con = open_store(store, read_only=True)
         (after,) = con.execute("SELECT count(*) FROM events").fetchone() or (0,)
