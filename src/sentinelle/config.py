@@ -46,6 +46,8 @@ class Settings(BaseSettings):
     # Rate limits per client address, in the `limits` notation ("5/minute").
     login_rate_limit: str = "5/minute"
     write_rate_limit: str = "30/minute"
+    # Uncached reads an anonymous client may cause (the heavy aggregates: dyads, trends).
+    heavy_rate_limit: str = "60/minute"
 
     @classmethod
     def settings_customise_sources(

@@ -186,7 +186,7 @@ def store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[duckdb.DuckDBPyC
 @pytest.fixture
 def app(store: duckdb.DuckDBPyConnection) -> FastAPI:
     """A fresh app (own cache, rate-limit counters, web store) over the shared store."""
-    return create_app(settings_for(":memory:"), store, heavy_rate_limit="1000/minute")
+    return create_app(settings_for(":memory:", heavy_rate_limit="1000/minute"), store)
 
 
 @pytest.fixture

@@ -49,7 +49,7 @@ def _niger_events(client: TestClient) -> int:
 def test_ingest_users_add_and_reads_while_the_dashboard_serves(tmp_path: Path) -> None:
     path = tmp_path / "store.duckdb"
     build_store(path).close()
-    app = create_app(settings_for(path), heavy_rate_limit="1000/minute")
+    app = create_app(settings_for(path, heavy_rate_limit="1000/minute"))
     app.state.web.main.wait = 0.3  # the bounded wait, short for the test
     client = TestClient(app)
     analyst = TestClient(app)

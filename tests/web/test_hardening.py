@@ -130,7 +130,7 @@ def test_nan_in_a_json_body_is_a_clean_422(client: TestClient) -> None:
 def test_anonymous_uncached_reads_are_rate_limited_and_cached_ones_not(
     store: duckdb.DuckDBPyConnection,
 ) -> None:
-    app = create_app(settings_for(":memory:"), store, heavy_rate_limit="3/minute")
+    app = create_app(settings_for(":memory:", heavy_rate_limit="3/minute"), store)
     anonymous = TestClient(app)
     answers = [
         anonymous.get("/api/dyads", params={"country": "MLI", "limit": n}).status_code

@@ -24,7 +24,7 @@ from sentinelle.web import create_app
 from sentinelle.web.app import SESSION_COOKIE
 from tests.web.conftest import build_store, csrf, settings_for, sign_in
 
-app = create_app(settings_for(":memory:"), build_store(":memory:"), heavy_rate_limit="10000/minute")
+app = create_app(settings_for(":memory:", heavy_rate_limit="10000/minute"), build_store(":memory:"))
 schema = schemathesis.openapi.from_asgi("/openapi.json", app)
 # The coverage phase sends dozens of fixed cases per operation: times four callers,
 # minutes on a shared 2-core machine. Random generation alone stays bounded.

@@ -174,8 +174,6 @@ def _allowed_methods(request: Request) -> set[str]:
 def create_app(
     settings: Settings | None = None,
     con: duckdb.DuckDBPyConnection | None = None,
-    *,
-    heavy_rate_limit: str = "60/minute",
 ) -> FastAPI:
     """The dashboard as an ASGI app.
 
@@ -188,8 +186,6 @@ def create_app(
         An open store to serve (the caller keeps it; tests, in-memory stores);
         otherwise each read opens ``settings.store`` read-only for its duration
         (:class:`~sentinelle.web.access.MainStore`), so the command line can write it.
-    heavy_rate_limit : str
-        Uncached reads an anonymous client may make (``limits`` notation).
 
     Users, sessions and analyst reports live in the web store beside the main one
     (:mod:`~sentinelle.web.webstore`); a main store's own are copied there once.
@@ -210,7 +206,7 @@ def create_app(
         settings=settings,
         main=MainStore(path, con),
         web=open_web_store(path, con),
-        heavy_rate_limit=heavy_rate_limit,
+        heavy_rate_limit=settings.heavy_rate_limit,
     )
 
     @asynccontextmanager
