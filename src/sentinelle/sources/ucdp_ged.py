@@ -156,12 +156,13 @@ def _fill_iso3(con: duckdb.DuckDBPyConnection) -> None:
         "SELECT DISTINCT country_gwno FROM _stage WHERE country_gwno IS NOT NULL"
     ).df()
     codes["iso3"] = map_codes(codes["country_gwno"], "gwcode", "iso3", errors="coerce")
-    con.register("_gw_iso3", codes)
+    # Named apart from the alert rules' temp table of current countries (same connection).
+    con.register("_stage_gw_iso3", codes)
     con.execute(
-        "UPDATE _stage s SET country_iso3 = g.iso3 FROM _gw_iso3 g "
+        "UPDATE _stage s SET country_iso3 = g.iso3 FROM _stage_gw_iso3 g "
         "WHERE s.country_gwno = g.country_gwno"
     )
-    con.unregister("_gw_iso3")
+    con.unregister("_stage_gw_iso3")
 
 
 def ingest_ged(
