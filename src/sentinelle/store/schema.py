@@ -270,7 +270,32 @@ CREATE TABLE deployments_history AS
     SELECT *, NULL::INTEGER AS replaced_by FROM deployments LIMIT 0;
 """
 
-MIGRATIONS: tuple[str, ...] = (_V1, _V2, _V3, _V4)
+# Subnational unit-month aggregates as publishers release them (ACLED's HDX workbooks):
+# one row per source, series, as-of version, unit and month. Every version is kept
+# (provenance); the current value of a unit-month is the row of its latest as-of
+# (NULL, unknown, lowest), then of its latest ingest (sentinelle.store.aggregates).
+_V5 = """
+CREATE TABLE admin_aggregates (
+    source           VARCHAR NOT NULL,   -- 'acled-hdx'
+    series           VARCHAR NOT NULL,   -- 'political_violence', 'civilian_targeting', ...
+    as_of            DATE,               -- the publisher's as-of date; NULL when unknown
+    iso3             VARCHAR NOT NULL,
+    admin_level      SMALLINT NOT NULL,  -- 1 or 2
+    pcode            VARCHAR NOT NULL,   -- OCHA P-code of the unit
+    name             VARCHAR,
+    admin1_pcode     VARCHAR,
+    admin1_name      VARCHAR,
+    month_id         INTEGER NOT NULL,   -- VIEWS month id
+    events           INTEGER NOT NULL,
+    fatalities       INTEGER NOT NULL,
+    ingest_id        INTEGER NOT NULL
+    -- key (source, series, as_of, iso3, admin_level, pcode, month_id), kept by the ingest
+);
+CREATE TABLE admin_aggregates_history AS
+    SELECT *, NULL::INTEGER AS replaced_by FROM admin_aggregates LIMIT 0;
+"""
+
+MIGRATIONS: tuple[str, ...] = (_V1, _V2, _V3, _V4, _V5)
 
 
 def current_version(con: duckdb.DuckDBPyConnection) -> int:
