@@ -45,7 +45,8 @@ def _where(
     source: str | None, series: str | None, iso3: str | None, level: int | None
 ) -> tuple[str, list[object]]:
     """A WHERE clause (parameters bound) for the chosen source, series, country, level."""
-    clauses, params = ["TRUE"], []
+    clauses: list[str] = ["TRUE"]
+    params: list[object] = []
     for column, value in (
         ("source", source),
         ("series", series),
