@@ -18,20 +18,35 @@ from sentinelle.cli._common import (
 
 impact_app = typer.Typer(invoke_without_command=True)
 
-OutcomeOption = Annotated[str, typer.Option(help="civilian_deaths | one_sided | all")]
+OutcomeOption = Annotated[
+    str | None,
+    typer.Option(
+        help="Events: civilian_deaths (default) | one_sided | all; "
+        "aggregates (acled-hdx): fatalities (default) | events | civilian_targeting"
+    ),
+]
 
 
 @impact_app.callback()
 def impact(
     ctx: typer.Context,
     mission: Annotated[str | None, typer.Option(help="Geo-PKO mission, e.g. MINUSMA")] = None,
-    outcome: OutcomeOption = "civilian_deaths",
-    radius_km: Annotated[str, typer.Option(help="Ring edges in km")] = "25,50,100",
-    unit: Annotated[str, typer.Option(help="pgm (PRIO-GRID cells) or admin2")] = "pgm",
+    outcome: OutcomeOption = None,
+    radius_km: Annotated[str, typer.Option(help="Ring edges in km (cells)")] = "25,50,100",
+    unit: Annotated[
+        str,
+        typer.Option(help="pgm (PRIO-GRID cells, rings in km) or admin2 (host unit, neighbours)"),
+    ] = "pgm",
     admin_file: Annotated[
         Path | None, typer.Option(help="Admin-2 boundaries (GeoJSON, GeoPackage, shapefile)")
     ] = None,
     source: SourceOption = None,
+    country: Annotated[
+        str | None, typer.Option(help="ISO3: only the bases (and data) of this country")
+    ] = None,
+    min_precision: Annotated[
+        str, typer.Option(help="Closures dated less precisely are left out: day | month | year")
+    ] = "month",
     out: OutOption = Path("out/impact"),
     store: StoreOption = None,
 ) -> None:
@@ -40,7 +55,8 @@ def impact(
     Staggered difference-in-differences event study, synthetic control and spillover
     rings; summaries in English and French.
 
-    Example: [bold]sentinelle impact --mission MINUSMA --outcome civilian_deaths --source ged[/]
+    Example: [bold]sentinelle impact --mission MINUSMA --unit admin2 --source acled-hdx
+    --admin-file mli_adm2_cercles_ocha_pcodes.geojson[/]
     """
     if ctx.invoked_subcommand:
         return
@@ -52,19 +68,28 @@ def impact(
     with job(store, "impact") as (con, step):
         run = run_impact(
             con, mission, out, outcome=outcome, radii_km=radii, unit=unit,
-            admin_file=admin_file, event_source=source, step=step,
+            admin_file=admin_file, event_source=source, min_precision=min_precision,
+            country=country.upper() if country else None, step=step,
         )  # fmt: skip
+    result = run.result
     print_frame(
-        run.result.effects[["estimator", "ring_label", "estimate", "lower", "upper", "p_value"]],
-        f"{mission}: effect of base closures on {outcome} per unit-month",
+        result.effects[["estimator", "ring_label", "estimate", "lower", "upper", "p_value"]],
+        f"{mission}: effect of base closures on {result.outcome} per unit-month",
     )
+    if not result.bases.empty:
+        print_frame(
+            result.bases[["base", "unit_name", "closure_date", "before_12m", "after_12m"]],
+            f"{mission}: base by base ({result.outcome} in the host unit, 12 months)",
+        )
+    for note in result.notes:
+        console.print(f"[yellow]note[/]: {note}")
     console.print(f"Report: {', '.join(str(p) for p in run.files.values())}")
 
 
 @impact_app.command("compare")
 def impact_compare(
     missions: Annotated[str, typer.Option(help="Comma-separated Geo-PKO missions")],
-    outcome: OutcomeOption = "civilian_deaths",
+    outcome: OutcomeOption = None,
     source: SourceOption = None,
     out: OutOption = Path("out/impact"),
     store: StoreOption = None,

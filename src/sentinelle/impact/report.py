@@ -1,7 +1,8 @@
 """Report files of a withdrawal-impact analysis: tables, plots, summaries in English and French.
 
-:func:`write_report` writes ``effects.csv``, ``effects.md``, ``event_study.png``,
-``map.png``, ``summary_en.md`` and ``summary_fr.md``. The summaries' text comes from
+:func:`write_report` writes ``effects.csv``, ``effects.md``, ``bases.csv`` (the
+per-base table), ``event_study_en.png`` and ``event_study_fr.png``, ``map.png``,
+``summary_en.md`` and ``summary_fr.md``. The summaries' text comes from
 the translation catalogue (:mod:`sentinelle.i18n`), numbers and months in each
 locale's style (``12 345,6``, ``juin 2020``).
 """
@@ -19,9 +20,15 @@ import pandas as pd
 
 from sentinelle.geo import month_id
 from sentinelle.geo.boundaries import default_boundaries
-from sentinelle.i18n import LANGS, N_, Lang, translator
-from sentinelle.impact.estimators import CHECK_ESTIMATOR, MAIN_ESTIMATOR, PLACEBO_ESTIMATOR
-from sentinelle.impact.results import ImpactResult, effect_strings
+from sentinelle.i18n import LANGS, N_, Lang, Translator, translator
+from sentinelle.impact.design import AGGREGATE_OUTCOMES
+from sentinelle.impact.estimators import (
+    CHECK_ESTIMATOR,
+    MAIN_ESTIMATOR,
+    PLACEBO_ESTIMATOR,
+    estimator_label,
+)
+from sentinelle.impact.results import MISSING, ImpactResult, effect_strings
 from sentinelle.tables import write_csv
 
 __all__ = ["OUTCOME_LABELS", "summary", "write_report"]
@@ -30,7 +37,19 @@ OUTCOME_LABELS = {
     "civilian_deaths": N_("civilian deaths"),
     "one_sided": N_("deaths in violence against civilians"),
     "all": N_("conflict deaths"),
+    "fatalities": N_("deaths in political violence"),
+    "events": N_("political violence events"),
+    "civilian_targeting": N_("deaths in attacks on civilians"),
 }
+
+# Ring labels of a contiguity design (sentinelle.impact.design.CONTIGUITY_RINGS), for
+# the catalogue; km bands are written as they are.
+RING_LABELS = {"host unit": N_("host unit"), "neighbouring units": N_("neighbouring units")}
+
+
+def ring_text(label: str, t: Translator) -> str:
+    """A ring label in the reader's language ('0-25 km' stays as it is)."""
+    return t.gettext(RING_LABELS[label]) if label in RING_LABELS else label
 
 
 def _markdown(table: pd.DataFrame) -> str:
@@ -42,14 +61,19 @@ def _markdown(table: pd.DataFrame) -> str:
     return "\n".join([head, rule, *body]) + "\n"
 
 
-def _event_plot(result: ImpactResult, path: Path) -> None:
+def _event_plot(result: ImpactResult, path: Path, lang: Lang) -> None:
+    """The event study of each ring with treated units, labelled in ``lang``."""
+    t = translator(lang)
     es = result.event_study
     rings = sorted(es["ring"].unique()) if not es.empty else []
     fig, axes = plt.subplots(
-        1, max(len(rings), 1), figsize=(5 * max(len(rings), 1), 4), sharey=True
+        1, max(len(rings), 1), figsize=(5.5 * max(len(rings), 1), 4.5), sharey=True
     )
     axes_list = list(axes) if len(rings) > 1 else [axes]
-    edges = (0.0, *result.radii_km)
+    labels = result.labels or tuple(
+        f"{lo:g}-{hi:g} km"
+        for lo, hi in zip((0.0, *result.radii_km), result.radii_km, strict=False)
+    )
     for ax, ring in zip(axes_list, rings, strict=False):
         for offset, (name, sub) in zip(
             (-0.15, 0.15), es[es["ring"] == ring].groupby("estimator"), strict=False
@@ -61,13 +85,20 @@ def _event_plot(result: ImpactResult, path: Path) -> None:
                 fmt="o",
                 ms=3,
                 elinewidth=0.8,
-                label=name,
+                label=estimator_label(str(name), t),
             )
         ax.axhline(0, color="black", lw=0.8)
         ax.axvline(-0.5, color="grey", ls="--", lw=0.8)
-        ax.set_title(f"{result.mission}: {edges[ring]:g}-{edges[ring + 1]:g} km")
-        ax.set_xlabel("months since closure")
-    axes_list[0].set_ylabel(f"effect on {OUTCOME_LABELS[result.outcome][0]} per unit-month")
+        ax.set_title(
+            t.gettext("%(mission)s: %(ring)s")
+            % {"mission": result.mission, "ring": ring_text(labels[ring], t)}
+        )
+        ax.set_xlabel(t.gettext("months since the closure"))
+    axes_list[0].set_ylabel(
+        t.gettext("change in %(outcome)s per unit and month")
+        % {"outcome": t.gettext(OUTCOME_LABELS[result.outcome])},
+        wrap=True,
+    )
     axes_list[0].legend(fontsize=8)
     fig.tight_layout()
     fig.savefig(path, dpi=120)
@@ -159,13 +190,16 @@ def summary(result: ImpactResult, lang: Lang) -> str:
         "bases": ", ".join(sorted(map(str, closed))),
         "n_units": int(main["n_treated"]),
         "radius": f"{result.radii_km[0]:g} km",
+        "where": t.gettext("in the unit hosting it")
+        if result.labels and result.labels[0] in RING_LABELS
+        else t.gettext("within %(radius)s") % {"radius": f"{result.radii_km[0]:g} km"},
         "outcome": outcome,
         **effect_strings(main, t),
     }
     parts = [
         t.gettext(
             "Between %(start)s and %(end)s, %(n_bases)s closed base(s) (%(bases)s) had "
-            "%(n_units)s unit(s) within %(radius)s. Compared with matched areas that kept a "
+            "%(n_units)s unit(s) %(where)s. Compared with matched areas that kept a "
             "base or never had one, the closure changed %(outcome)s there by %(estimate)s per "
             "unit and month (95%% CI %(lower)s to %(upper)s; Callaway-Sant'Anna)."
         )
@@ -198,7 +232,7 @@ def summary(result: ImpactResult, lang: Lang) -> str:
         if spill is not None:
             parts.append(
                 t.gettext("Ring %(ring)s: %(estimate)s (%(lower)s to %(upper)s).")
-                % {"ring": spill["ring_label"], **effect_strings(spill, t)}
+                % {"ring": ring_text(str(spill["ring_label"]), t), **effect_strings(spill, t)}
             )
     caveats = t.gettext(
         "**Caveats.** Closures were not random: %(why)s, so the estimate mixes the departure "
@@ -210,7 +244,62 @@ def summary(result: ImpactResult, lang: Lang) -> str:
         "site appears); only curated dates are exact. Few units are treated, so intervals "
         "are wide."
     ) % {"why": why}
-    return f"# {title}\n\n" + " ".join(parts) + "\n\n" + caveats + "\n"
+    if result.outcome in AGGREGATE_OUTCOMES:
+        caveats += " " + t.gettext(
+            "The outcome is ACLED's monthly count by administrative unit (HDX): it has no "
+            "split by perpetrator, so it cannot say who did the violence, and an event is "
+            "placed only in its unit and month."
+        )
+    return f"# {title}\n\n" + " ".join(parts) + "\n\n" + caveats + "\n" + _bases_md(result, t)
+
+
+# Columns of the per-base table in the summaries, with their headers.
+_BASE_HEADERS = {
+    "base": N_("Base"),
+    "unit_name": N_("Unit"),
+    "closure_date": N_("Closed"),
+    "what_happened": N_("What the sources say"),
+    "taken_over_by": N_("Taken over by"),
+    "before_12m": N_("12 months before"),
+    "after_12m": N_("12 months after"),
+    "synthetic_after": N_("Synthetic, after"),
+}
+
+
+def _bases_md(result: ImpactResult, t: Translator) -> str:
+    """The per-base table as Markdown in ``t``'s language (empty without one)."""
+    bases = result.bases
+    if bases.empty:
+        return ""
+    table = pd.DataFrame(
+        {
+            t.gettext(header): [
+                _cell(column, value, t)
+                for value in bases[column].where(bases[column].notna(), None)
+            ]
+            for column, header in _BASE_HEADERS.items()
+        }
+    )
+    heading = t.gettext("Base by base (%(outcome)s in the host unit)") % {
+        "outcome": t.gettext(OUTCOME_LABELS[result.outcome])
+    }
+    note = t.gettext(
+        "After: up to 12 months from the first full month without the base. Synthetic: the "
+        "same months of the synthetic control, where one was fitted. Takeovers are given "
+        "only where a source of the closure table says so."
+    )
+    return f"\n## {heading}\n\n" + _markdown(table) + f"\n{note}\n"
+
+
+def _cell(column: str, value: object, t: Translator) -> str:
+    """A per-base table cell as a reader sees it."""
+    if value is None:
+        return MISSING
+    if column == "closure_date":
+        return t.date(pd.Timestamp(value).date())  # type: ignore[arg-type]
+    if isinstance(value, float):
+        return t.number(value, 0)
+    return str(value)
 
 
 def write_report(
@@ -231,7 +320,8 @@ def write_report(
     Returns
     -------
     dict of str to pathlib.Path
-        ``effects_csv, effects_md, event_study, map, summary_en, summary_fr``.
+        ``effects_csv, effects_md, bases_csv, event_study_en, event_study_fr, map,
+        summary_en, summary_fr``.
 
     Examples
     --------
@@ -243,7 +333,9 @@ def write_report(
     paths = {
         "effects_csv": out / "effects.csv",
         "effects_md": out / "effects.md",
-        "event_study": out / "event_study.png",
+        "bases_csv": out / "bases.csv",
+        "event_study_en": out / "event_study_en.png",
+        "event_study_fr": out / "event_study_fr.png",
         "map": out / "map.png",
         "summary_en": out / "summary_en.md",
         "summary_fr": out / "summary_fr.md",
@@ -257,8 +349,9 @@ def write_report(
         + (f"\n{notes}" if notes else ""),
         encoding="utf-8",
     )
-    _event_plot(result, paths["event_study"])
+    write_csv(result.bases, paths["bases_csv"])
     _map_plot(result, paths["map"], outline)
     for lang in LANGS:
+        _event_plot(result, paths[f"event_study_{lang}"], lang)
         paths[f"summary_{lang}"].write_text(summary(result, lang), encoding="utf-8")
     return paths

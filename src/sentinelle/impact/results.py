@@ -175,6 +175,14 @@ class ImpactResult:
         What was skipped and why.
     runtime_s : float
         Wall time of the run.
+    labels : tuple of str
+        Ring labels ('0-25 km', ... or 'host unit', 'neighbouring units').
+    bases : pandas.DataFrame
+        One row per closed base with treated units (:data:`BASE_COLUMNS`): what the
+        closure table says happened, the outcome before and after in its host unit
+        and, where one ran, its synthetic counterfactual.
+    country : str or None
+        ISO3 code when the analysis was limited to one country's bases.
     """
 
     mission: str
@@ -190,15 +198,20 @@ class ImpactResult:
     event_source: str | None = None
     notes: list[str] = field(default_factory=list)
     runtime_s: float = 0.0
+    labels: tuple[str, ...] = ()
+    bases: pd.DataFrame = field(default_factory=pd.DataFrame)
+    country: str | None = None
 
 
 @dataclass(frozen=True)
 class StoredImpact:
-    """A stored impact run: its parameters (``run``), ``effects`` and ``event_study``."""
+    """A stored impact run: its parameters (``run``), ``effects``, ``event_study`` and
+    per-base table (``bases``)."""
 
     run: dict[str, Any]
     effects: pd.DataFrame
     event_study: pd.DataFrame
+    bases: pd.DataFrame = field(default_factory=pd.DataFrame)
 
 
 def _given(value: object) -> bool:

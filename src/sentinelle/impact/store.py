@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import duckdb
 
+from sentinelle.impact.bases import BASE_COLUMNS
 from sentinelle.impact.results import (
     EFFECT_COLUMNS,
     EVENT_STUDY_COLUMNS,
@@ -31,8 +32,8 @@ def store_impact(con: duckdb.DuckDBPyConnection, result: ImpactResult) -> int:
     with transaction(con):
         row = con.execute(
             "INSERT INTO impact_runs (mission, outcome, unit, radii_km, first_month, "
-            "last_month, event_source, notes, runtime_s) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) "
-            "RETURNING run_id",
+            "last_month, event_source, notes, runtime_s, ring_labels, country) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING run_id",
             [
                 result.mission,
                 result.outcome,
@@ -43,11 +44,18 @@ def store_impact(con: duckdb.DuckDBPyConnection, result: ImpactResult) -> int:
                 result.event_source,
                 list(result.notes),
                 float(result.runtime_s),
+                list(result.labels),
+                result.country,
             ],
         ).fetchone()
         assert row is not None  # RETURNING always yields the inserted row
         run_id = int(row[0])
-        for table, frame in (("impact_effects", effects), ("impact_event_study", event_study)):
+        bases = result.bases.reindex(columns=BASE_COLUMNS)
+        for table, frame in (
+            ("impact_effects", effects),
+            ("impact_event_study", event_study),
+            ("impact_bases", bases),
+        ):
             con.register("_impact_rows", frame)
             con.execute(f"INSERT INTO {table} SELECT ?, * FROM _impact_rows", [run_id])
             con.unregister("_impact_rows")
@@ -78,4 +86,9 @@ def latest_impact(
         "ORDER BY estimator, ring, rel_month",
         [run["run_id"]],
     ).df()
-    return StoredImpact(run=run, effects=effects, event_study=event_study)
+    bases = con.execute(
+        f"SELECT {', '.join(BASE_COLUMNS)} FROM impact_bases WHERE run_id = ? "
+        "ORDER BY closure_date, base",
+        [run["run_id"]],
+    ).df()
+    return StoredImpact(run=run, effects=effects, event_study=event_study, bases=bases)

@@ -14,7 +14,7 @@ import duckdb
 import pandas as pd
 
 from sentinelle import impact
-from sentinelle.errors import ImpactError, NoDataError
+from sentinelle.errors import ImpactError, NoDataError, UsageError
 from sentinelle.geo import read_admin
 from sentinelle.steps import Step, no_step
 from sentinelle.tables import write_csv
@@ -34,29 +34,38 @@ def run_impact(
     mission: str,
     out: Path,
     *,
-    outcome: str = "civilian_deaths",
+    outcome: str | None = None,
     radii_km: Sequence[float] = (25.0, 50.0, 100.0),
     unit: str = "pgm",
     admin_file: Path | None = None,
     event_source: str | None = None,
+    min_precision: str = "month",
+    country: str | None = None,
     outline: Path | None = None,
     step: Step = no_step,
 ) -> ImpactRun:
     """Estimate what ``mission``'s base closures did nearby; store it; write the report.
 
     The report goes to ``out/<mission in lower case>``; ``admin_file`` holds the
-    admin-2 boundaries ``unit='admin2'`` needs; ``outline`` draws country outlines on
-    the maps.
+    admin-2 boundaries ``unit='admin2'`` needs (with P-codes for an aggregate source
+    such as ``acled-hdx``); ``outline`` draws country outlines on the maps. Closures
+    dated less precisely than ``min_precision`` are left out of a monthly design.
 
     Examples
     --------
-    >>> run_impact(con, "MINUSMA", Path("out/impact"), event_source="acled")  # doctest: +SKIP
+    >>> run_impact(con, "MINUSMA", Path("out/impact"), unit="admin2",
+    ...            admin_file=Path("mli_adm2.geojson"), event_source="acled-hdx")  # doctest: +SKIP
     """
+    if unit == "admin2" and admin_file is None:
+        raise UsageError(
+            "an admin2 analysis needs the units' boundaries (--admin-file): e.g. OCHA's "
+            "admin-2 polygons with P-codes (mli_adm2_cercles_ocha_pcodes.geojson)"
+        )
     step(f"{mission}: estimating")
     result = impact.run_impact(
         con, mission, outcome=outcome, radii_km=radii_km, unit=unit,
         admin_units=read_admin(admin_file, 2) if admin_file else None,
-        event_source=event_source,
+        event_source=event_source, min_precision=min_precision, country=country,
     )  # fmt: skip
     step("writing the report")
     run_id = impact.store_impact(con, result)
@@ -79,7 +88,7 @@ def run_impact_compare(
     missions: Sequence[str],
     out: Path,
     *,
-    outcome: str = "civilian_deaths",
+    outcome: str | None = None,
     event_source: str | None = None,
     step: Step = no_step,
 ) -> ImpactComparison:

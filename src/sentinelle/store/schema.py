@@ -295,7 +295,34 @@ CREATE TABLE admin_aggregates_history AS
     SELECT *, NULL::INTEGER AS replaced_by FROM admin_aggregates LIMIT 0;
 """
 
-MIGRATIONS: tuple[str, ...] = (_V1, _V2, _V3, _V4, _V5)
+# The per-base table of an impact run (sentinelle.impact.bases), and the ring labels
+# and country of the run (contiguity designs label rings by border, not km).
+_V6 = """
+CREATE TABLE impact_bases (
+    run_id             INTEGER NOT NULL,
+    base               VARCHAR NOT NULL,
+    unit_id            BIGINT,
+    unit_code          VARCHAR,
+    unit_name          VARCHAR,
+    closure_date       DATE,
+    date_precision     VARCHAR,
+    cohort_month       INTEGER,
+    what_happened      VARCHAR,
+    taken_over_by      VARCHAR,
+    citation           VARCHAR,
+    outcome            VARCHAR,
+    before_12m         DOUBLE,
+    after_12m          DOUBLE,
+    months_after       INTEGER,
+    synthetic_after    DOUBLE,
+    events_before_12m  DOUBLE,
+    events_after_12m   DOUBLE
+);
+ALTER TABLE impact_runs ADD COLUMN ring_labels VARCHAR[];
+ALTER TABLE impact_runs ADD COLUMN country VARCHAR;
+"""
+
+MIGRATIONS: tuple[str, ...] = (_V1, _V2, _V3, _V4, _V5, _V6)
 
 
 def current_version(con: duckdb.DuckDBPyConnection) -> int:
