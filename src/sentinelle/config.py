@@ -32,11 +32,17 @@ class Settings(BaseSettings):
     acled_username: str | None = None
     acled_password: SecretStr | None = None
     acled_base_url: str = "https://acleddata.com"
+    # HDX (OCHA's Humanitarian Data Exchange): its CKAN API serves ACLED's aggregates.
+    hdx_base_url: str = "https://data.humdata.org"
     # Dashboard (`sentinelle serve`). The session-signing key: when unset, one is
     # generated on first start and kept in ``<store>.secret`` (mode 0600) beside the store.
     secret_key: SecretStr | None = None
     # Natural Earth admin-0 file for map outlines; the copy inside pyogrio when unset.
     boundaries: Path | None = None
+    # Admin-1/admin-2 boundary files with OCHA P-codes (GeoJSON, GeoPackage, shapefile)
+    # for the map's choropleth of subnational aggregates; in the environment a JSON list:
+    # SENTINELLE_ADMIN_BOUNDARIES='["mli_adm2_cercles.geojson"]'.
+    admin_boundaries: list[Path] = []
     # Mark the session cookie Secure: set when the dashboard is served over HTTPS.
     cookie_secure: bool = False
     # Require a login for every page and API route, not only for analyst reports (for

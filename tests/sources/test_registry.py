@@ -24,9 +24,18 @@ def con(tmp_path: Path) -> duckdb.DuckDBPyConnection:
 
 
 def test_every_source_ingests_and_the_publishers_with_a_download_fetch() -> None:
-    assert list(SOURCES) == ["ged", "ged-candidate", "acled", "geopko", "views-cm", "ged-api"]
+    assert list(SOURCES) == [
+        "ged",
+        "ged-candidate",
+        "acled",
+        "geopko",
+        "radpko",
+        "views-cm",
+        "ged-api",
+        "acled-hdx",
+    ]
     fetchable = [name for name, source in SOURCES.items() if source.fetch is not None]
-    assert fetchable == ["ged", "acled", "ged-api"]
+    assert fetchable == ["ged", "acled", "ged-api", "acled-hdx"]
     assert get_source("ged-api").ingest is get_source("ged").ingest
 
 

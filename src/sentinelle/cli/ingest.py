@@ -10,23 +10,28 @@ from datetime import datetime
 from typing import Annotated
 
 import typer
-from rich import box
 from rich.table import Table
 
 from sentinelle.cli._common import (
     StoreOption,
+    cli_lang,
     console,
     failures,
+    fitted_table,
     job,
     print_ingest,
+    print_status,
     settings,
     store_open,
 )
 from sentinelle.errors import UsageError
+from sentinelle.i18n import N_, translator
 from sentinelle.jobs.ingest import fetchable, quarantined_rows, run_fetch, run_ingest, run_undo
 from sentinelle.sources import SOURCES, FetchRequest
 from sentinelle.sources.acled import Snapshot
-from sentinelle.store.status import store_status
+from sentinelle.sources.acled_hdx import SERIES
+from sentinelle.sources.acled_hdx import SOURCE as ACLED_HDX
+from sentinelle.store.status import AggregateStatus, aggregates_status, store_status
 
 
 def ingest(
@@ -36,6 +41,12 @@ def ingest(
     ],
     version: Annotated[
         str | None, typer.Option(help="Release, when the file name does not tell (e.g. 25.1)")
+    ] = None,
+    series: Annotated[
+        str | None,
+        typer.Option(
+            help=f"acled-hdx: the series ({', '.join(SERIES)}), when the file name does not say"
+        ),
     ] = None,
     snapshot: Annotated[
         bool,
@@ -72,9 +83,13 @@ def ingest(
 
     Example: [bold]sentinelle ingest acled mali.csv --snapshot --countries Mali
     --from 1997-01-01 --to 2020-10-31[/]
+
+    Example: [bold]sentinelle ingest acled-hdx mali_admin2.xlsx --series
+    political_violence[/]
     """
     with failures():
         scope = _snapshot(snapshot, countries, start, end, event_types)
+        version = _qualifier(source, version, series)
     if scope is not None:
         console.print(
             f"[yellow]snapshot[/] {scope.describe()}: stored {source} events of this scope "
@@ -85,6 +100,21 @@ def ingest(
             con, source, path, version, settings=settings(store), snapshot=scope, step=step
         )
     print_ingest(report)
+
+
+def _qualifier(source: str, version: str | None, series: str | None) -> str | None:
+    """The adapter's qualifier: the release (``--version``), or for acled-hdx, whose
+    files are versioned by the as-of date in their names, the series (``--series``)."""
+    if source == ACLED_HDX:
+        if version is not None:
+            raise UsageError(
+                "acled-hdx takes no --version: a file's version is the as-of date in its "
+                "name; --series names the series"
+            )
+        return series
+    if series is not None:
+        raise UsageError(f"--series is for acled-hdx, not {source}")
+    return version
 
 
 def _split(values: str | None) -> tuple[str, ...] | None:
@@ -133,7 +163,16 @@ def fetch(
     ] = None,
     countries: Annotated[
         str | None,
-        typer.Option(help="ged-api: GW codes (432,439); acled: names (Mali,Niger)"),
+        typer.Option(
+            "--countries",
+            "--country",
+            help="ged-api: GW codes (432,439); acled: names (Mali,Niger); acled-hdx: one "
+            "name (Mali)",
+        ),
+    ] = None,
+    series: Annotated[
+        str | None,
+        typer.Option(help=f"acled-hdx: the series ({', '.join(SERIES)}; default {SERIES[0]})"),
     ] = None,
     start: Annotated[
         datetime | None, typer.Option("--from", formats=["%Y-%m-%d"], help="First day")
@@ -150,7 +189,11 @@ def fetch(
     come from SENTINELLE_UCDP_TOKEN and SENTINELLE_ACLED_USERNAME/_PASSWORD.
 
     Example: [bold]sentinelle fetch acled --countries Mali --from 2023-01-01 --to 2023-12-31[/]
+
+    Example: [bold]sentinelle fetch acled-hdx --country Mali --series civilian_targeting[/]
     """
+    with failures():
+        version = _qualifier(source, version, series)
     request = FetchRequest(
         version=version,
         countries=_split(countries),
@@ -174,17 +217,30 @@ def status(store: StoreOption = None) -> None:
         return
     with failures(), store_open(store, read_only=True) as con:
         rows = store_status(con)
-    table = Table(title=f"Store {path}", box=box.SIMPLE_HEAD)
-    for column in ("source", "versions", "rows", "deleted", "quarantined", "span"):
-        table.add_column(column, no_wrap=column in ("source", "span"))
-    table.add_column("last ingest")
-    for s in rows:
-        table.add_row(
-            s.source, ", ".join(s.versions), f"{s.rows:,}", f"{s.deleted:,}",
-            f"{s.quarantined:,}", f"{s.first:%Y-%m} → {s.last:%Y-%m}" if s.first else "",
-            f"{s.last_ingest:%Y-%m-%d}" if s.last_ingest else "",
-        )  # fmt: skip
-    console.print(table if rows else "The store is empty.")
+        aggregates = aggregates_status(con)
+    print_status(path, rows)
+    _print_aggregates(aggregates)
+
+
+def _print_aggregates(aggregates: list[AggregateStatus]) -> None:
+    """What the subnational aggregates cover, per source, series, country and level."""
+    if not aggregates:
+        return
+    t = translator(cli_lang())
+    headings = [N_("source"), N_("series"), N_("country"), N_("level"), N_("units"),
+                N_("months"), N_("as of")]  # fmt: skip
+    cells = [
+        [
+            a.source, a.series, a.iso3, f"admin{a.level}", t.number(a.units),
+            f"{a.first:%Y-%m} → {a.last:%Y-%m}", f"{a.as_of:%Y-%m-%d}" if a.as_of else "—",
+        ]
+        for a in aggregates
+    ]  # fmt: skip
+    title = t.gettext("Subnational aggregates")
+    headers = [t.gettext(h) for h in headings]
+    numeric = [False, False, False, False, True, False, False]
+    table = fitted_table(title, headers, cells, numeric, console.width)
+    console.print(table or fitted_table(title, headers, cells, numeric, None))
 
 
 def quarantine(

@@ -31,6 +31,7 @@ from sentinelle.jobs.panel import run_panel_build, run_panel_check, run_panel_ex
 from sentinelle.panel import panel_exists
 from sentinelle.sources import FetchRequest, IngestReport
 from sentinelle.steps import Step, no_step
+from sentinelle.store.aggregates import aggregate_coverage
 from sentinelle.store.queries import has_events
 
 # What the demo ingests from the real-data folder, in order: (source, relative path).
@@ -42,11 +43,25 @@ LOCAL_INPUTS: tuple[tuple[str, str], ...] = (
     ("acled", "acled/acled_hdx_ner_1997-2020.csv"),
     ("geopko", "geopko/FrontMap_v2.3.csv"),
     ("views-cm", "views-cm"),
+    # ACLED's subnational monthly aggregates on HDX: the withdrawal window to 2024.
+    ("acled-hdx", "acled-hdx/mali_acled_political_violence_admin2_month_1997-2024.xlsx"),
+    (
+        "acled-hdx",
+        "acled-hdx/burkina-faso_hrp_political_violence_events_and_fatalities_by_month-year"
+        "_as-of-03apr2025.xlsx",
+    ),
+    (
+        "acled-hdx",
+        "acled-hdx/burkina-faso_hrp_civilian_targeting_events_and_fatalities_by_month-year"
+        "_as-of-03apr2025.xlsx",
+    ),
 )
 
 SAHEL = ("MLI", "BFA", "NER")
 GED_RELEASE = "25.1"  # the yearly release fetched when no local data is given
 COUNTRY_SHAPES = "admin/naturalearth_10m_africa_admin0.geojson"
+# Mali's cercles with the OCHA P-codes ACLED's HDX aggregates use.
+MALI_CERCLES = "admin/mli_adm2_cercles_ocha_pcodes.geojson"
 
 
 @dataclass(frozen=True)
@@ -124,7 +139,7 @@ def run_main_job(
     stages: list[tuple[str, Callable[[], list[Path]]]] = [
         ("panel", lambda: _panels(con, out_dir, step)),
         ("forecast", lambda: _forecast(con, out_dir, step)),
-        ("impact", lambda: _impact(con, out_dir, outline, step)),
+        ("impact", lambda: _impact(con, out_dir, data_dir, outline, step)),
         ("actors", lambda: _actors(con, out_dir, outline, step)),
         (
             "alerts",
@@ -175,11 +190,26 @@ def _forecast(con: duckdb.DuckDBPyConnection, out_dir: Path, step: Step) -> list
 
 
 def _impact(
-    con: duckdb.DuckDBPyConnection, out_dir: Path, outline: Path | None, step: Step
+    con: duckdb.DuckDBPyConnection,
+    out_dir: Path,
+    data_dir: Path | None,
+    outline: Path | None,
+    step: Step,
 ) -> list[Path]:
-    _needs_acled(con, "the MINUSMA impact analysis")
-    step("impact MINUSMA (ACLED)")
-    run = run_impact(con, "MINUSMA", out_dir / "impact", event_source="acled", outline=outline)
+    """MINUSMA's 2023 closures on Mali's cercles, from ACLED's HDX aggregates."""
+    cercles = data_dir / MALI_CERCLES if data_dir is not None else None
+    if aggregate_coverage(con, source="acled-hdx", iso3="MLI").empty:
+        raise NoDataError(
+            "no ACLED (HDX) aggregates for Mali: the 2023 closures need data to 2024 "
+            "(sentinelle ingest acled-hdx FILE)"
+        )
+    if cercles is None or not cercles.exists():
+        raise NoDataError(f"no cercle boundaries with P-codes ({MALI_CERCLES}) for the impact")
+    step("impact MINUSMA 2023 closures (ACLED on HDX, cercles)")
+    run = run_impact(
+        con, "MINUSMA", out_dir / "impact", unit="admin2", admin_file=cercles,
+        event_source="acled-hdx", outline=outline, step=step,
+    )  # fmt: skip
     return list(run.files.values())
 
 

@@ -1,9 +1,9 @@
 """Row versions: what each ingest replaced, so that any ingest can be undone exactly.
 
-Before an ingest updates or marks deleted a stored row of ``events`` or
-``deployments``, :func:`keep_versions` copies that row into ``<table>_history`` with the
-ingest that replaced it (``replaced_by``), in the ingest's own transaction. A row the
-ingest inserted needs no copy: it is the live row carrying the ingest's id.
+Before an ingest updates or marks deleted a stored row of ``events``, ``deployments``
+or ``admin_aggregates``, :func:`keep_versions` copies that row into ``<table>_history``
+with the ingest that replaced it (``replaced_by``), in the ingest's own transaction. A
+row the ingest inserted needs no copy: it is the live row carrying the ingest's id.
 
 :func:`undo_ingest` then restores the store as it was before ingest N: it removes the
 rows N wrote (inserted, updated or marked deleted: they carry ``ingest_id = N``) and
@@ -25,7 +25,7 @@ from sentinelle.errors import NoDataError, UsageError
 from sentinelle.store.transaction import transaction
 
 # Tables whose rows ingests write, keyed as the ingest merge keeps them.
-TABLES = ("events", "deployments")
+TABLES = ("events", "deployments", "admin_aggregates")
 
 
 def _columns(con: duckdb.DuckDBPyConnection, table: str) -> str:

@@ -15,7 +15,7 @@ True
 Traceback (most recent call last):
 ...
 sentinelle.errors.UnknownNameError: unknown source 'gde'; choose from: ged, ged-candidate, \
-acled, geopko, views-cm, ged-api
+acled, geopko, radpko, views-cm, ged-api, acled-hdx
 """
 
 from __future__ import annotations
@@ -33,8 +33,10 @@ from sentinelle.errors import SourceFileError, UsageError
 from sentinelle.registry import Registry
 from sentinelle.sources.acled import ingest_acled
 from sentinelle.sources.acled_api import fetch_acled
+from sentinelle.sources.acled_hdx import DEFAULT_SERIES, fetch_acled_hdx, ingest_acled_hdx
 from sentinelle.sources.geopko import ingest_geopko
 from sentinelle.sources.ingest import IngestReport
+from sentinelle.sources.radpko import ingest_radpko
 from sentinelle.sources.ucdp_api import fetch_ged, fetch_ged_release
 from sentinelle.sources.ucdp_ged import ingest_ged
 from sentinelle.sources.views_cm import ingest_views_cm
@@ -61,7 +63,9 @@ class FetchRequest:
     """What ``sentinelle fetch`` can ask a publisher for; each fetcher uses its part.
 
     ``countries`` are as the publisher names them (GW codes for the UCDP API, names
-    for ACLED); ``start`` and ``end`` bound the event dates, inclusive.
+    for ACLED); ``start`` and ``end`` bound the event dates, inclusive. ``version`` is
+    the qualifier a publisher's files need: the release for GED, the series for
+    acled-hdx (whose files are versioned by the as-of date in their names).
     """
 
     version: str | None = None
@@ -167,6 +171,30 @@ def _fetch_acled(
     )  # fmt: skip
 
 
+def _acled_hdx(
+    con: duckdb.DuckDBPyConnection,
+    path: Path,
+    series: str | None,
+    step: Step,
+    location: str | None = None,
+    /,
+) -> IngestReport:
+    # acled-hdx files are versioned by the as-of date in their names; what a name may
+    # not say is the series, so the adapter's qualifier (`--series`) is the series.
+    return ingest_acled_hdx(con, path, series=series, step=step, location=location)
+
+
+def _fetch_acled_hdx(
+    con: duckdb.DuckDBPyConnection, request: FetchRequest, *, settings: Settings, step: Step
+) -> IngestReport:
+    if not request.countries or len(request.countries) != 1:
+        raise UsageError("acled-hdx fetches one country's file at a time: --country Mali")
+    return fetch_acled_hdx(
+        con, settings=settings, country=request.countries[0],
+        series=request.version or DEFAULT_SERIES, refresh=request.refresh, step=step,
+    )  # fmt: skip
+
+
 _GED = _ingester(ingest_ged, versioned=True)
 
 SOURCES: Registry[Source] = Registry(
@@ -191,12 +219,23 @@ SOURCES: Registry[Source] = Registry(
                 _ingester(ingest_geopko, versioned=False),
                 description="Geo-PKO peacekeeping deployments (FrontMap or raw layout)",
             ),
+            Source(
+                "radpko",
+                _ingester(ingest_radpko, versioned=False),
+                description="RADPKO base deployments in Africa (monthly, or yearly summary)",
+            ),
             Source("views-cm", _views_cm, description="VIEWS prediction-challenge cm folder"),
             Source(
                 "ged-api",
                 _GED,
                 _fetch_ged_api,
                 "UCDP API events of a GED version (countries as GW codes)",
+            ),
+            Source(
+                "acled-hdx",
+                _acled_hdx,
+                _fetch_acled_hdx,
+                "ACLED's subnational monthly aggregates as HDX publishes them (xlsx or csv)",
             ),
         )
     },

@@ -1,4 +1,5 @@
-"""What a store holds: per source, its versions, row counts, date span and last ingest."""
+"""What a store holds: per source, its versions, row counts, date span and last ingest;
+and what the subnational aggregates cover, per source, series, country and level."""
 
 from __future__ import annotations
 
@@ -6,6 +7,10 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 import duckdb
+import pandas as pd
+
+from sentinelle.geo.months import year_month
+from sentinelle.store.aggregates import aggregate_coverage
 
 
 @dataclass(frozen=True)
@@ -25,7 +30,7 @@ class SourceStatus:
 
 
 def store_status(con: duckdb.DuckDBPyConnection) -> list[SourceStatus]:
-    """Summarise events and deployments by source, oldest source first.
+    """Summarise events, deployments and admin aggregates by source, oldest source first.
 
     Examples
     --------
@@ -44,6 +49,12 @@ def store_status(con: duckdb.DuckDBPyConnection) -> list[SourceStatus]:
                    make_date(min(year), greatest(min(month), 1), 1),
                    make_date(max(year), greatest(max(month), 1), 1)
             FROM deployments GROUP BY source
+            UNION ALL
+            -- month ids (1 = January 1980) as the first day of their month
+            SELECT source, 'admin_aggregates', count(*), 0,
+                   make_date(1980 + (min(month_id) - 1) // 12, (min(month_id) - 1) % 12 + 1, 1),
+                   make_date(1980 + (max(month_id) - 1) // 12, (max(month_id) - 1) % 12 + 1, 1)
+            FROM admin_aggregates GROUP BY source
         ),
         latest AS (
             SELECT source, arg_max(finished_at, ingest_id) AS at,
@@ -60,3 +71,52 @@ def store_status(con: duckdb.DuckDBPyConnection) -> list[SourceStatus]:
         """
     ).fetchall()
     return [SourceStatus(*row) for row in rows]
+
+
+@dataclass(frozen=True)
+class AggregateStatus:
+    """What the stored aggregates of one source, series, country and level cover.
+
+    ``first`` and ``last`` are the first days of the first and last months held;
+    ``as_of`` is the latest as-of version stored (``None`` when no file said one).
+    """
+
+    source: str
+    series: str
+    iso3: str
+    level: int
+    units: int
+    first: date
+    last: date
+    as_of: date | None
+
+
+def _month_start(month_id: int) -> date:
+    year, month = year_month(month_id)
+    return date(year, month, 1)
+
+
+def aggregates_status(con: duckdb.DuckDBPyConnection) -> list[AggregateStatus]:
+    """Coverage of the ``admin_aggregates`` table, one entry per source, series, country
+    and admin level (see :func:`sentinelle.store.aggregates.aggregate_coverage`).
+
+    Examples
+    --------
+    >>> from sentinelle.store import open_store
+    >>> aggregates_status(open_store(":memory:"))
+    []
+    """
+    coverage = aggregate_coverage(con)
+    return [
+        AggregateStatus(
+            source=str(row["source"]),
+            series=str(row["series"]),
+            iso3=str(row["iso3"]),
+            level=int(row["admin_level"]),
+            units=int(row["units"]),
+            first=_month_start(int(row["first_month"])),
+            last=_month_start(int(row["last_month"])),
+            as_of=None if pd.isna(row["as_of"]) else pd.Timestamp(row["as_of"]).date(),
+        )
+        for row in coverage.to_dict("records")
+    ]

@@ -66,6 +66,7 @@ def synthetic_control(
     window: int = 24,
     block: int = 3,
     max_donors: int | None = 30,
+    placebos: dict[tuple[object, ...], list[float]] | None = None,
 ) -> SynthResult:
     """Synthetic control of one treated series, with in-space placebo inference.
 
@@ -85,6 +86,10 @@ def synthetic_control(
     max_donors : int or None, default 30
         Keep the donors nearest to the treated series in pre-period level and slope
         (standardised): each placebo is a full fit, so this bounds the run time.
+    placebos : dict, optional
+        A cache of placebo ratios shared by calls on the same panel: placebos depend
+        only on the donors and the treatment month, so bases closing in the same
+        month with the same donors fit them once.
 
     Returns
     -------
@@ -129,10 +134,16 @@ def synthetic_control(
         return _rmspe(g[post]) / max(_rmspe(g[pre]), 1e-9)
 
     treated_ratio = ratio(gap)
-    placebo_ratios = []
-    for j in range(d.shape[1]):
-        g, _, _ = gap_of(d[:, j], np.delete(d, j, axis=1))
-        placebo_ratios.append(ratio(g))
+    key = (treatment_month, window, block, tuple(donors.columns))
+    cached = None if placebos is None else placebos.get(key)
+    if cached is None:
+        cached = []
+        for j in range(d.shape[1]):
+            g, _, _ = gap_of(d[:, j], np.delete(d, j, axis=1))
+            cached.append(ratio(g))
+        if placebos is not None:
+            placebos[key] = cached
+    placebo_ratios = cached
     rank = 1 + int(np.sum(np.asarray(placebo_ratios) >= treated_ratio))
     return SynthResult(
         att=float(gap[post].mean()),
@@ -163,6 +174,7 @@ class SyntheticControl:
         core = units[(units["role"] == "treated") & (units["ring"] == 0)]
         timeline = design.timeline
         big = timeline[timeline["base"].isin(core["base"])].nlargest(design.n_synth, "max_troops")
+        placebos: dict[tuple[object, ...], list[float]] = {}
         for base, cohort in zip(big["base"], big["cohort_month"], strict=True):
             ids = core.loc[core["base"] == base, "unit_id"]
             if int(cohort) - months.start < 6:
@@ -174,6 +186,7 @@ class SyntheticControl:
                 int(cohort),
                 window=design.window,
                 max_donors=design.max_donors,
+                placebos=placebos,
             )
             found.paths[str(base)] = res.path
             found.effects.append(
