@@ -9,7 +9,7 @@
   files (reading, point-in-polygon, contiguity).
 """
 
-from sentinelle.geo.admin import admin_neighbours, assign_admin, read_admin
+from sentinelle.geo.admin import admin_neighbours, assign_admin, read_admin, read_gazetteer
 from sentinelle.geo.countries import (
     convert_code,
     country_table,
@@ -60,6 +60,7 @@ __all__ = [
     "neighbours",
     "parse_period",
     "read_admin",
+    "read_gazetteer",
     "ring_pairs",
     "row_col_from_gid",
     "year_month",

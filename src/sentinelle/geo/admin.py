@@ -17,6 +17,9 @@ geoBoundaries  ``shapeName``                  ``shapeID``
 
 :func:`assign_admin` puts points (events, bases) into units and
 :func:`admin_neighbours` lists units sharing a border, for spatial lags.
+:func:`read_gazetteer` reads a tabular P-code list (OCHA COD-AB's, or one with
+centroids) where no polygons are at hand: names and parents by P-code, and the
+centroid when the list gives one.
 """
 
 from __future__ import annotations
@@ -125,6 +128,71 @@ def read_admin(
     # make_valid leaves valid polygons untouched.
     geometry = geometry.to_crs(WGS84).make_valid()
     return gpd.GeoDataFrame(out, geometry=geometry.to_numpy(), crs=WGS84)
+
+
+def read_gazetteer(path: str | PathLike[str], level: int) -> pd.DataFrame:
+    """Units of one level from a tabular P-code list (CSV), without polygons.
+
+    Column names are matched case-insensitively: ``ADM{L}_PCODE``, a name among
+    ``ADM{L}_FR``/``_EN``/``_PT``/``ADM{L}_NAME``, the parent's ``ADM{L-1}_PCODE`` and
+    name, and, when present, ``centroid_lat``/``centroid_lon``.
+
+    Parameters
+    ----------
+    path : str or path-like
+        The CSV (OCHA COD-AB tabular export, or a gazetteer in that style).
+    level : int
+        Administrative level of its rows.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``admin{L}_id`` (the P-code), ``admin{L}_name``, ``admin{L-1}_id`` and
+        ``admin{L-1}_name`` when the file has them, and ``latitude``/``longitude``
+        of the centroid when it gives one.
+
+    Raises
+    ------
+    UsageError
+        If the file has no P-code or name column of that level, or P-codes repeat.
+
+    Examples
+    --------
+    >>> read_gazetteer("bfa_adm2_gazetteer_cod2020.csv", 2).columns.tolist()  # doctest: +SKIP
+    ['admin2_id', 'admin2_name', 'admin1_id', 'admin1_name']
+    """
+    raw = pd.read_csv(path, dtype=str)
+    lower = {c.lower(): c for c in raw.columns}
+
+    def pick(*names: str) -> str | None:
+        return next((lower[n] for n in names if n in lower), None)
+
+    def fields(lvl: int) -> tuple[str | None, str | None]:
+        names = (f"adm{lvl}_{suffix}" for suffix in ("fr", "en", "pt", "name"))
+        return pick(f"adm{lvl}_pcode"), pick(*names)
+
+    code, name = fields(level)
+    if code is None or name is None:
+        raise UsageError(
+            f"{path}: no admin-{level} P-code and name columns (ADM{level}_PCODE, "
+            f"ADM{level}_FR/_EN); it has {list(raw.columns)}"
+        )
+    out = pd.DataFrame({f"admin{level}_id": raw[code], f"admin{level}_name": raw[name]})
+    parent_code, parent_name = fields(level - 1)
+    if parent_code is not None:
+        out[f"admin{level - 1}_id"] = raw[parent_code]
+    if parent_name is not None:
+        out[f"admin{level - 1}_name"] = raw[parent_name]
+    lat, lon = pick("centroid_lat"), pick("centroid_lon")
+    if lat is not None and lon is not None:
+        out["latitude"] = pd.to_numeric(raw[lat], errors="coerce")
+        out["longitude"] = pd.to_numeric(raw[lon], errors="coerce")
+    repeated = out[f"admin{level}_id"].duplicated()
+    if repeated.any():
+        raise UsageError(
+            f"{path}: P-code {out[f'admin{level}_id'][repeated].iloc[0]!r} is listed twice"
+        )
+    return out
 
 
 def assign_admin(lat: npt.ArrayLike, lon: npt.ArrayLike, admin: gpd.GeoDataFrame) -> pd.DataFrame:
