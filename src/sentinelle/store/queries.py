@@ -9,11 +9,14 @@ Every stage that reads events scopes them the same way, so the SQL lives here on
 - :func:`freq_sql`: the label of the period (month, quarter, year) an event falls in.
 - :func:`event_sources`, :func:`has_events`, :func:`event_coverage`,
   :func:`pick_event_source`: which event sources the store holds, and for when.
+- :func:`event_precision`, :func:`missing_event_fields`: what a source's events can
+  support (month or year designs; violence types, sides, civilian deaths).
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from typing import Literal
 
 import duckdb
@@ -122,3 +125,96 @@ def pick_event_source(con: duckdb.DuckDBPyConnection, source: str | None) -> str
     if not sources:
         raise NoDataError("the store holds no events: run `sentinelle ingest` first")
     return sources[0]
+
+
+Precision = Literal["month", "year"]
+
+# Event-model fields an analysis may need, with the SQL that is true for an event
+# carrying the field (the others are NULL when the source did not give them).
+EVENT_FIELDS: dict[str, str] = {
+    "month": "year(date_start) = year(date_end) AND month(date_start) = month(date_end)",
+    "violence_type": "violence_type <> 'other'",
+    "civilian_deaths": "civilian_deaths IS NOT NULL",
+    "side_a": "side_a IS NOT NULL",
+    "side_b": "side_b IS NOT NULL",
+    "country": "(country_iso3 IS NOT NULL OR country_gwno IS NOT NULL)",
+    "admin1": "admin1 IS NOT NULL",
+    "fatalities_low": "fatalities_low IS NOT NULL",
+}
+
+
+def event_precision(
+    con: duckdb.DuckDBPyConnection, source: str, *, min_share: float = 0.5
+) -> Precision:
+    """The finest date precision common to ``source``'s live events: 'month' or 'year'.
+
+    An event is dated to the month when its ``date_start`` and ``date_end`` fall in
+    one calendar month; the source is 'month' when at least ``min_share`` of its live
+    events are, and 'year' otherwise. Year-only data (a GED extract with ``year``
+    alone, stored 1 January - 31 December) is thus 'year', and a design by month
+    must refuse it rather than invent months. The default share leaves full GED
+    releases (about 92% of events within one month, the rest spread over a few
+    days, weeks or the year) and ACLED (dated to the day or week) 'month'.
+
+    Raises
+    ------
+    NoDataError
+        If the store holds no live events of ``source``.
+
+    Examples
+    --------
+    >>> from sentinelle.store import open_store
+    >>> con = open_store("sentinelle.duckdb")              # doctest: +SKIP
+    >>> event_precision(con, "ged_extract")                # doctest: +SKIP
+    'year'
+    """
+    row = con.execute(
+        f"SELECT count(*), count(*) FILTER (WHERE {EVENT_FIELDS['month']}) "
+        "FROM events WHERE source = ? AND NOT deleted",
+        [source],
+    ).fetchone()
+    total, monthly = (int(row[0]), int(row[1])) if row else (0, 0)
+    if total == 0:
+        raise NoDataError(f"the store holds no events of source {source!r}")
+    return "month" if monthly >= min_share * total else "year"
+
+
+def missing_event_fields(
+    con: duckdb.DuckDBPyConnection, source: str, fields: Sequence[str]
+) -> list[str]:
+    """The ``fields`` (keys of :data:`EVENT_FIELDS`) that no live event of ``source`` has.
+
+    ``'violence_type'`` counts as missing when every event is ``'other'``: a GED
+    extract without ``type_of_violence`` stores its events so (GED itself types every
+    event), and no split by violence type or perpetrator can be made from it;
+    ``'month'`` when no event is dated within one month. A caller that needs these
+    fields raises with the list, e.g. ``SchemaError(f"... lacks {', '.join(missing)}")``.
+
+    Raises
+    ------
+    UsageError
+        If a field is not one of :data:`EVENT_FIELDS`.
+    NoDataError
+        If the store holds no live events of ``source``.
+
+    Examples
+    --------
+    >>> from sentinelle.store import open_store
+    >>> con = open_store("sentinelle.duckdb")                                  # doctest: +SKIP
+    >>> missing_event_fields(con, "ged_extract", ["civilian_deaths", "side_a"])  # doctest: +SKIP
+    ['side_a']
+    """
+    unknown = [f for f in fields if f not in EVENT_FIELDS]
+    if unknown:
+        raise UsageError(
+            f"unknown event field(s) {', '.join(unknown)}; choose from {', '.join(EVENT_FIELDS)}"
+        )
+    if not fields:
+        return []
+    counts = ", ".join(f"count(*) FILTER (WHERE {EVENT_FIELDS[f]})" for f in fields)
+    row = con.execute(
+        f"SELECT count(*), {counts} FROM events WHERE source = ? AND NOT deleted", [source]
+    ).fetchone()
+    if row is None or int(row[0]) == 0:
+        raise NoDataError(f"the store holds no events of source {source!r}")
+    return [f for f, n in zip(fields, row[1:], strict=True) if int(n) == 0]
