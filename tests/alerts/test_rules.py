@@ -155,11 +155,15 @@ def test_wording_levels() -> None:
              "period": "2020-03", "level": 1, "value": 3.0, "threshold": 1.0,
              "evidence": "{}"}  # fmt: skip
     assert alert_text(alert, "fr") == (
-        "VIGILANCE - MLI/Ségou/Niono - mars 2020",
-        "MLI/Ségou/Niono : violences en mars 2020 après douze mois sans événement.\n"
-        "Niveau : vigilance",
+        "VIGILANCE — Mali, région de Ségou, cercle de Niono : violences en mars 2020 après "
+        "un an sans événement",
+        "Mali, région de Ségou, cercle de Niono : violences en mars 2020 après douze mois "
+        "sans événement.\nNiveau : vigilance",
     )
-    assert alert_text(alert, "en")[0] == "WATCH - MLI/Ségou/Niono - March 2020"
+    assert alert_text(alert, "en")[0] == (
+        "WATCH — Mali, Ségou region, Niono cercle: violence in March 2020 after a year "
+        "without events"
+    )
 
 
 def test_wording_of_a_recorded_alert_matches_its_row() -> None:
@@ -191,7 +195,8 @@ def test_evaluate_alerts_runs_a_rule_registered_at_run_time(quiet_rule) -> None:
     con = open_store(":memory:")
     found = evaluate_alerts(con, source="acled", min_fatalities=10)
     assert list(found) == [
-        "hdx_conflict", "new_area", "actor_new_admin1", "forecast_exceedance", "quiet"]  # fmt: skip
+        "hdx_conflict", "acled_hdx_conflict", "new_area", "actor_new_admin1",
+        "forecast_exceedance", "quiet"]  # fmt: skip
     assert found["quiet"] == 1 and evaluate_alerts(con)["quiet"] == 0
     assert (quiet_rule[0].source, quiet_rule[0].min_fatalities) == ("acled", 10)
     assert con.execute("SELECT rule, unit_id FROM alerts").fetchall() == [("quiet", "NER")]

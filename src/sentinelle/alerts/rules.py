@@ -1,21 +1,13 @@
 """Alert rules: each turns data into :class:`~sentinelle.alerts.store.AlertCandidate` rows.
 
-``hdx_conflict`` — the OCHA HDX Signals armed-conflict signal, on monthly data.
-    HDX Signals (OCHA Centre for Humanitarian Data) documents it as: "calculate monthly
-    fatalities as the rolling sum of fatalities across the past 30 days. Signals are
-    generated whenever monthly fatalities reaches levels not seen in the past one or
-    three years. Signals are not generated if monthly fatalities are below the minimum
-    threshold of 100" (https://un-ocha-centre-for-humanitarian.gitbook.io/hdx-signals/
-    datasets/armed-conflict). Its code (github.com/OCHA-DAP/hdx-signals,
-    ``src/utils/alert_daily_ts.R``) fires level 1 ("medium concern") when the 30-day sum
-    is >= the maximum of the trailing 366 days (today included) and level 2 ("high
-    concern") against the trailing 1,096 days, both only with a full window and a
-    value >= 100, keeping the higher level; ``src/alerts/filter_alerts.R`` then drops an
-    alert within 180 days after a kept alert of equal or higher level.
-    Here the unit of time is the calendar month (a 30-day approximation): level 1 when a
-    month's fatalities are >= every one of the 12 months before it, level 2 against the
-    36 months before, a full window of prior months required, floor 100; the 180-day
-    suppression becomes 1-5 months (a month start six months later is 181-184 days on).
+``hdx_conflict`` — the OCHA HDX Signals armed-conflict signal on the monthly fatalities of
+    stored events (country and admin1), by :func:`~sentinelle.alerts.aggregates.hdx_signals`;
+    :mod:`sentinelle.alerts.aggregates` documents the definition, its sources (HDX
+    Signals' page and code) and how the monthly version maps its 30-day windows.
+``acled_hdx_conflict`` — the same rule on ACLED's HDX subnational monthly aggregates
+    (``admin_aggregates``, political violence): countries (sum of their units) and
+    admin-1 units (sum of their admin-2 units), with its explanation in the evidence
+    (:func:`~sentinelle.alerts.aggregates.aggregate_alerts`).
 ``forecast_exceedance`` — P(fatalities >= N) in a forecast month above a threshold,
     read from the latest country-month forecast stored by ``sentinelle forecast``.
 ``new_area`` — events in an admin2 area with no events in the previous 12 months.
@@ -37,21 +29,21 @@ from dataclasses import dataclass
 from typing import Any
 
 import duckdb
-import numpy as np
 import pandas as pd
 
 from sentinelle.actors.registry import Registry as ActorRegistry
 from sentinelle.actors.registry import load_registry, register_sides
+from sentinelle.alerts.aggregates import (
+    HDX_FLOOR,
+    aggregate_alerts,
+    hdx_signals,
+)
 from sentinelle.alerts.store import AlertCandidate, record_alerts
 from sentinelle.errors import UsageError
 from sentinelle.forecast.store import forecast_summary, latest_forecast_run
 from sentinelle.geo import current_gw_iso3, map_codes, month_string
 from sentinelle.registry import Registry
 from sentinelle.store.queries import month_sql
-
-HDX_FLOOR = 100
-HDX_WINDOWS = {1: 12, 2: 36}  # level -> prior months that must not exceed the value
-HDX_COOLDOWN_MONTHS = 5
 
 # Calendar month of an event as a VIEWS month id, and the country's ISO3 (GED stores GW).
 _MONTH_SQL = month_sql("e.date_start")
@@ -110,82 +102,6 @@ def monthly_fatalities(
         """,
         [source],
     ).df()
-
-
-def hdx_signals(
-    series: pd.DataFrame,
-    *,
-    floor: float = HDX_FLOOR,
-    cooldown_months: int = HDX_COOLDOWN_MONTHS,
-) -> pd.DataFrame:
-    """Apply the monthly HDX Signals conflict rule (module docstring) to unit series.
-
-    Parameters
-    ----------
-    series : pandas.DataFrame
-        Columns ``unit_id, month_id, fatalities``, consecutive months per unit.
-    floor : float
-        Minimum fatalities for any signal (HDX: 100).
-    cooldown_months : int
-        A signal within this many months after a kept signal of equal or higher level
-        is marked ``suppressed``.
-
-    Returns
-    -------
-    pandas.DataFrame
-        One row per signal: ``unit_id, month_id, fatalities, level, prior_max_12,
-        prior_max_36, suppressed``.
-
-    Raises
-    ------
-    UsageError
-        If a unit's months are not consecutive (a gap would shorten the windows).
-
-    Examples
-    --------
-    >>> s = pd.DataFrame({"unit_id": "X", "month_id": range(1, 15),
-    ...                   "fatalities": [50] * 12 + [150, 120]})
-    >>> hdx_signals(s)[["month_id", "level"]].to_dict("records")
-    [{'month_id': 13, 'level': 1}]
-    """
-    out = []
-    for unit_id, group in series.sort_values("month_id").groupby("unit_id", sort=True):
-        months = group["month_id"].to_numpy()
-        if len(months) > 1 and (np.diff(months) != 1).any():
-            raise UsageError(f"unit {unit_id}: months are not consecutive")
-        values = group["fatalities"].astype(float)
-        prior = {
-            lvl: values.shift(1).rolling(window, min_periods=window).max()
-            for lvl, window in HDX_WINDOWS.items()
-        }
-        level = pd.Series(0, index=values.index)
-        for lvl in sorted(HDX_WINDOWS):
-            # A NaN prior maximum (window not yet full) compares False: no signal.
-            level[(values >= prior[lvl]) & (values >= floor)] = lvl
-        hits = group.assign(
-            level=level,
-            prior_max_12=prior[1],
-            prior_max_36=prior[2],
-        )[level > 0]
-        out.append(_suppress(hits, cooldown_months))
-    columns = ["unit_id", "month_id", "fatalities", "level", "prior_max_12", "prior_max_36"]
-    if not out:
-        return pd.DataFrame(columns=[*columns, "suppressed"])
-    return pd.concat(out, ignore_index=True)[[*columns, "suppressed"]]
-
-
-def _suppress(hits: pd.DataFrame, cooldown: int) -> pd.DataFrame:
-    """HDX's first-run filter: walk signals in time order, each kept one masking the
-    following ``cooldown`` months' signals of equal or lower level."""
-    suppressed = np.zeros(len(hits), dtype=bool)
-    months = hits["month_id"].to_numpy()
-    levels = hits["level"].to_numpy()
-    for i in range(len(hits)):
-        if suppressed[i]:
-            continue
-        later = (months - months[i] >= 1) & (months - months[i] <= cooldown)
-        suppressed |= later & (levels <= levels[i])
-    return hits.assign(suppressed=suppressed)
 
 
 def hdx_alerts(
@@ -416,6 +332,10 @@ def _hdx_rule(con: duckdb.DuckDBPyConnection, context: RuleContext) -> list[Aler
     ]
 
 
+def _aggregate_rule(con: duckdb.DuckDBPyConnection, context: RuleContext) -> list[AlertCandidate]:
+    return aggregate_alerts(con)
+
+
 def _new_area_rule(con: duckdb.DuckDBPyConnection, context: RuleContext) -> list[AlertCandidate]:
     return new_area_alerts(con, source=context.source)
 
@@ -432,6 +352,7 @@ RULES: Registry[Rule] = Registry(
     "alert rule",
     {
         "hdx_conflict": _hdx_rule,
+        "acled_hdx_conflict": _aggregate_rule,
         "new_area": _new_area_rule,
         "actor_new_admin1": _actor_rule,
         "forecast_exceedance": _forecast_rule,

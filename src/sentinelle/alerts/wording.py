@@ -4,17 +4,39 @@ Levels follow French early-warning usage: level 1 is *vigilance* (EN "watch"), l
 is *alerte* (EN "alert"). The texts are messages of :mod:`sentinelle.i18n`, so
 the French is written and checked with every other text Sentinelle shows (day-month
 order, French month names, a space before the colon).
+
+Subjects say in words where and what, never an internal id: "ALERTE — Mali, région de
+Mopti : 412 décès liés aux conflits en mars 2019" / "ALERT — Mali, Mopti region: 412
+conflict fatalities in March 2019". Places are named by :func:`place_name`: the country
+from CLDR, then the admin units with their kind where the country's is known (Mali:
+régions and cercles; Burkina Faso: régions; Niger: régions and départements), and in
+French with the preposition and article an analyst writes: "région de Mopti", "région
+de la Boucle du Mouhoun", "région du Sahel", "région d'Agadez" (with the typographic
+apostrophe), "district de Bamako".
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from typing import Any
+
+from babel import Locale
+from babel.core import get_global
 
 from sentinelle.alerts.store import Alert, AlertCandidate
 from sentinelle.i18n import LANGS, N_, Lang, translator
 
-__all__ = ["LEVELS", "AlertLike", "Lang", "alert_sentence", "alert_text", "level_name"]
+__all__ = [
+    "LEVELS",
+    "AlertLike",
+    "Lang",
+    "alert_sentence",
+    "alert_subject",
+    "alert_text",
+    "level_name",
+    "place_name",
+]
 
 # An alert record, or a row of ``alerts`` as a mapping (what the briefing and web read).
 AlertLike = AlertCandidate | Mapping[str, Any]
@@ -25,6 +47,8 @@ def _record(alert: AlertLike) -> AlertCandidate:
 
 
 _LEVEL_NAMES = {1: N_("watch"), 2: N_("alert")}
+# The HDX Signals conflict rule, on stored events and on ACLED's HDX aggregates.
+_HDX_RULES = ("hdx_conflict", "acled_hdx_conflict")
 
 
 def level_name(level: int, lang: Lang) -> str:
@@ -37,6 +61,103 @@ LEVELS: dict[Lang, dict[int, str]] = {
 }
 
 
+# What an admin-1 and an admin-2 unit is called, per country (ISO3), where Sentinelle
+# knows it; elsewhere a unit is named alone ("Nigeria, Borno").
+_ADMIN_KINDS: dict[str, tuple[str | None, str | None]] = {
+    "MLI": ("region", "cercle"),
+    "BFA": ("region", None),  # provinces take articles of their own: named alone
+    "NER": ("region", "department"),
+}
+_KIND_TEXT = {
+    "region": N_("%(name)s region"),
+    "cercle": N_("%(name)s cercle"),
+    "department": N_("%(name)s department"),
+    "district": N_("%(name)s district"),
+}
+# Units that are not of their country's usual kind.
+_SPECIAL_KINDS = {("MLI", "Bamako"): "district"}
+# French articles of unit names that take one (Burkina Faso's regions, and the like);
+# other names are town names, which take none ("région de Mopti").
+_FRENCH_ARTICLES = {
+    "Boucle du Mouhoun": "la", "Cascades": "les", "Centre": "le", "Centre-Est": "le",
+    "Centre-Nord": "le", "Centre-Ouest": "le", "Centre-Sud": "le", "Est": "l'",
+    "Hauts-Bassins": "les", "Nord": "le", "Plateau-Central": "le", "Sahel": "le",
+    "Sud-Ouest": "le", "Ouest": "l'", "Sud": "le",
+}  # fmt: skip
+APOSTROPHE = "\u2019"  # French typography's apostrophe
+# Kind words publishers append to unit names (UCDP GED: "Mopti region").
+_KIND_SUFFIX = re.compile(
+    r"\s+(region|région|province|cercle|department|département|district|prefecture|state)$",
+    re.IGNORECASE,
+)
+
+
+def french_of(name: str) -> str:
+    """``de`` and the article before a unit name: "de Mopti", "de la Boucle du Mouhoun",
+    "du Sahel", "des Cascades", "de l'Est", "d'Agadez" (the apostrophe is the typographic
+    one, U+2019, as in the rest of the French catalogue).
+
+    Examples
+    --------
+    >>> [french_of(n) for n in ("Mopti", "Boucle du Mouhoun", "Sahel")]
+    ['de Mopti', 'de la Boucle du Mouhoun', 'du Sahel']
+    >>> french_of("Agadez") == "d" + APOSTROPHE + "Agadez"
+    True
+    """
+    article = _FRENCH_ARTICLES.get(name)
+    if article == "le":
+        return f"du {name}"
+    if article == "les":
+        return f"des {name}"
+    if article == "la":
+        return f"de la {name}"
+    if article == "l'":
+        return f"de l{APOSTROPHE}{name}"
+    return f"d{APOSTROPHE}{name}" if name[:1].lower() in "aeiouyéèêâîôûh" else f"de {name}"
+
+
+def country_name(iso3: str, lang: Lang) -> str:
+    """The country's name in ``lang`` from CLDR (``Tchad`` in French); ISO3 if unknown."""
+    alpha2 = get_global("territory_aliases").get(iso3, [None])[0]
+    return str(Locale.parse(translator(lang).locale).territories.get(alpha2, iso3))
+
+
+def _unit(iso3: str, level: int, raw: str, lang: Lang) -> str:
+    name = _KIND_SUFFIX.sub("", raw.strip())
+    kinds = _ADMIN_KINDS.get(iso3, (None, None))
+    kind = _SPECIAL_KINDS.get((iso3, name), kinds[level - 1])
+    if kind is None:
+        return name
+    return translator(lang).gettext(_KIND_TEXT[kind]) % {
+        "name": french_of(name) if lang == "fr" else name
+    }
+
+
+def place_name(unit_type: str, unit_id: str, lang: Lang) -> str:
+    """Where an alert is, in words: "Mali, région de Mopti" / "Mali, Mopti region".
+
+    ``unit_id`` is an alert's: ``ISO3``, ``ISO3/admin1``, ``ISO3/admin1/admin2``, or
+    ``actor@ISO3/admin1`` (the actor's id is left out). Unknown shapes are returned as
+    they are.
+
+    Examples
+    --------
+    >>> place_name("admin1", "BFA/Boucle du Mouhoun", "fr")
+    'Burkina Faso, région de la Boucle du Mouhoun'
+    >>> place_name("admin2", "MLI/Ségou/Niono", "en")
+    'Mali, Ségou region, Niono cercle'
+    """
+    where = unit_id.rpartition("@")[2] if unit_type.startswith("actor") else unit_id
+    iso3, *admin = where.split("/")
+    if not re.fullmatch(r"[A-Z]{3}", iso3):
+        return unit_id
+    parts = [country_name(iso3, lang)]
+    for level, raw in enumerate(admin[:2], start=1):
+        if raw and raw not in ("None", "nan"):
+            parts.append(_unit(iso3, level, raw, lang))
+    return ", ".join(parts)
+
+
 def alert_sentence(alert: AlertLike, lang: Lang) -> str:
     """The one sentence that says what an alert found.
 
@@ -46,14 +167,15 @@ def alert_sentence(alert: AlertLike, lang: Lang) -> str:
     ...      "period": "2019-03", "level": 2, "value": 412.0, "threshold": 300.0,
     ...      "evidence": {}}
     >>> alert_sentence(a, "en")
-    'MLI: 412 conflict fatalities in March 2019, the highest in three years.'
+    'Mali: 412 conflict fatalities in March 2019, the highest in three years.'
     """
     t = translator(lang)
     record = _record(alert)
-    evidence, unit, level, rule = record.evidence, record.unit_id, record.level, record.rule
+    evidence, level, rule = record.evidence, record.level, record.rule
+    unit = place_name(record.unit_type, record.unit_id, lang)
     month = t.month(record.period)
     value, threshold = record.value, record.threshold
-    if rule == "hdx_conflict":
+    if rule in _HDX_RULES:
         span = t.gettext("three years") if level == 2 else t.gettext("a year")
         text = t.gettext(
             "%(unit)s: %(value)s conflict fatalities in %(month)s, the highest in %(span)s."
@@ -75,11 +197,9 @@ def alert_sentence(alert: AlertLike, lang: Lang) -> str:
             "month": month,
         }
     elif rule == "actor_new_admin1":
-        text = t.gettext("%(actor)s: first reported activity in %(admin1)s (%(month)s).") % {
-            "actor": evidence.get("actor", unit),
-            "admin1": evidence.get("admin1", ""),
-            "month": month,
-        }
+        text = t.gettext(
+            "%(unit)s: first reported activity of %(actor)s, already active elsewhere (%(month)s)."
+        ) % {"unit": unit, "actor": evidence.get("actor", ""), "month": month}
     else:
         text = t.gettext("%(unit)s: %(rule)s (%(month)s).") % {
             "unit": unit,
@@ -87,6 +207,48 @@ def alert_sentence(alert: AlertLike, lang: Lang) -> str:
             "month": month,
         }
     return text
+
+
+def _what(record: AlertCandidate, lang: Lang) -> str:
+    """The few words after the place in a subject: what the alert found, and when."""
+    t = translator(lang)
+    month = t.month(record.period)
+    if record.rule in _HDX_RULES:
+        return t.gettext("%(value)s conflict fatalities in %(month)s") % {
+            "value": t.number(record.value), "month": month}  # fmt: skip
+    if record.rule == "forecast_exceedance":
+        return t.gettext("%(probability)s chance of at least %(n)s fatalities in %(month)s") % {
+            "probability": t.percent(record.value),
+            "n": record.evidence.get("min_fatalities"),
+            "month": month,
+        }
+    if record.rule == "new_area":
+        return t.gettext("violence in %(month)s after a year without events") % {"month": month}
+    if record.rule == "actor_new_admin1":
+        return t.gettext("%(actor)s, first reported activity (%(month)s)") % {
+            "actor": record.evidence.get("actor", ""), "month": month}  # fmt: skip
+    return month
+
+
+def alert_subject(alert: AlertLike, lang: Lang) -> str:
+    """The subject of an alert: level, place and finding in words, no internal id.
+
+    Examples
+    --------
+    >>> a = {"rule": "hdx_conflict", "unit_type": "admin1", "unit_id": "MLI/Mopti",
+    ...      "period": "2019-03", "level": 2, "value": 412.0, "threshold": 300.0,
+    ...      "evidence": {}}
+    >>> alert_subject(a, "fr")
+    'ALERTE — Mali, région de Mopti : 412 décès liés aux conflits en mars 2019'
+    >>> alert_subject(a, "en")
+    'ALERT — Mali, Mopti region: 412 conflict fatalities in March 2019'
+    """
+    record = _record(alert)
+    return translator(lang).gettext("%(level)s — %(place)s: %(what)s") % {
+        "level": level_name(record.level, lang).upper(),
+        "place": place_name(record.unit_type, record.unit_id, lang),
+        "what": _what(record, lang),
+    }
 
 
 def alert_text(alert: AlertLike, lang: Lang) -> tuple[str, str]:
@@ -98,11 +260,10 @@ def alert_text(alert: AlertLike, lang: Lang) -> tuple[str, str]:
     ...      "period": "2019-03", "level": 2, "value": 412.0, "threshold": 300.0,
     ...      "evidence": {}}
     >>> alert_text(a, "fr")[0]
-    'ALERTE - MLI - mars 2019'
+    'ALERTE — Mali : 412 décès liés aux conflits en mars 2019'
     """
     t = translator(lang)
     record = _record(alert)
     label = level_name(record.level, lang)
-    subject = f"{label.upper()} - {record.unit_id} - {t.month(record.period)}"
     body = alert_sentence(record, lang) + "\n" + t.gettext("Level: %(level)s") % {"level": label}
-    return subject, body
+    return alert_subject(record, lang), body

@@ -8,6 +8,9 @@ commands import them when run rather than making every command, and ``--help``, 
 Errors Sentinelle raises on purpose are one red line and the error's exit status;
 ``--debug`` (or ``SENTINELLE_DEBUG=1``) shows their traceback instead. ``--wait``
 (``SENTINELLE_STORE_WAIT``) bounds how long a command waits for a busy store.
+``--verbose`` (``SENTINELLE_VERBOSE=1``) lets libraries' INFO logging through (WeasyPrint's
+rendering steps, fontTools' font subsetting, ...), silenced otherwise; ``--lang``
+(``SENTINELLE_LANG``) chooses the language of tables and messages.
 """
 
 from __future__ import annotations
@@ -17,7 +20,13 @@ from typing import Annotated
 import typer
 
 from sentinelle.cli import actors, alerts, brief, demo, forecast, impact, ingest, panel, serve
-from sentinelle.cli._common import DEFAULT_WAIT, set_debug, set_wait
+from sentinelle.cli._common import (
+    DEFAULT_WAIT,
+    configure_logging,
+    set_debug,
+    set_lang,
+    set_wait,
+)
 
 app = typer.Typer(
     help="Sentinelle: conflict early warning and peace-operations impact, from public data.",
@@ -43,9 +52,27 @@ def _options(
             help="Seconds to wait for a store another process holds (0: fail at once)",
         ),
     ] = DEFAULT_WAIT,
+    verbose: Annotated[
+        bool,
+        typer.Option(
+            "--verbose",
+            envvar="SENTINELLE_VERBOSE",
+            help="Show libraries' progress logging (WeasyPrint, fontTools, ...)",
+        ),
+    ] = False,
+    lang: Annotated[
+        str | None,
+        typer.Option(
+            "--lang",
+            envvar="SENTINELLE_LANG",
+            help="Language of tables and messages: en | fr (default: the locale's)",
+        ),
+    ] = None,
 ) -> None:
     set_debug(debug)
     set_wait(wait)
+    set_lang(lang)
+    configure_logging(verbose)
 
 
 app.command()(ingest.ingest)

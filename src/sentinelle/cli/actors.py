@@ -1,22 +1,56 @@
-"""``sentinelle actors`` and ``situation``: who fights whom, and a country's picture."""
+"""``sentinelle actors`` and ``situation``: who fights whom, and a country's picture.
+
+Without ``--period``, ``actors`` covers the last 12 months of data (of the source, in
+the country), not the whole history; its terminal tables rank actors by fatalities and
+leave civilians out of the ranking (they are targets, in the civilians-killed column).
+"""
 
 from __future__ import annotations
 
 from pathlib import Path
 from typing import Annotated
 
+import duckdb
 import typer
 
 from sentinelle.cli._common import (
     OutOption,
     SourceOption,
     StoreOption,
+    cli_lang,
     console,
     failures,
     job,
     print_frame,
     store_open,
 )
+from sentinelle.geo import month_string
+from sentinelle.i18n import translator
+from sentinelle.store.queries import event_coverage
+
+# Months of the default period of ``actors``: the last year of data.
+DEFAULT_MONTHS = 12
+ACTIVITY_COLUMNS = (
+    "actor", "fatalities", "civilian_deaths", "events", "admin1", "period", "actor_type",
+)  # fmt: skip
+DYAD_COLUMNS = ("actor_1", "actor_2", "fatalities", "civilian_deaths", "events", "period")
+
+
+def last_months(
+    con: duckdb.DuckDBPyConnection,
+    country: str | None,
+    source: str | None,
+    months: int = DEFAULT_MONTHS,
+) -> str | None:
+    """``YYYY-MM..YYYY-MM``: the last ``months`` months with data of ``source`` (every
+    source when ``None``) in ``country``; ``None`` when there is none."""
+    coverage = event_coverage(con, country)
+    spans = [span for name, span in coverage.items() if source is None or name == source]
+    if not spans:
+        return None
+    last = max(end for _, end in spans)
+    first = max(last - months + 1, min(start for start, _ in spans))
+    return f"{month_string(first)}..{month_string(last)}"
 
 
 def actors(
@@ -42,32 +76,66 @@ def actors(
             names = run_unmatched_actors(con)
         print_frame(names, "Names the actor registry does not know", 50)
         return
+    t = translator(cli_lang())
     with job(store, "actors") as (con, step):
-        run = run_actors(con, out, country=country, period=period, source=source, step=step)
-    print_frame(run.activity, "Actor activity (by year and admin-1)")
-    print_frame(run.dyads, "Dyads")
-    console.print(f"Written to {out}/: activity.csv, dyads.csv, network.graphml/.json/.png")
+        chosen = period or last_months(con, country, source)
+        run = run_actors(con, out, country=country, period=chosen, source=source, step=step)
+    if chosen and not period:
+        console.print(
+            t.gettext("Period %(period)s: the last 12 months of data (--period to choose)")
+            % {"period": chosen}
+        )
+    activity = run.activity
+    if "actor_type" in activity.columns:
+        activity = activity[activity["actor_type"].fillna("") != "civilians"]
+    print_frame(
+        activity.sort_values("fatalities", ascending=False, kind="stable"),
+        t.gettext("Actors by fatalities (per year and region)"),
+        columns=ACTIVITY_COLUMNS,
+    )
+    print_frame(
+        run.dyads.sort_values("fatalities", ascending=False, kind="stable"),
+        t.gettext("Who fights whom (dyads, by fatalities)"),
+        columns=DYAD_COLUMNS,
+    )
+    console.print(
+        t.gettext("Written to %(folder)s: activity.csv, dyads.csv, network.graphml/.json/.png")
+        % {"folder": f"{out}/"}
+    )
 
 
 def situation(
     country: Annotated[str, typer.Option(help="ISO3 code, e.g. MLI")],
     period: Annotated[str, typer.Option(help="YYYY-MM..YYYY-MM")],
-    source: Annotated[str, typer.Option(help="Event source")] = "ged",
+    source: Annotated[
+        str | None,
+        typer.Option(help="Event or aggregate source (default: what covers the period)"),
+    ] = None,
     out: OutOption = Path("out/situation"),
     store: StoreOption = None,
 ) -> None:
     """The situational picture of a country over a period, with charts and a map.
 
     Trends by violence type, hotspots, the most lethal events, new actors and areas,
-    civilian harm.
+    civilian harm; from ACLED's monthly aggregates (acled-hdx) where the store has no
+    events for the period: regions, cercles and months against the year before.
 
     Example: [bold]sentinelle situation --country MLI --period 2023-07..2024-06[/]
     """
     from sentinelle.jobs.actors import run_situation
 
+    lang = cli_lang()
+    t = translator(lang)
     with job(store, f"situation {country}") as (con, step):
-        run = run_situation(con, country, period, out, source=source, step=step)
-    print_frame(run.picture.trends, f"{country} {period}: trends by violence type")
-    print_frame(run.picture.hotspots_admin2, "Hotspots (admin-2)", rows=10)
-    print_frame(run.picture.lethal_events, "Most lethal events", rows=10)
+        run = run_situation(con, country, period, out, source=source, lang=lang, step=step)
+    if run.aggregates is not None:
+        agg = run.aggregates
+        print_frame(agg.trend, f"{country} {period}: " + t.gettext("fatalities by month"))
+        print_frame(agg.regions, t.gettext("By region"), rows=20)
+        print_frame(agg.top_units, t.gettext("Most fatalities (admin-2)"), rows=10)
+    elif run.picture is not None:
+        print_frame(run.picture.trends, f"{country} {period}: trends by violence type")
+        print_frame(run.picture.hotspots_admin2, "Hotspots (admin-2)", rows=10)
+        print_frame(run.picture.lethal_events, "Most lethal events", rows=10)
+    console.print(t.gettext("Data: %(currency)s") % {"currency": run.currency[lang]})
     console.print(f"Written: {', '.join(str(p) for p in run.files)}")

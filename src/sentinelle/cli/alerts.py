@@ -1,15 +1,19 @@
 """``sentinelle alerts``: evaluate the rules, record new alerts, deliver pending ones.
 
-Channels are built from :data:`sentinelle.alerts.channels.CHANNELS` by kind.
+Channels are built from :data:`sentinelle.alerts.channels.CHANNELS` by kind. Every alert
+is recorded; only those from ``--since`` on (default: 60 days before the last month of
+data) are delivered, so a first run on decades of history does not flood the channels.
 """
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from sentinelle.cli._common import StoreOption, console, job
+from sentinelle.cli._common import StoreOption, cli_lang, console, job
+from sentinelle.i18n import LANGS, Lang, translator
 
 if TYPE_CHECKING:
     from sentinelle.alerts.channels import Channel
@@ -21,16 +25,35 @@ def alerts(
     smtp: Annotated[str | None, typer.Option(help="SMTP server host:port")] = None,
     email_to: Annotated[str | None, typer.Option(help="Comma-separated recipients")] = None,
     email_from: Annotated[str, typer.Option(help="Sender address")] = "sentinelle@localhost",
-    lang: Annotated[str, typer.Option(help="en | fr")] = "fr",
+    since: Annotated[
+        datetime | None,
+        typer.Option(
+            formats=["%Y-%m-%d", "%Y-%m"],
+            help="Deliver alerts of this month (YYYY-MM or YYYY-MM-DD) and later; "
+            "default: 60 days before the last month of data",
+        ),
+    ] = None,
+    lang: Annotated[
+        str | None, typer.Option(help="en | fr (default: the command line's language)")
+    ] = None,
     store: StoreOption = None,
 ) -> None:
     """Evaluate the alert rules, record new alerts once, deliver those still pending.
 
-    Example: [bold]sentinelle alerts --webhook http://127.0.0.1:8080/hook --lang fr[/]
+    Every alert is recorded, but only recent ones are delivered: by default those of
+    the last month of data and the 60 days before it; --since chooses an earlier or
+    later start (older alerts are recorded as skipped, and sent if a later run's
+    --since reaches them).
+
+    Example: [bold]sentinelle alerts --webhook http://127.0.0.1:8080/hook --since 2020-06[/]
     """
     from sentinelle.alerts.channels import get_channel
     from sentinelle.jobs.alerts import run_alerts
 
+    if lang is not None and lang not in LANGS:
+        raise typer.BadParameter(f"--lang must be one of {', '.join(LANGS)}")
+    language: Lang = "fr" if (lang or cli_lang()) == "fr" else "en"
+    t = translator(cli_lang())
     channels: list[Channel] = []
     if webhook:
         channels.append(get_channel("webhook")(webhook))
@@ -40,10 +63,28 @@ def alerts(
         channels.append(email)
     with job(store, "alerts") as (con, step):
         run = run_alerts(
-            con, source=source, channels=channels, lang="fr" if lang == "fr" else "en", step=step
-        )
-    console.print("New alerts: " + ", ".join(f"{k} {v}" for k, v in run.new.items()))
+            con, source=source, channels=channels, lang=language,
+            since=since.date() if since else None, step=step,
+        )  # fmt: skip
+    counts = ", ".join(f"{rule} {t.number(n)}" for rule, n in run.new.items())
+    console.print(t.gettext("New alerts: %(counts)s") % {"counts": counts})
     for subject in run.subjects:
         console.print(f"  {subject}")
     if run.delivery:
-        console.print(f"Delivered {run.delivery.delivered}, still pending {run.delivery.failed}")
+        console.print(
+            t.gettext("Delivered %(delivered)s, still pending %(pending)s")
+            % {
+                "delivered": t.number(run.delivery.delivered),
+                "pending": t.number(run.delivery.failed),
+            }
+        )
+        if run.delivery.skipped and run.since:
+            console.print(
+                t.gettext(
+                    "%(skipped)s alerts before %(month)s recorded, not sent (--since to choose)"
+                )
+                % {
+                    "skipped": t.number(run.delivery.skipped),
+                    "month": t.month(f"{run.since:%Y-%m}"),
+                }
+            )

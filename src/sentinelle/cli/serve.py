@@ -18,6 +18,10 @@ def serve(
         Path | None,
         typer.Option(help="Natural Earth admin-0 file for map outlines (default: pyogrio's)"),
     ] = None,
+    admin_boundaries: Annotated[
+        list[Path] | None,
+        typer.Option(help="Admin-1/2 boundary file with P-codes for the map's choropleth"),
+    ] = None,
     store: StoreOption = None,
 ) -> None:
     """Serve the web dashboard and the JSON API (OpenAPI schema at /openapi.json).
@@ -46,6 +50,8 @@ def serve(
     config = settings(store)
     if boundaries is not None:
         config = config.model_copy(update={"boundaries": boundaries})
+    if admin_boundaries:
+        config = config.model_copy(update={"admin_boundaries": admin_boundaries})
     if host not in ("127.0.0.1", "localhost", "::1") and not config.cookie_secure:
         console.print(
             "[yellow]warning:[/] serving beyond loopback without SENTINELLE_COOKIE_SECURE=true:"

@@ -1,7 +1,7 @@
 """Withdrawal impact: what happens to violence near peacekeeping bases when they close.
 
 - :mod:`~sentinelle.impact.timeline`: base open/close periods from Geo-PKO, refined
-  by the curated closure table shipped in ``impact/data/closures.csv``.
+  by the curated closure table shipped in ``sources/data/closures.csv`` (:mod:`sentinelle.sources.closures`).
 - :mod:`~sentinelle.impact.design`: units (PRIO-GRID cells or admin-2 areas), rings
   around closed bases, treatment cohorts, outcome panels from events.
   :class:`~sentinelle.impact.design.Design` is what the estimators read.

@@ -20,7 +20,7 @@ whose data cover the mission over the years studied as well as any other source 
 or closed early); :func:`base_timeline` uses it unless told a source, and says which
 (column ``deployment_source``, ``attrs['deployment_source']``).
 
-The curated table shipped as ``sentinelle/impact/data/closures.csv`` (one row per
+The curated table shipped as ``sentinelle/sources/data/closures.csv`` (one row per
 base, each with its source citation) refines those dates where public reporting
 gives them: for MINUSMA the 2023 handovers. Curated rows are matched to sites by
 ``mission`` and ``geopko_location`` (ignoring case: RADPKO writes base names in
@@ -35,14 +35,13 @@ first month the base is no longer listed, so ``cohort_month`` is the month after
 
 from __future__ import annotations
 
-from importlib import resources
-
 import duckdb
 import numpy as np
 import pandas as pd
 
 from sentinelle.errors import NoDataError, UsageError
 from sentinelle.geo import month_id
+from sentinelle.sources.closures import load_closures
 
 __all__ = [
     "AUTO",
@@ -95,53 +94,6 @@ TIMELINE_COLUMNS = [
     "open_precision",
     "deployment_source",
 ]
-
-
-def load_closures(path: str | None = None) -> pd.DataFrame:
-    """Read a curated closure table (by default the one shipped with Sentinelle).
-
-    Parameters
-    ----------
-    path : str, optional
-        A CSV with columns ``mission, base, geopko_location, latitude, longitude,
-        closure_date, date_precision, source`` (more columns are kept). Dates are
-        ``YYYY-MM-DD`` (``date_precision = 'day'``) or ``YYYY-MM`` (``'month'``).
-
-    Returns
-    -------
-    pandas.DataFrame
-        One row per base; ``closure_date`` parsed to the first day of the period it
-        names, plus ``closure_month`` (the VIEWS month id of the closure).
-
-    Raises
-    ------
-    UsageError
-        If a row lacks a date, coordinates or a source: the table's promise is that
-        every date carries its citation.
-
-    Examples
-    --------
-    >>> closures = load_closures()
-    >>> closures.loc[closures["base"] == "Kidal", "closure_date"].dt.date.tolist()
-    [datetime.date(2023, 10, 31)]
-    """
-    if path is None:
-        with resources.files("sentinelle.impact").joinpath("data/closures.csv").open() as fh:
-            table = pd.read_csv(fh, dtype={"closure_date": str})
-    else:
-        table = pd.read_csv(path, dtype={"closure_date": str})
-    required = ["mission", "base", "latitude", "longitude", "closure_date", "source"]
-    missing = [c for c in [*required, "geopko_location", "date_precision"] if c not in table]
-    if missing:
-        raise UsageError(f"closure table lacks columns {missing}")
-    incomplete = table[table[required].isna().any(axis=1)]
-    if not incomplete.empty:
-        raise UsageError(f"closure rows without date, coordinates or source: {incomplete['base']}")
-    table["closure_date"] = pd.to_datetime(table["closure_date"], format="mixed")
-    table["closure_month"] = month_id(
-        table["closure_date"].dt.year.to_numpy(), table["closure_date"].dt.month.to_numpy()
-    )
-    return table
 
 
 def _mission_rows(

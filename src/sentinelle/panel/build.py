@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -15,7 +15,13 @@ from sentinelle.errors import NoDataError
 from sentinelle.geo.months import month_id_from_str
 from sentinelle.panel.definitions import FeatureSpec, panel_steps
 from sentinelle.panel.engines import get_engine
-from sentinelle.panel.inputs import INPUT_TABLES, PanelRequest, prepare_inputs, read_cells
+from sentinelle.panel.inputs import (
+    AGGREGATE_SOURCES,
+    INPUT_TABLES,
+    PanelRequest,
+    prepare_inputs,
+    read_cells,
+)
 from sentinelle.steps import Step, no_step
 from sentinelle.store import transaction
 from sentinelle.store.panels import PanelRecord, record_panel
@@ -91,7 +97,7 @@ def build_panel(
         ISO3 codes. For cm, the panel's countries (default: the 191 VIEWS countries).
         For pgm, the cells whose centre lies in these countries' polygons. For admin
         units, only the scope of the events-outside-the-universe report.
-    source : {'ged', 'acled'}
+    source : {'ged', 'acled', 'acled-hdx'}
         ``'ged'``: GED events up to December of the last year GED covers, GED Candidate
         events after it. ``'acled'``: ACLED events.
     cells : path or sequence of int, optional
@@ -147,6 +153,10 @@ def build_panel(
     table = panel_table(unit)
     step("prepare inputs")
     prepared = prepare_inputs(con, request)
+    if features is None and source in AGGREGATE_SOURCES:
+        # Aggregates have their own outcomes; which depends on the series stored.
+        civilian = "civ_fatalities" in prepared.model.outcomes
+        request = replace(request, features=FeatureSpec.for_aggregates(civilian))
     steps = panel_steps(
         request.features,
         history_start=prepared.history_start,
@@ -154,6 +164,7 @@ def build_panel(
         last_month=request.last_month,
         splag_orders=prepared.splag_orders,
         static=prepared.static,
+        model=prepared.model,
     )
     inputs = [t for t in INPUT_TABLES if _exists(con, t)]
     step(f"compute features ({engine})")

@@ -18,7 +18,10 @@ Input tables
     Every month from the history start to the panel's last month.
 ``_unit_events(unit_id BIGINT, month_id INTEGER, violence_type VARCHAR, best INTEGER,
 civ INTEGER)``
-    Selected events already placed in a unit and a month.
+    Selected events already placed in a unit and a month (the event model).
+``_unit_aggregates(unit_id BIGINT, month_id INTEGER, <the model's outcomes> INTEGER)``
+    Or, for a publisher's unit-month aggregates (ACLED's HDX series), their current
+    values summed to the unit (the aggregate models).
 ``_neighbours(unit_id BIGINT, neighbour_id BIGINT, ord INTEGER)``
     Spatial neighbours of order ``ord`` (1, and 2 for PRIO-GRID rings).
 ``_pko_active(site_id INTEGER, unit_id BIGINT, month_id INTEGER, troops DOUBLE)``
@@ -51,6 +54,10 @@ VIOLENCE = {"sb": "state_based", "ns": "non_state", "os": "one_sided"}
 FATALITIES = tuple(f"ged_{v}" for v in VIOLENCE)
 EVENT_COUNTS = tuple(f"ev_{v}" for v in VIOLENCE)
 OUTCOMES: tuple[str, ...] = (*FATALITIES, "civ_deaths", *EVENT_COUNTS)
+# Outcomes of aggregate panels: political violence, and civilian targeting where the
+# publisher releases that series (ACLED's HDX workbooks do for some countries).
+AGGREGATE_OUTCOMES: tuple[str, ...] = ("fatalities", "events")
+CIVILIAN_AGGREGATES: tuple[str, ...] = ("civ_fatalities", "civ_events")
 KEYS = ("unit_id", "month_id")
 PKO_COLUMNS = ("pko_troops", "pko_dist_km", "pko_months_since_close")
 
@@ -58,7 +65,42 @@ FINAL = "_panel"
 
 _BY_UNIT = "PARTITION BY o.unit_id ORDER BY o.month_id"
 _RUNNING = f"{_BY_UNIT} ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW"
-_ANY_EVENT = " + ".join(f"o.ev_{v}" for v in VIOLENCE) + " > 0"
+
+
+@dataclass(frozen=True)
+class OutcomeModel:
+    """What a panel's outcomes are and where they come from.
+
+    Parameters
+    ----------
+    outcomes : tuple of str
+        Outcome columns of the panel, in order.
+    counts : dict of str to str
+        ``<name>_time_since`` columns and the event-count outcome each follows (months
+        since that count was last positive).
+    input_table : str
+        ``_unit_events`` (events, summed by violence type) or ``_unit_aggregates``
+        (one row per unit-month with the outcome columns).
+    """
+
+    outcomes: tuple[str, ...]
+    counts: dict[str, str]
+    input_table: str
+
+    @property
+    def any_event(self) -> str:
+        """SQL: the unit-month ``o`` has at least one event."""
+        return " + ".join(f"o.{c}" for c in self.counts.values()) + " > 0"
+
+
+EVENT_MODEL = OutcomeModel(OUTCOMES, {f"ged_{v}": f"ev_{v}" for v in VIOLENCE}, "_unit_events")
+
+
+def aggregate_model(civilian: bool) -> OutcomeModel:
+    """The model of an aggregate panel, with the civilian-targeting series or without."""
+    outcomes = (*AGGREGATE_OUTCOMES, *(CIVILIAN_AGGREGATES if civilian else ()))
+    counts = {"events": "events", **({"civ_events": "civ_events"} if civilian else {})}
+    return OutcomeModel(outcomes, counts, "_unit_aggregates")
 
 
 @dataclass(frozen=True)
@@ -92,11 +134,32 @@ class FeatureSpec:
     pko_max_km: float = 500.0
 
     def __post_init__(self) -> None:
-        unknown = {*self.lag_outcomes, *self.sum_outcomes, *self.spatial_outcomes} - set(OUTCOMES)
+        known = (*OUTCOMES, *AGGREGATE_OUTCOMES, *CIVILIAN_AGGREGATES)
+        unknown = {*self.lag_outcomes, *self.sum_outcomes, *self.spatial_outcomes} - set(known)
         if unknown:
-            raise UsageError(f"unknown outcome(s) {sorted(unknown)}; choose from {OUTCOMES}")
+            raise UsageError(f"unknown outcome(s) {sorted(unknown)}; choose from {known}")
         if any(k < 1 for k in (*self.lags, *self.sums)):
             raise UsageError("lags and rolling windows must be at least 1 month")
+
+    @classmethod
+    def for_aggregates(cls, civilian: bool, **changes: object) -> FeatureSpec:
+        """The same features on an aggregate panel's outcomes (see :func:`aggregate_model`)."""
+        civ = ("civ_fatalities",) if civilian else ()
+        defaults: dict[str, object] = {
+            "lag_outcomes": ("fatalities", *civ),
+            "sum_outcomes": ("fatalities", "events", *civ),
+            "spatial_outcomes": ("fatalities", *civ),
+        }
+        return cls(**{**defaults, **changes})  # type: ignore[arg-type]
+
+    def check_against(self, model: OutcomeModel) -> None:
+        """Refuse features of outcomes the panel's model does not have."""
+        used = {*self.lag_outcomes, *self.sum_outcomes, *self.spatial_outcomes}
+        missing = sorted(used - set(model.outcomes))
+        if missing:
+            raise UsageError(
+                f"feature outcome(s) {missing} are not in this panel; it has {model.outcomes}"
+            )
 
     @property
     def history(self) -> int:
@@ -104,31 +167,34 @@ class FeatureSpec:
         return max((*self.lags, *self.sums, 1))
 
 
-def _outcomes_sql() -> str:
+def _outcomes_sql(model: OutcomeModel) -> str:
     """The complete unit-month grid of outcomes, zeros where nothing happened."""
-    sums = [
-        *(
-            f"SUM(CASE WHEN violence_type = '{t}' THEN best ELSE 0 END) AS ged_{v}"
-            for v, t in VIOLENCE.items()
-        ),
-        "SUM(civ) AS civ_deaths",
-        *(
-            f"SUM(CASE WHEN violence_type = '{t}' THEN 1 ELSE 0 END) AS ev_{v}"
-            for v, t in VIOLENCE.items()
-        ),
-    ]
-    cols = ", ".join(f"CAST(COALESCE(a.{c}, 0) AS INTEGER) AS {c}" for c in OUTCOMES)
+    if model.input_table == "_unit_events":
+        sums = [
+            *(
+                f"SUM(CASE WHEN violence_type = '{t}' THEN best ELSE 0 END) AS ged_{v}"
+                for v, t in VIOLENCE.items()
+            ),
+            "SUM(civ) AS civ_deaths",
+            *(
+                f"SUM(CASE WHEN violence_type = '{t}' THEN 1 ELSE 0 END) AS ev_{v}"
+                for v, t in VIOLENCE.items()
+            ),
+        ]
+    else:
+        sums = [f"SUM({c}) AS {c}" for c in model.outcomes]
+    cols = ", ".join(f"CAST(COALESCE(a.{c}, 0) AS INTEGER) AS {c}" for c in model.outcomes)
     return f"""
         SELECT u.unit_id, m.month_id, {cols}
         FROM _units u CROSS JOIN _months m
         LEFT JOIN (
             SELECT unit_id, month_id, {", ".join(sums)}
-            FROM _unit_events GROUP BY unit_id, month_id
+            FROM {model.input_table} GROUP BY unit_id, month_id
         ) a ON a.unit_id = u.unit_id AND a.month_id = m.month_id
     """
 
 
-def _active_sql(sum_outcomes: tuple[str, ...]) -> str:
+def _active_sql(sum_outcomes: tuple[str, ...], model: OutcomeModel) -> str:
     """Running sums and last event months over each unit's months with an event.
 
     ``seq`` numbers a unit's event months in order; ``_state`` finds a grid month's
@@ -137,13 +203,13 @@ def _active_sql(sum_outcomes: tuple[str, ...]) -> str:
     cols = [f"ROW_NUMBER() OVER ({_BY_UNIT}) AS seq"]
     cols += [f"CAST(SUM(o.{c}) OVER ({_RUNNING}) AS BIGINT) AS cum_{c}" for c in sum_outcomes]
     cols += [
-        f"MAX(CASE WHEN o.ev_{v} > 0 THEN o.month_id END) OVER ({_RUNNING}) AS last_{v}"
-        for v in VIOLENCE
+        f"MAX(CASE WHEN o.{count} > 0 THEN o.month_id END) OVER ({_RUNNING}) AS last_{name}"
+        for name, count in model.counts.items()
     ]
-    return f"SELECT o.unit_id, {', '.join(cols)} FROM _outcomes o WHERE {_ANY_EVENT}"
+    return f"SELECT o.unit_id, {', '.join(cols)} FROM _outcomes o WHERE {model.any_event}"
 
 
-def _state_sql(sum_outcomes: tuple[str, ...], pko: bool) -> str:
+def _state_sql(sum_outcomes: tuple[str, ...], pko: bool, model: OutcomeModel) -> str:
     """The grid of outcomes with the running values: sums before the month, last months up to it.
 
     With ``pko``, ``last_close`` is the latest month, up to this one, in which the
@@ -153,8 +219,8 @@ def _state_sql(sum_outcomes: tuple[str, ...], pko: bool) -> str:
     """
     # cum_<c> is the sum before this month: the rolling sums then take one LAG each.
     cols = [f"COALESCE(a.cum_{c}, 0) - o.{c} AS cum_{c}" for c in sum_outcomes]
-    cols += [f"a.last_{v}" for v in VIOLENCE]
-    running = [f"COUNT(CASE WHEN {_ANY_EVENT} THEN 1 END) OVER ({_RUNNING}) AS seq"]
+    cols += [f"a.last_{name}" for name in model.counts]
+    running = [f"COUNT(CASE WHEN {model.any_event} THEN 1 END) OVER ({_RUNNING}) AS seq"]
     closures = ""
     if pko:
         running.append(f"MAX(r.closed) OVER ({_RUNNING}) AS last_close")
@@ -236,10 +302,14 @@ _PKO_STEPS: tuple[tuple[str, str], ...] = (
 
 
 def _feature_columns(
-    spec: FeatureSpec, start: int, splag: tuple[str, ...], static: tuple[str, ...]
+    spec: FeatureSpec,
+    start: int,
+    splag: tuple[str, ...],
+    static: tuple[str, ...],
+    model: OutcomeModel,
 ) -> list[str]:
     """SELECT expressions of the panel over ``_state o`` and the feature joins."""
-    cols = [f"o.{c}" for c in (*KEYS, *OUTCOMES)]
+    cols = [f"o.{c}" for c in (*KEYS, *model.outcomes)]
     cols += [
         f"CAST(LAG(o.{c}, {k}) OVER ({_BY_UNIT}) AS INTEGER) AS {c}_tlag_{k}"
         for c in spec.lag_outcomes
@@ -253,8 +323,9 @@ def _feature_columns(
         for k in spec.sums
     ]
     cols += [
-        f"CAST(o.month_id - LAG(o.last_{v}, 1) OVER ({_BY_UNIT}) AS INTEGER) AS ged_{v}_time_since"
-        for v in VIOLENCE
+        f"CAST(o.month_id - LAG(o.last_{name}, 1) OVER ({_BY_UNIT}) AS INTEGER) "
+        f"AS {name}_time_since"
+        for name in model.counts
     ]
     cols += [f"CASE WHEN o.month_id > {start} THEN COALESCE(s.{c}, 0) END AS {c}" for c in splag]
     if spec.pko:
@@ -276,6 +347,7 @@ def panel_steps(
     last_month: int,
     splag_orders: tuple[int, ...],
     static: tuple[str, ...],
+    model: OutcomeModel = EVENT_MODEL,
 ) -> list[tuple[str, str]]:
     """The SQL steps that build a panel, in order; the last one is named ``FINAL``.
 
@@ -292,6 +364,8 @@ def panel_steps(
         Neighbour orders present in ``_neighbours`` (empty: no spatial lags).
     static : tuple of str
         Static attribute columns of ``_units`` copied into every row.
+    model : OutcomeModel, default EVENT_MODEL
+        The panel's outcomes and input table.
 
     Returns
     -------
@@ -305,12 +379,13 @@ def panel_steps(
     >>> [name for name, _ in steps]
     ['_outcomes', '_active', '_state', '_splag', '_panel']
     """
-    steps = [("_outcomes", _outcomes_sql())]
+    spec.check_against(model)
+    steps = [("_outcomes", _outcomes_sql(model))]
     if spec.pko:  # before _state, which reads _pko_records
         steps += _PKO_STEPS
     steps += [
-        ("_active", _active_sql(spec.sum_outcomes)),
-        ("_state", _state_sql(spec.sum_outcomes, spec.pko)),
+        ("_active", _active_sql(spec.sum_outcomes, model)),
+        ("_state", _state_sql(spec.sum_outcomes, spec.pko, model)),
     ]
     splag: tuple[str, ...] = ()
     joins = ["JOIN _units u ON u.unit_id = o.unit_id"]
@@ -324,7 +399,7 @@ def panel_steps(
             f"AND {alias}.month_id = o.month_id"
             for table, alias in (("_pko_troops", "pt"), ("_pko_near", "pn"))
         ]
-    cols = ",\n            ".join(_feature_columns(spec, history_start, splag, static))
+    cols = ",\n            ".join(_feature_columns(spec, history_start, splag, static, model))
     # Window functions run after WHERE: select the panel's months outside them.
     steps.append(
         (

@@ -25,6 +25,7 @@ from sentinelle.errors import PanelError, UsageError
 from sentinelle.geo.admin import admin_neighbours, assign_admin, read_admin
 from sentinelle.geo.boundaries import read_country_outlines
 from sentinelle.geo.countries import convert_code, country_table, map_codes
+from sentinelle.geo.months import month_string
 from sentinelle.geo.priogrid import (
     N_COLS,
     N_ROWS,
@@ -35,13 +36,26 @@ from sentinelle.geo.priogrid import (
     ring_pairs,
     row_col_from_gid,
 )
-from sentinelle.panel.definitions import FeatureSpec
+from sentinelle.panel.definitions import EVENT_MODEL, FeatureSpec, OutcomeModel, aggregate_model
+from sentinelle.sources.closures import load_closures
+from sentinelle.store.aggregates import aggregate_coverage, current_aggregates
 from sentinelle.store.queries import month_sql
 
 Unit = Literal["cm", "pgm", "admin1", "admin2"]
-Source = Literal["ged", "acled"]
+Source = Literal["ged", "acled", "acled-hdx"]
 UNITS: tuple[str, ...] = ("cm", "pgm", "admin1", "admin2")
-INPUT_TABLES = ("_units", "_months", "_unit_events", "_neighbours", "_pko_active", "_pko_dist")
+EVENT_SOURCES = ("ged", "acled")
+# Sources of unit-month aggregates (admin_aggregates): admin panels by P-code.
+AGGREGATE_SOURCES = ("acled-hdx",)
+INPUT_TABLES = (
+    "_units",
+    "_months",
+    "_unit_events",
+    "_unit_aggregates",
+    "_neighbours",
+    "_pko_active",
+    "_pko_dist",
+)
 
 # PRIO-GRID cell of a point in SQL, as sentinelle.geo.priogrid.gid_from_latlon computes it.
 GID_SQL = (
@@ -72,8 +86,11 @@ class PanelRequest:
     def __post_init__(self) -> None:
         if self.unit not in UNITS:
             raise UsageError(f"unknown unit {self.unit!r}; choose from {UNITS}")
-        if self.source not in ("ged", "acled"):
-            raise UsageError(f"unknown source {self.source!r}; choose 'ged' or 'acled'")
+        if self.source not in (*EVENT_SOURCES, *AGGREGATE_SOURCES):
+            known = (*EVENT_SOURCES, *AGGREGATE_SOURCES)
+            raise UsageError(f"unknown source {self.source!r}; choose from {known}")
+        if self.source in AGGREGATE_SOURCES and not self.unit.startswith("admin"):
+            raise UsageError(f"{self.source} holds admin-unit aggregates: build admin1 or admin2")
         if self.last_month < self.first_month:
             raise UsageError(f"panel ends ({self.last_month}) before it starts")
         if self.unit.startswith("admin") and not self.boundaries:
@@ -109,6 +126,7 @@ class PreparedInputs:
     outside_examples: list[tuple[float, float, int]]
     versions: dict[str, list[str]]
     ingest_ids: list[int]
+    model: OutcomeModel = EVENT_MODEL
 
 
 def read_country_shapes(path: str | Path | None = None) -> gpd.GeoDataFrame:
@@ -361,13 +379,18 @@ def _prepare_pko(
 
     Geo-PKO publishes several maps for some periods (``record``): troops of a
     mission-location-period are averaged over its maps, then summed over the missions
-    at a site. Yearly rows (``month = 0``) stand for every month of their year. Months
+    at a site. Yearly rows (``month = 0``) stand for every month of their year, up to
+    the month of a closure the curated table dates (:mod:`sentinelle.sources.closures`). Months
     from the one before ``history_start`` are kept, so every panel month has its t-1.
     """
     where = "true"
     if request.pko_sources:
         where = "source IN (" + ", ".join(f"'{s}'" for s in request.pko_sources) + ")"
     month = "((year - 1980) * 12 + m.m)"
+    # A yearly map lists a site for its whole year; the curated closure table dates
+    # some closures to the month: the site is gone from the month after.
+    closures = load_closures()[["mission", "geopko_location", "closure_month"]]
+    _register(con, "_closures", closures)
     con.execute(
         f"""
         CREATE OR REPLACE TEMP TABLE _pko_rows AS
@@ -381,9 +404,13 @@ def _prepare_pko(
                location, latitude, longitude, country, {month} AS month_id, troops
         FROM per_period p JOIN (SELECT unnest(range(1, 13)) AS m) m
           ON p.month = 0 OR p.month = m.m
+        LEFT JOIN _closures c
+          ON c.mission = p.mission AND lower(c.geopko_location) = lower(p.location)
         WHERE {month} BETWEEN {history_start - 1} AND {request.last_month}
+          AND (c.closure_month IS NULL OR {month} <= c.closure_month)
         """
     )
+    con.execute("DROP TABLE IF EXISTS _closures")
     sites = con.execute(
         "SELECT site_id, any_value(latitude) AS lat, any_value(longitude) AS lon, "
         "any_value(country) AS country FROM _pko_rows GROUP BY site_id ORDER BY site_id"
@@ -451,6 +478,117 @@ def _site_distances(units: pd.DataFrame, sites: pd.DataFrame, max_km: float) -> 
     return pd.concat(parts, ignore_index=True)
 
 
+def _aggregate_rows(
+    con: duckdb.DuckDBPyConnection, request: PanelRequest, series: str
+) -> pd.DataFrame:
+    """Current values of ``series`` keyed by the P-code of the panel's level.
+
+    Rows of the panel's own level are used; an admin1 panel without admin1 rows sums
+    the admin2 rows of each admin1 unit.
+    """
+    frames = []
+    for iso3 in request.countries or (None,):
+        rows = current_aggregates(
+            con, source=request.source, series=series, iso3=iso3, level=request.level
+        )
+        if rows.empty and request.level == 1:
+            rows = current_aggregates(con, source=request.source, series=series, iso3=iso3, level=2)
+            rows["pcode"] = rows["admin1_pcode"]
+        frames.append(rows)
+    rows = pd.concat(frames, ignore_index=True)
+    return rows.groupby(["pcode", "month_id"], as_index=False).agg(
+        events=("events", "sum"),
+        fatalities=("fatalities", "sum"),
+        as_of=("as_of", "max"),
+        ingest_id=("ingest_id", "max"),
+    )
+
+
+@dataclass(frozen=True)
+class _Aggregates:
+    """What :func:`_prepare_aggregates` found: the model, first month, provenance, counts."""
+
+    model: OutcomeModel
+    first_month: int
+    versions: dict[str, list[str]]
+    ingest_ids: list[int]
+    rows_used: int
+    rows_outside: int
+    fatalities_outside: int
+
+
+def _prepare_aggregates(
+    con: duckdb.DuckDBPyConnection, request: PanelRequest, units: pd.DataFrame
+) -> _Aggregates:
+    """Create ``_unit_aggregates``; return what it holds and where it comes from.
+
+    Units are matched by P-code: the boundary file's ids must be the P-codes the
+    aggregates carry (OCHA's, as ACLED's HDX workbooks use). The civilian-targeting
+    series joins when the store holds it for every country of the panel.
+
+    Raises
+    ------
+    PanelError
+        Without aggregates of the source (for the countries), when no unit's id is one
+        of their P-codes, or when the panel ends after the data (the message says which
+        months the source covers).
+    """
+    violence = _aggregate_rows(con, request, "political_violence")
+    where = f" for {', '.join(request.countries)}" if request.countries else ""
+    if violence.empty:
+        raise PanelError(
+            f"no {request.source} political-violence aggregates at admin level "
+            f"{request.level}{where}: sentinelle ingest {request.source} FILE"
+        )
+    last = int(violence["month_id"].max())
+    if request.last_month > last:
+        raise PanelError(
+            f"the panel ends in {month_string(request.last_month)} but {request.source}"
+            f"{where} covers {month_string(int(violence['month_id'].min()))} to "
+            f"{month_string(last)}: end it there, or ingest newer data"
+        )
+    civilian = _aggregate_rows(con, request, "civilian_targeting")
+    covered = set(
+        aggregate_coverage(con, source=request.source, series="civilian_targeting")["iso3"]
+    )
+    has_civ = not civilian.empty and set(request.countries or covered) <= covered
+    frame = violence[["pcode", "month_id", "fatalities", "events"]]
+    if has_civ:
+        civ = civilian.rename(columns={"fatalities": "civ_fatalities", "events": "civ_events"})
+        frame = frame.merge(
+            civ[["pcode", "month_id", "civ_fatalities", "civ_events"]],
+            on=["pcode", "month_id"],
+            how="left",
+        )
+    codes = units[["unit_id", "unit_code"]].rename(columns={"unit_code": "pcode"})
+    joined = frame.merge(codes, on="pcode")
+    if joined.empty:
+        raise PanelError(
+            f"no unit of the boundary file has an id among {request.source}'s P-codes "
+            f"(e.g. {violence['pcode'].iloc[0]}): use boundaries with P-codes as ids"
+        )
+    model = aggregate_model(has_civ)
+    joined = joined[joined["month_id"].between(int(violence["month_id"].min()), request.last_month)]
+    _register(
+        con,
+        "_unit_aggregates",
+        joined[["unit_id", "month_id", *model.outcomes]].astype(
+            {"unit_id": "int64", "month_id": "int32", **dict.fromkeys(model.outcomes, "int64")}
+        ),
+    )
+    outside = frame[~frame["pcode"].isin(codes["pcode"])]
+    as_of = sorted({str(v.date()) for v in violence["as_of"].dropna()}) or ["unknown as-of"]
+    return _Aggregates(
+        model=model,
+        first_month=int(violence["month_id"].min()),
+        versions={request.source: as_of},
+        ingest_ids=sorted({int(i) for i in violence["ingest_id"]}),
+        rows_used=len(joined),
+        rows_outside=len(outside),
+        fatalities_outside=int(outside["fatalities"].sum()),
+    )
+
+
 def prepare_inputs(con: duckdb.DuckDBPyConnection, request: PanelRequest) -> PreparedInputs:
     """Create the input temp tables of ``request`` in ``con`` (see the module docstring).
 
@@ -477,6 +615,8 @@ def prepare_inputs(con: duckdb.DuckDBPyConnection, request: PanelRequest) -> Pre
         admin = _read_admin_units(str(request.boundaries), request.level)
         units = _admin_units(admin, request.level)
     _register(con, "_units", units)
+    if request.source in AGGREGATE_SOURCES:
+        return _prepared_aggregates(con, request, units, shapes)
 
     source_start, ged_last = select_events(
         con,
@@ -541,4 +681,37 @@ def prepare_inputs(con: duckdb.DuckDBPyConnection, request: PanelRequest) -> Pre
         outside_examples=[(float(a), float(b), int(c)) for a, b, c in outside[2] or []],
         versions={str(s): [str(v) for v in vs] for s, vs, _ in provenance},
         ingest_ids=ingest_ids,
+    )
+
+
+def _prepared_aggregates(
+    con: duckdb.DuckDBPyConnection,
+    request: PanelRequest,
+    units: pd.DataFrame,
+    shapes: gpd.GeoDataFrame,
+) -> PreparedInputs:
+    """The inputs of an admin panel of aggregates (see :func:`_prepare_aggregates`)."""
+    found = _prepare_aggregates(con, request, units)
+    history_start = min(request.first_month, found.first_month)
+    con.execute(
+        "CREATE OR REPLACE TEMP TABLE _months AS SELECT CAST(range AS INTEGER) AS month_id "
+        f"FROM range({history_start}, {request.last_month + 1})"
+    )
+    _register(con, "_neighbours", _neighbour_frame(request, units, shapes))
+    ingest_ids = found.ingest_ids
+    if request.features.pko:
+        ingest_ids = sorted({*ingest_ids, *_prepare_pko(con, request, units, history_start)})
+    return PreparedInputs(
+        history_start=history_start,
+        ged_last_month=None,
+        splag_orders=(1,),
+        static=tuple(c for c in units.columns if c != "unit_id"),
+        n_units=len(units),
+        events_used=found.rows_used,
+        events_outside=found.rows_outside,
+        fatalities_outside=found.fatalities_outside,
+        outside_examples=[],
+        versions=found.versions,
+        ingest_ids=ingest_ids,
+        model=found.model,
     )

@@ -23,13 +23,16 @@ import duckdb
 from fastapi import APIRouter, Depends, Form, HTTPException, Query, Request, status
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
+from jinja2 import pass_context
+from jinja2.runtime import Context
 from pydantic import ValidationError
 
-from sentinelle.errors import UsageError
-from sentinelle.i18n import translator
+from sentinelle.errors import NoDataError, UsageError
+from sentinelle.i18n import N_, Lang, translator
 from sentinelle.impact.results import effect_strings
 from sentinelle.registry import Registry
-from sentinelle.web import data
+from sentinelle.store.currency import source_label
+from sentinelle.web import aggregates_data, data
 from sentinelle.web.api.params import (
     Admin,
     Analyst,
@@ -76,6 +79,20 @@ VENDOR_FILES = ("leaflet/leaflet.js", "leaflet/leaflet.css")
 templates = Jinja2Templates(directory=WEB_DIR / "templates")
 # Effects are written by impact's one formatter (three decimals on this page).
 templates.env.globals["effect"] = lambda row: effect_strings(row, translator("en"), 3)
+
+
+@pass_context
+def _gettext(context: Context, message: str, **values: object) -> str:
+    """``{{ _("...") }}`` in the templates: the catalogue's text in the page's ``lang``.
+
+    Pages render in English unless their view passes ``lang`` (the map takes
+    ``?lang=fr``); placeholders are ``%(name)s``, filled from keyword arguments.
+    """
+    text = translator(context.get("lang") or "en").gettext(message)
+    return text % values if values else text
+
+
+templates.env.globals["_"] = _gettext
 
 MaybeUser = Annotated[User | None, Depends(reader)]
 
@@ -245,12 +262,21 @@ def map_page(
     user: MaybeUser,
     country: OptionalCountry = None,
     source: Source = None,
+    lang: Annotated[Lang, Query(description="Language of the map's labels")] = "en",
 ) -> HTMLResponse:
-    """The map: events, forecast risk, bases and analyst reports, with a time slider."""
-    countries, chosen = _country_choice(con, country)
+    """The map: events, forecast risk, bases, analyst reports and a choropleth of the
+    subnational aggregates (ACLED's HDX workbooks), with a time slider over the data."""
+    countries, chosen = _map_countries(con, country)
     iso3 = chosen["iso3"] if chosen else country
     missions = [m["mission"] for m in data.missions(con) if iso3 in m["countries"]]
     units = set(data.forecast_units(con))
+    aggregates = None
+    if iso3:
+        try:
+            aggregates = aggregates_data.aggregate_months(con, iso3)
+        except NoDataError:
+            aggregates = None
+    unit_label = _unit_label(lang, iso3, aggregates["level"]) if aggregates else ""
     return render(
         request,
         "map.html",
@@ -258,11 +284,69 @@ def map_page(
         countries=countries,
         chosen=chosen,
         iso3=iso3,
-        source=data.event_source(chosen, source),
+        source=data.event_source(chosen, source) if chosen and chosen["sources"] else None,
         missions=missions,
         forecast_unit="pgm" if "pgm" in units else "cm" if "cm" in units else "",
         vendor_missing=vendor_missing(),
+        lang=lang,
+        aggregates=aggregates,
+        unit_label=unit_label,
+        agg_source=source_label(aggregates["source"], lang) if aggregates else "",
+        currency=aggregates_data.currency_line(con, iso3, lang) if iso3 else "",
+        boundaries_set=bool(web_state(request).settings.admin_boundaries),
     )
+
+
+# Names of the admin units of the aggregates by country and level, where they have one.
+_UNIT_LABELS = {
+    ("MLI", 1): N_("regions"),
+    ("MLI", 2): N_("cercles"),
+    ("BFA", 1): N_("regions"),
+    ("BFA", 2): N_("provinces"),
+}
+
+
+def _unit_label(lang: Lang, iso3: str | None, level: int) -> str:
+    """What the units of ``level`` are called in ``iso3`` ("cercles"), in ``lang``."""
+    t = translator(lang)
+    known = _UNIT_LABELS.get((iso3 or "", level))
+    if known is not None:
+        return t.gettext(known)
+    return t.gettext(N_("admin-%(level)s units")) % {"level": level}
+
+
+def _map_countries(
+    con: duckdb.DuckDBPyConnection, country: str | None
+) -> tuple[list[data.CountryCoverage], data.CountryCoverage | None]:
+    """Countries with events or subnational aggregates, and the one to show.
+
+    A country with aggregates but no events is listed with no sources; its months are
+    the aggregates'. A country with both spans the months of either.
+    """
+    countries = data.coverage(con)
+    by_iso3 = {c["iso3"]: c for c in countries}
+    extra = []
+    for found in aggregates_data.aggregate_countries(con):
+        entry = by_iso3.get(found["iso3"])
+        if entry is None:
+            extra.append(
+                data.CountryCoverage(
+                    iso3=found["iso3"],
+                    name=found["name"],
+                    events=0,
+                    sources={},
+                    first_month=found["first_month"],
+                    last_month=found["last_month"],
+                )
+            )
+            continue
+        entry["first_month"] = min(entry["first_month"], found["first_month"])
+        entry["last_month"] = max(entry["last_month"], found["last_month"])
+    countries = countries + extra
+    chosen = data.find_country(countries, country)
+    if chosen is None and country is None and countries:
+        chosen = countries[0]
+    return countries, chosen
 
 
 @page("/trends", "Trends")

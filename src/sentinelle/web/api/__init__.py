@@ -13,11 +13,20 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from sentinelle.web.api import actors, alerts, events, forecasts, impact, incidents, session
+from sentinelle.web.api import (
+    actors,
+    aggregates,
+    alerts,
+    events,
+    forecasts,
+    impact,
+    incidents,
+    session,
+)
 
 __all__ = ["router"]
 
 # The modules' routers, in the order /docs lists their routes.
 router = APIRouter(prefix="/api")
-for _topic in (session, events, impact, forecasts, actors, alerts, incidents):
+for _topic in (session, events, aggregates, impact, forecasts, actors, alerts, incidents):
     router.include_router(_topic.router)

@@ -1,6 +1,10 @@
-// The map page: a country's events, forecast risk, peacekeeping bases and analyst
-// reports on Leaflet, filtered by a month slider. Data come from the JSON API; popups
+// The map page: a country's events, forecast risk, peacekeeping bases, analyst reports
+// and a choropleth of the subnational aggregates (ACLED's HDX workbooks) on Leaflet,
+// filtered by a month slider spanning the data. Data come from the JSON API; popups
 // are built with textContent, never innerHTML, because analyst reports are user input.
+// Each kind of layer has its own pane, stacked so that bases and reports stay on top
+// (clickable) whatever the slider re-adds: cells re-added to one shared pane covered
+// the base markers after a slider move.
 "use strict";
 (() => {
   const el = document.getElementById("map");
@@ -10,6 +14,11 @@
   const windowSelect = document.getElementById("window");
   const label = document.getElementById("month-label");
   const counts = document.getElementById("counts");
+  const metricSelect = document.getElementById("metric");
+  const stringsEl = document.getElementById("map-strings");
+  const T = stringsEl ? JSON.parse(stringsEl.textContent) : {};
+  // Fills %(name)s placeholders of a translated label.
+  const fmt = (text, values) => text.replace(/%\((\w+)\)s/g, (_, k) => String(values[k] ?? ""));
 
   // VIEWS month ids (1 = January 1980), as the API counts months.
   const monthId = (text) => {
@@ -37,27 +46,62 @@
   const VIOLENCE = { state_based: "#b2182b", non_state: "#f1a340", one_sided: "#222222", other: "#878787" };
   const RISK = [[0.8, "#67000d"], [0.5, "#cb181d"], [0.2, "#fb6a4a"], [0.05, "#fcbba1"], [0, "#fff5f0"]];
   const riskColour = (p) => RISK.find(([floor]) => p >= floor)[1];
+  // Choropleth classes (lower bounds) per metric, with a sequential palette (YlOrBr)
+  // distinct from the reds of forecast risk; fixed, so months compare.
+  const CLASSES = {
+    fatalities: [0, 1, 5, 10, 25, 50, 100],
+    events: [0, 1, 3, 5, 10, 20, 40],
+  };
+  const SHADES = ["#fbf8ef", "#fee391", "#fec44f", "#fe9929", "#ec7014", "#cc4c02", "#8c2d04"];
+  const NO_DATA = "#d9d9d9";
+  const shade = (metric, value) => {
+    const bounds = CLASSES[metric];
+    let k = 0;
+    for (let i = 0; i < bounds.length; i += 1) if (value >= bounds[i]) k = i;
+    return SHADES[k];
+  };
 
   const map = L.map(el, { zoomSnap: 0.25 });
   map.attributionControl.setPrefix(false);
   map.attributionControl.addAttribution("Outlines: Natural Earth");
+  // Panes, bottom to top (Leaflet's overlay pane is 400, shadows 500).
+  const PANES = { outlines: 350, units: 380, cells: 410, events: 420, bases: 440, reports: 450 };
+  for (const [name, z] of Object.entries(PANES)) map.createPane(name).style.zIndex = String(z);
   const outlines = L.geoJSON(null, {
+    pane: "outlines",
     interactive: false,
     style: (f) => ({
       color: "#555", weight: f.properties.iso3 === cfg.country ? 2 : 0.7,
       fillColor: "#f2efe9", fillOpacity: 1,
     }),
   }).addTo(map);
+  const aggMonths = cfg.aggFirst ? { first: monthId(cfg.aggFirst), last: monthId(cfg.aggLast) } : null;
+  const unitLayer = L.geoJSON(null, {
+    pane: "units",
+    style: () => ({ color: "#7a6a58", weight: 0.6, fillColor: NO_DATA, fillOpacity: 0.75 }),
+    onEachFeature: (f, layer) => {
+      layer.on("add", () => layer.getElement().setAttribute("data-pcode", f.properties.pcode));
+      layer.bindPopup(() => {
+        const v = layer.value;
+        return popup(`${f.properties.name || f.properties.pcode}`, [
+          [T.pcode, f.properties.pcode], [T.region, v && v.admin1_name], [T.month, layer.month],
+          [T.fatalities, v ? v.fatalities : T.noData], [T.events, v ? v.events : T.noData],
+        ]);
+      });
+    },
+  }).addTo(map);
   const riskLayer = L.layerGroup().addTo(map);
   const eventLayer = L.layerGroup().addTo(map);
   const baseLayer = L.layerGroup().addTo(map);
   const reportLayer = L.layerGroup().addTo(map);
-  L.control.layers(null, {
+  const overlays = {
     "Events": eventLayer,
     "Forecast risk": riskLayer,
     "Peacekeeping bases": baseLayer,
     "Analyst reports (unverified)": reportLayer,
-  }, { collapsed: false }).addTo(map);
+  };
+  if (aggMonths) overlays[T.unit.charAt(0).toUpperCase() + T.unit.slice(1)] = unitLayer;
+  L.control.layers(null, overlays, { collapsed: false }).addTo(map);
 
   const legend = L.control({ position: "bottomright" });
   legend.onAdd = () => {
@@ -77,6 +121,37 @@
     return div;
   };
   legend.addTo(map);
+
+  const aggLegend = L.control({ position: "bottomleft" });
+  aggLegend.onAdd = () => L.DomUtil.create("div", "legend agg-legend");
+  const drawAggLegend = () => {
+    const div = aggLegend.getContainer();
+    if (!div) return;
+    const metric = metricSelect ? metricSelect.value : "fatalities";
+    div.replaceChildren();
+    const title = document.createElement("strong");
+    title.textContent = metric === "events" ? T.legendEvents : T.legendFatalities;
+    div.append(title);
+    const bounds = CLASSES[metric];
+    bounds.forEach((low, i) => {
+      const line = document.createElement("div");
+      const swatch = document.createElement("i");
+      swatch.style.background = SHADES[i];
+      const next = bounds[i + 1];
+      const text = next === undefined ? `≥ ${low}` : next - 1 === low ? `${low}` : `${low}–${next - 1}`;
+      line.append(swatch, text);
+      div.append(line);
+    });
+    const line = document.createElement("div");
+    const swatch = document.createElement("i");
+    swatch.style.background = NO_DATA;
+    line.append(swatch, T.noData);
+    div.append(line);
+  };
+  if (aggMonths) {
+    aggLegend.addTo(map);
+    drawAggLegend();
+  }
 
   const popup = (title, rows, note) => {
     const div = document.createElement("div");
@@ -115,6 +190,68 @@
   const reports = [];
   let countryRisk = null; // cm forecasts: month id -> P(>=25), shown on the outline
 
+  // Choropleth values per month id, fetched once each: Promise of Map pcode -> values.
+  const aggValues = new Map();
+  const valuesOf = (m) => {
+    if (!aggValues.has(m)) {
+      const query = new URLSearchParams({
+        country: cfg.country, month: monthLabel(m), level: cfg.aggLevel, series: cfg.aggSeries,
+        source: cfg.aggSource,
+      });
+      const promise = getJSON(`/api/aggregates/values?${query}`)
+        .then((body) => new Map(body.values.map((v) => [v.pcode, v])));
+      promise.catch(() => aggValues.delete(m));
+      aggValues.set(m, promise);
+    }
+    return aggValues.get(m);
+  };
+  let aggText = "";
+  const paintUnits = async (m) => {
+    if (!aggMonths) return;
+    const metric = metricSelect ? metricSelect.value : "fatalities";
+    if (m < aggMonths.first || m > aggMonths.last) {
+      unitLayer.eachLayer((layer) => {
+        layer.value = null;
+        layer.month = monthLabel(m);
+        layer.setStyle({ fillColor: NO_DATA });
+      });
+      aggText = fmt(T.outside, {
+        source: T.source, month: monthLabel(m), first: cfg.aggFirst, last: cfg.aggLast,
+      });
+      Object.assign(el.dataset, { choroplethMonth: "", choroplethFatalities: "" });
+      showCounts();
+      return;
+    }
+    let values;
+    try {
+      values = await valuesOf(m);
+    } catch (err) {
+      aggText = err.message;
+      showCounts();
+      return;
+    }
+    if (Number(slider.value) !== m) return; // the slider moved on meanwhile
+    let fatalities = 0;
+    let events = 0;
+    for (const v of values.values()) { fatalities += v.fatalities; events += v.events; }
+    unitLayer.eachLayer((layer) => {
+      const v = values.get(layer.feature.properties.pcode) || null;
+      layer.value = v;
+      layer.month = monthLabel(m);
+      layer.setStyle({ fillColor: v ? shade(metric, v[metric]) : NO_DATA });
+    });
+    aggText = fmt(T.aggCounts, { units: T.unit, fatalities, events, month: monthLabel(m) });
+    Object.assign(el.dataset, {
+      choroplethMonth: monthLabel(m), choroplethFatalities: fatalities, choroplethEvents: events,
+    });
+    showCounts();
+  };
+
+  let baseText = "";
+  const showCounts = () => {
+    counts.textContent = aggText ? `${baseText} · ${aggText}` : baseText;
+  };
+
   const toggle = (layer, marker, show) => {
     if (show && !layer.hasLayer(marker)) layer.addLayer(marker);
     else if (!show && layer.hasLayer(marker)) layer.removeLayer(marker);
@@ -142,6 +279,7 @@
     for (const b of bases) {
       const status = m < b.opened ? "not_open_yet" : b.closed !== null && m >= b.closed ? "closed" : "open";
       toggle(baseLayer, b.marker, status !== "not_open_yet");
+      if (b.element) b.element.setAttribute("data-status", status);
       if (status === "open") {
         open += 1;
         b.marker.setStyle({ fillColor: "#2166ac", color: "#ffffff", dashArray: null, fillOpacity: 0.95 });
@@ -162,33 +300,41 @@
         ? { fillColor: riskColour(p), fillOpacity: 0.8 } : { fillColor: "#f2efe9", fillOpacity: 1 }));
     }
     label.textContent = monthLabel(m);
-    counts.textContent = `${shown} events (${deaths} fatalities) · bases: ${open} open, ${closed} closed`
+    baseText = `${shown} events (${deaths} fatalities) · bases: ${open} open, ${closed} closed`
       + ` · ${cellsShown} forecast cells · ${reportsShown} analyst reports`;
+    showCounts();
     Object.assign(el.dataset, {
       month: monthLabel(m), eventsShown: shown, basesOpen: open, basesClosed: closed,
       cellsShown, reportsShown,
     });
+    paintUnits(m);
   };
 
   const load = async () => {
     const country = encodeURIComponent(cfg.country);
     const source = cfg.source ? `&source=${encodeURIComponent(cfg.source)}` : "";
     const missions = cfg.missions ? cfg.missions.split(",") : [];
-    const [shapes, collection, forecast, missionBases, filed] = await Promise.all([
+    const withUnits = aggMonths && cfg.aggBoundaries;
+    const [shapes, collection, forecast, missionBases, filed, unitShapes] = await Promise.all([
       getJSON("/api/boundaries"),
       getJSON(`/api/events?country=${country}${source}`),
       cfg.forecastUnit
         ? getJSON(`/api/forecast?unit=${cfg.forecastUnit}&country=${country}`, true) : null,
-      Promise.all(missions.map((m) => getJSON(`/api/bases?mission=${encodeURIComponent(m)}`, true))),
+      Promise.all(missions.map(
+        (m) => getJSON(`/api/aggregates/bases?mission=${encodeURIComponent(m)}`, true))),
       cfg.signedIn ? getJSON(`/api/incidents?country=${country}`, true) : null,
+      withUnits
+        ? getJSON(`/api/aggregates/units?country=${country}&level=${cfg.aggLevel}`
+          + `&source=${encodeURIComponent(cfg.aggSource)}`) : null,
     ]);
     outlines.addData(shapes);
+    if (unitShapes) unitLayer.addData(unitShapes);
 
     for (const f of collection.features) {
       const p = f.properties;
       const [lon, lat] = f.geometry.coordinates;
       const marker = L.circleMarker([lat, lon], {
-        radius: Math.min(3 + Math.sqrt(p.fatalities), 14), color: "#ffffff", weight: 0.5,
+        pane: "events", radius: Math.min(3 + Math.sqrt(p.fatalities), 14), color: "#ffffff", weight: 0.5,
         fillColor: VIOLENCE[p.violence_type] || VIOLENCE.other, fillOpacity: 0.75,
         className: "event-marker",
       });
@@ -206,7 +352,7 @@
         if (row.bounds) {
           const [w, s, e, n] = row.bounds;
           const rect = L.rectangle([[s, w], [n, e]], {
-            weight: 0.3, color: "#777777", fillColor: riskColour(row.p_exceed), fillOpacity: 0.6,
+            pane: "cells", weight: 0.3, color: "#777777", fillColor: riskColour(row.p_exceed), fillOpacity: 0.6,
             className: "risk-cell",
           });
           rect.bindPopup(() => popup(`Forecast ${row.month}, cell ${row.unit_id}`, [
@@ -225,21 +371,28 @@
     for (const rows of missionBases) {
       for (const b of rows || []) {
         const marker = L.circleMarker([b.latitude, b.longitude], {
-          radius: 7, weight: 2, fillOpacity: 0.95, className: "base-marker",
+          pane: "bases", radius: 7, weight: 2, fillOpacity: 0.95, className: "base-marker",
         });
         marker.bindPopup(() => popup(`${b.mission}: ${b.base}`, [
           ["Opened", b.open_month], ["Closed from", b.closed_from || "open at end of data"],
           ["Closure date", b.closure_date ? `${b.closure_date} (${b.date_precision})` : null],
-          ["Source", b.citation], ["Max troops", b.max_troops],
+          [T.happened || "What the sources say", b.event], [T.takenOver || "Taken over by", b.taken_over_by],
+          [T.inUnit || "Admin unit", b.unit_name ? `${b.unit_name} (${b.pcode})` : null],
+          ["Source", b.citation],
         ]));
-        bases.push({ opened: b.open_month_id, closed: b.closed_from_id, marker });
+        const entry = { opened: b.open_month_id, closed: b.closed_from_id, marker, element: null };
+        marker.on("add", () => {
+          entry.element = marker.getElement();
+          entry.element.setAttribute("data-base", b.base);
+        });
+        bases.push(entry);
       }
     }
 
     for (const r of filed || []) {
       if (r.provenance.status === "rejected") continue;
       const marker = L.circleMarker([r.latitude, r.longitude], {
-        radius: 8, weight: 2, color: "#762a83", dashArray: "3 3", fillColor: "#f3e8fb",
+        pane: "reports", radius: 8, weight: 2, color: "#762a83", dashArray: "3 3", fillColor: "#f3e8fb",
         fillOpacity: 0.8, className: "report-marker",
       });
       const note = r.provenance.status === "confirmed"
@@ -251,9 +404,13 @@
       reports.push({ month: monthId(r.event_date.slice(0, 7)), marker });
     }
 
-    const first = Math.min(monthId(cfg.first), ...months);
-    const last = Math.max(monthId(cfg.last), ...months);
-    Object.assign(slider, { min: first, max: last, value: monthId(cfg.last), disabled: false });
+    // The slider spans the data (events and aggregates); a forecast reaching past them
+    // extends it, but the map opens on the last month of data.
+    const dataFirst = aggMonths ? Math.min(monthId(cfg.first), aggMonths.first) : monthId(cfg.first);
+    const dataLast = aggMonths ? Math.max(monthId(cfg.last), aggMonths.last) : monthId(cfg.last);
+    const first = Math.min(dataFirst, ...months);
+    const last = Math.max(dataLast, ...months);
+    Object.assign(slider, { min: first, max: last, value: dataLast, disabled: false });
     const mine = L.geoJSON(shapes.features.filter((f) => f.properties.iso3 === cfg.country));
     const bounds = mine.getLayers().length ? mine.getBounds()
       : L.latLngBounds(events.map((e) => e.marker.getLatLng()));
@@ -265,5 +422,11 @@
 
   slider.addEventListener("input", update);
   windowSelect.addEventListener("change", update);
+  if (metricSelect) {
+    metricSelect.addEventListener("change", () => {
+      drawAggLegend();
+      paintUnits(Number(slider.value));
+    });
+  }
   load().catch((err) => fail(`The map could not load its data: ${err.message}`));
 })();
