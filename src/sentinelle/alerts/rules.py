@@ -140,7 +140,8 @@ def forecast_exceedance(
     unit_type: str = "country",
     evidence: dict[str, Any] | None = None,
 ) -> list[AlertCandidate]:
-    """Alerts where P(fatalities >= ``min_fatalities``) in a forecast month is high.
+    """Alerts where P(fatalities >= ``min_fatalities``) in a forecast month is high:
+    one per unit, at the first month of the highest level its forecast reaches.
 
     Parameters
     ----------
@@ -165,21 +166,31 @@ def forecast_exceedance(
     """
     low, high = thresholds
     out = []
-    for row in summary[summary["p_exceed"] > low].to_dict("records"):
-        level = 2 if row["p_exceed"] > high else 1
+    above = summary[summary["p_exceed"] > low].sort_values(["unit_id", "month_id"])
+    # One alert per unit and forecast: a country in long conflict is above the
+    # threshold in every forecast month, and twelve alerts would say one thing twelve
+    # times. The alert is the first month at the highest level reached; the evidence
+    # lists every month above the lower threshold.
+    for unit_id, rows in above.groupby("unit_id", sort=True):
+        level = 2 if (rows["p_exceed"] > high).any() else 1
+        first = rows[rows["p_exceed"] > (high if level == 2 else low)].iloc[0]
         out.append(
             AlertCandidate(
                 rule="forecast_exceedance",
                 unit_type=unit_type,
-                unit_id=str(row["unit_id"]),
-                period=month_string(int(row["month_id"])),
+                unit_id=str(unit_id),
+                period=month_string(int(first["month_id"])),
                 level=level,
-                value=float(row["p_exceed"]),
+                value=float(first["p_exceed"]),
                 threshold=high if level == 2 else low,
                 evidence={
                     **(evidence or {}),
-                    "probability": float(row["p_exceed"]),
+                    "probability": float(first["p_exceed"]),
                     "min_fatalities": min_fatalities,
+                    "months_above": {
+                        month_string(int(m)): round(float(p), 3)
+                        for m, p in zip(rows["month_id"], rows["p_exceed"], strict=True)
+                    },
                 },
             )
         )
