@@ -4,13 +4,25 @@
 writes them as CSV with PNG charts (trends by violence type, civilian harm) and a map
 (events sized by fatalities on the country outline).
 
+Where the store holds no events for the period but subnational monthly aggregates
+(ACLED's HDX workbooks, table ``admin_aggregates``), :func:`aggregate_situation`
+gives the picture those allow: fatalities and events by admin-1 region and by
+admin-2 unit (a cercle in Mali, a province in Burkina Faso), the trend by month and
+the top units, each against the same months a year before;
+:func:`write_aggregate_situation` writes it as CSV, EN and FR charts and summaries.
+
+Every file written says how far its data goes (:mod:`sentinelle.store.currency`):
+the charts in a footer, the CSVs in ``source`` and ``data_to`` columns, and
+``data_currency.txt`` in EN and FR.
+
 Several sources may describe the same events (UCDP GED and ACLED): ``source`` picks
 one, since summing both would double count.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, fields
+from collections.abc import Sequence
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 
 import duckdb
@@ -24,7 +36,18 @@ from matplotlib.figure import Figure
 
 from sentinelle.actors.registry import Registry, load_registry, register_sides
 from sentinelle.errors import NoDataError
+from sentinelle.geo import convert_code, month_string, parse_period
 from sentinelle.geo.boundaries import default_boundaries, read_country_outlines
+from sentinelle.i18n import LANGS, N_, Lang, Translator, translator
+from sentinelle.store.aggregates import current_aggregates
+from sentinelle.store.currency import (
+    SERIES_LABELS,
+    Coverage,
+    currency_line,
+    data_currency,
+    months_covered,
+    no_data_message,
+)
 from sentinelle.store.queries import period_dates, scope_sql
 from sentinelle.tables import write_csv
 
@@ -199,7 +222,11 @@ def _outline(country_iso3: str, boundaries: str | Path | None) -> gpd.GeoDataFra
 
 
 def write_situation(
-    sit: Situation, out_dir: str | Path, *, boundaries: str | Path | None = None
+    sit: Situation,
+    out_dir: str | Path,
+    *,
+    boundaries: str | Path | None = None,
+    currency: Sequence[Coverage] = (),
 ) -> list[Path]:
     """Write the tables as CSV and the charts and map as PNG into ``out_dir``.
 
@@ -212,12 +239,16 @@ def write_situation(
     boundaries : str or pathlib.Path, optional
         Country outlines (e.g. ``naturalearth_10m_africa_admin0.geojson``); default:
         the Natural Earth low-resolution shapes inside the pyogrio wheel.
+    currency : sequence of Coverage
+        How far the data goes (see :func:`sentinelle.store.currency.data_currency`):
+        in each chart's footer, the CSVs' ``source`` and ``data_to`` columns and
+        ``data_currency.txt``; nothing is said when empty.
 
     Returns
     -------
     list of pathlib.Path
         The files written: one CSV per table, ``trends.png``, ``civilian_harm.png``,
-        ``map.png``.
+        ``map.png`` (and ``data_currency.txt`` with ``currency``).
 
     Examples
     --------
@@ -233,9 +264,12 @@ def write_situation(
         value = getattr(sit, f.name)
         if isinstance(value, pd.DataFrame):
             path = out / f"{f.name}.csv"
-            write_csv(value, path)
+            write_csv(_with_currency(value, currency), path)
             written.append(path)
+    if currency:
+        written.append(_write_currency(currency, out))
     label = f"{sit.country_iso3}, {sit.period}"
+    footer = _footer(currency, "en")
 
     fig, ax = plt.subplots(figsize=(10, 4))
     if not sit.trends.empty:
@@ -243,13 +277,13 @@ def write_situation(
             index="month", columns="violence_type", values="fatalities", aggfunc="sum"
         ).plot(ax=ax, marker="o")
     ax.set(title=f"Fatalities by violence type, {label}", xlabel="month", ylabel="fatalities")
-    written.append(_save(fig, out / "trends.png"))
+    written.append(_save(fig, out / "trends.png", footer))
 
     fig, ax = plt.subplots(figsize=(10, 4))
     if not sit.civilian_harm.empty:
         sit.civilian_harm.plot.bar(x="month", y="civilian_deaths", ax=ax, color="#d62728")
     ax.set(title=f"Civilian deaths, {label}", xlabel="month", ylabel="deaths")
-    written.append(_save(fig, out / "civilian_harm.png"))
+    written.append(_save(fig, out / "civilian_harm.png", footer))
 
     fig, ax = plt.subplots(figsize=(8, 8))
     _outline(sit.country_iso3, boundaries).boundary.plot(ax=ax, color="black", linewidth=0.8)
@@ -264,14 +298,402 @@ def write_situation(
     if not sit.events.empty:
         ax.legend(title="violence type (size: fatalities)", fontsize=8)
     ax.set(title=f"Events, {label}", xlabel="longitude", ylabel="latitude")
-    written.append(_save(fig, out / "map.png"))
+    written.append(_save(fig, out / "map.png", footer))
     return written
 
 
-def _save(fig: Figure, path: Path) -> Path:
+def _save(fig: Figure, path: Path, footer: str = "") -> Path:
+    if footer:
+        fig.text(0.01, -0.02, footer, ha="left", va="top", fontsize=8, color="#555555")
     fig.savefig(path, dpi=110, bbox_inches="tight")
     plt.close(fig)
     return path
 
 
-__all__ = ["Situation", "situation", "write_situation"]
+def _currency_frame_columns(currency: Sequence[Coverage]) -> tuple[str, str] | None:
+    """The ``source`` and ``data_to`` values of the CSVs: labels and the last month."""
+    if not currency:
+        return None
+    labels = ", ".join(dict.fromkeys(span.label for span in currency))
+    return labels, month_string(max(span.last_month for span in currency))
+
+
+def _with_currency(frame: pd.DataFrame, currency: Sequence[Coverage]) -> pd.DataFrame:
+    """``frame`` with the ``source`` and ``data_to`` columns of :func:`_currency_frame_columns`."""
+    values = _currency_frame_columns(currency)
+    if values is None:
+        return frame
+    return frame.assign(source=values[0], data_to=values[1])
+
+
+def _footer(currency: Sequence[Coverage], lang: Lang) -> str:
+    if not currency:
+        return ""
+    t = translator(lang)
+    return t.gettext("Data: %(currency)s") % {"currency": currency_line(currency, lang)}
+
+
+def _write_currency(currency: Sequence[Coverage], out: Path) -> Path:
+    path = out / "data_currency.txt"
+    path.write_text("".join(_footer(currency, lang) + "\n" for lang in LANGS), encoding="utf-8")
+    return path
+
+
+# What each country calls its admin units (reader-facing, translated when shown).
+UNIT_WORDS: dict[str, tuple[str, str]] = {
+    "MLI": (N_("region"), N_("cercle")),
+    "BFA": (N_("region"), N_("province")),
+    "NER": (N_("region"), N_("department")),
+}
+DEFAULT_UNIT_WORDS = (N_("region"), N_("district"))
+
+# Columns of the tables of an aggregate situation.
+_COMPARED = ["events", "fatalities", "events_year_before", "fatalities_year_before"]
+
+
+@dataclass
+class AggregateSituation:
+    """The picture subnational monthly aggregates give; see :func:`aggregate_situation`."""
+
+    country_iso3: str
+    period: str
+    source: str
+    series: str
+    level: int
+    regions: pd.DataFrame
+    units: pd.DataFrame
+    top_units: pd.DataFrame
+    trend: pd.DataFrame
+    civilian_trend: pd.DataFrame
+    coverage: list[Coverage] = field(default_factory=list)
+    months_with_data: int = 0
+    months_asked: int = 0
+    year_before_complete: bool = False
+
+    @property
+    def totals(self) -> dict[str, float | None]:
+        """Events and fatalities over the period and the same months a year before
+        (``None`` for the year before when the data does not cover all of it)."""
+        out: dict[str, float | None] = {
+            "events": float(self.trend["events"].sum()),
+            "fatalities": float(self.trend["fatalities"].sum()),
+        }
+        for column in ("events_year_before", "fatalities_year_before"):
+            out[column] = float(self.trend[column].sum()) if self.year_before_complete else None
+        return out
+
+
+def aggregate_situation(
+    con: duckdb.DuckDBPyConnection,
+    country_iso3: str,
+    period: str,
+    *,
+    source: str = "acled-hdx",
+    series: str = "political_violence",
+    top: int = 10,
+    lang: Lang = "en",
+) -> AggregateSituation:
+    """The situation of ``country_iso3`` over ``period`` from subnational monthly aggregates.
+
+    Reads the current values of ``admin_aggregates`` (the latest as-of version of each
+    unit-month). Admin-2 rows are used where the store holds them (regions are then
+    their sums by admin-1 P-code), admin-1 rows otherwise. Every table compares the
+    period with the same months a year before; a month whose year-before month the
+    data does not cover has no comparison (empty cells), never a zero.
+
+    Parameters
+    ----------
+    con : duckdb.DuckDBPyConnection
+        A store.
+    country_iso3 : str
+        E.g. ``'MLI'``.
+    period : str
+        ``'YYYY-MM..YYYY-MM'``, both ends included.
+    source, series : str
+        The aggregates to read; ``civilian_trend`` reads ``civilian_targeting`` of the
+        same source where it is stored.
+    top : int
+        Number of admin-2 units in ``top_units``.
+    lang : {'en', 'fr'}
+        Language of the no-data message.
+
+    Returns
+    -------
+    AggregateSituation
+        ``regions`` (per admin-1: ``admin1_pcode, admin1``, then events, fatalities,
+        their year-before values and ``fatalities_change``); ``units`` (per admin-2, the
+        same with ``pcode, name``; empty for admin-1-only data); ``top_units`` (the
+        ``top`` units by fatalities); ``trend`` (per month of the period with data:
+        ``month``, the same four counts); ``civilian_trend`` (likewise for civilian
+        targeting, or empty); ``coverage`` (what the source covers in the country).
+
+    Raises
+    ------
+    NoDataError
+        When the aggregates cover no month of the period: the message says which
+        source covers which months and what to ingest.
+    """
+    iso3 = country_iso3.upper()
+    months = parse_period(period)
+    coverage = [
+        s for s in data_currency(con, country=iso3, kinds=("aggregates",)) if s.source == source
+    ]
+    main = [s for s in coverage if s.series == series]
+    if not any(months_covered(s, period) for s in main):
+        spans = data_currency(con, country=iso3, kinds=("events", "aggregates"))
+        raise NoDataError(no_data_message(spans, period, lang, country=iso3, suggest=[source]))
+    level = max(int(s.level or 1) for s in main if months_covered(s, period))
+    span = next(s for s in main if s.level == level)
+    rows = current_aggregates(con, source=source, series=series, iso3=iso3, level=level)
+    first_prior = months.start - 12
+    rows = rows[(rows["month_id"] >= first_prior) & (rows["month_id"] < months.stop)]
+    with_data = [m for m in months if span.covers(m)]
+    prior_ok = all(span.covers(m - 12) for m in with_data)
+    trend = _compare(rows, [], with_data, span)
+    if level == 1:
+        rows = rows.assign(admin1_pcode=rows["pcode"], admin1_name=rows["name"])
+    regions = _compare(rows, ["admin1_pcode", "admin1_name"], with_data, span)
+    regions = regions.rename(columns={"admin1_name": "admin1"})
+    if level >= 2:
+        units = _compare(rows, ["admin1_name", "pcode", "name"], with_data, span)
+        units = units.rename(columns={"admin1_name": "admin1"})
+    else:
+        units = pd.DataFrame(columns=["admin1", "pcode", "name", *_COMPARED, "fatalities_change"])
+    civilian = pd.DataFrame(columns=["month", *_COMPARED])
+    if series != "civilian_targeting":
+        civ_spans = [s for s in coverage if s.series == "civilian_targeting" and s.level == level]
+        if civ_spans:
+            civ_rows = current_aggregates(
+                con, source=source, series="civilian_targeting", iso3=iso3, level=level
+            )
+            civ_months = [m for m in months if civ_spans[0].covers(m)]
+            civilian = _compare(civ_rows, [], civ_months, civ_spans[0])
+    return AggregateSituation(
+        country_iso3=iso3,
+        period=period,
+        source=source,
+        series=series,
+        level=level,
+        regions=regions,
+        units=units,
+        top_units=units.head(int(top)).reset_index(drop=True),
+        trend=trend,
+        civilian_trend=civilian,
+        coverage=coverage,
+        months_with_data=len(with_data),
+        months_asked=len(months),
+        year_before_complete=prior_ok and bool(with_data),
+    )
+
+
+def _compare(
+    rows: pd.DataFrame, keys: list[str], months: list[int], span: Coverage
+) -> pd.DataFrame:
+    """Events and fatalities over ``months`` by ``keys`` (by month when empty), and over
+    the same months a year before where ``span`` covers them (else missing)."""
+    now = rows[rows["month_id"].isin(months)]
+    prior_months = [m - 12 for m in months if span.covers(m - 12)]
+    before = rows[rows["month_id"].isin(prior_months)].assign(month_id=lambda f: f["month_id"] + 12)
+    by = keys or ["month_id"]
+    current = now.groupby(by, dropna=False)[["events", "fatalities"]].sum()
+    prior = before.groupby(by, dropna=False)[["events", "fatalities"]].sum()
+    prior.columns = ["events_year_before", "fatalities_year_before"]
+    table = current.join(prior, how="left").reset_index()
+    complete = len(prior_months) == len(months)
+    for column in ("events_year_before", "fatalities_year_before"):
+        table[column] = table[column].astype("Int64")
+        if keys and not complete:
+            table[column] = pd.array([pd.NA] * len(table), dtype="Int64")
+    for column in ("events", "fatalities"):
+        table[column] = table[column].astype("int64")
+    if keys:
+        table["fatalities_change"] = table["fatalities"] - table["fatalities_year_before"]
+        return table.sort_values(
+            ["fatalities", "events", *keys], ascending=[False, False, *[True] * len(keys)]
+        ).reset_index(drop=True)
+    table.insert(0, "month", [month_string(int(m)) for m in table.pop("month_id")])
+    return table
+
+
+def _place(iso3: str) -> str:
+    try:
+        return str(convert_code(iso3, "iso3", "name"))
+    except (KeyError, ValueError):
+        return iso3
+
+
+def _period_text(period: str, t: Translator) -> str:
+    months = parse_period(period)
+    return t.gettext("%(first)s to %(last)s") % {
+        "first": t.month(months.start),
+        "last": t.month(months.stop - 1),
+    }
+
+
+def aggregate_summary(sit: AggregateSituation, lang: Lang) -> str:
+    """The picture in a few sentences for a reader, in ``lang``, ending with the data's currency."""
+    t = translator(lang)
+    region_word, unit_word = UNIT_WORDS.get(sit.country_iso3, DEFAULT_UNIT_WORDS)
+    totals = sit.totals
+    args: dict[str, str] = {
+        "place": _place(sit.country_iso3),
+        "period": _period_text(sit.period, t),
+        "series": t.gettext(SERIES_LABELS.get(sit.series, sit.series)),
+        "fatalities": t.number(totals["fatalities"] or 0),
+        "events": t.number(totals["events"] or 0),
+    }
+    lines = [
+        t.gettext(
+            "%(place)s, %(period)s (%(series)s): %(fatalities)s fatalities in %(events)s events."
+        )
+        % args
+    ]
+    before = totals["fatalities_year_before"]
+    if before is not None:
+        change = (
+            t.percent(((totals["fatalities"] or 0) - before) / before, sign=True) if before else "—"
+        )
+        lines.append(
+            t.gettext("Same months a year before: %(before)s fatalities (%(change)s).")
+            % {"before": t.number(before), "change": change}
+        )
+    if not sit.civilian_trend.empty:
+        lines.append(
+            t.gettext("Civilian targeting: %(fatalities)s fatalities in %(events)s events.")
+            % {
+                "fatalities": t.number(int(sit.civilian_trend["fatalities"].sum())),
+                "events": t.number(int(sit.civilian_trend["events"].sum())),
+            }
+        )
+    if sit.months_with_data < sit.months_asked:
+        lines.append(
+            t.gettext("Only %(n)s of the %(total)s months asked have data.")
+            % {"n": t.number(sit.months_with_data), "total": t.number(sit.months_asked)}
+        )
+    top = sit.top_units if not sit.top_units.empty else sit.regions
+    if not top.empty:
+        name_column = "name" if "name" in top.columns and not sit.top_units.empty else "admin1"
+        word = unit_word if not sit.top_units.empty else region_word
+        first = top.iloc[0]
+        lines.append(
+            t.gettext("Most fatalities: %(unit)s of %(name)s (%(fatalities)s).")
+            % {
+                "unit": t.gettext(word),
+                "name": str(first[name_column]),
+                "fatalities": t.number(int(first["fatalities"])),
+            }
+        )
+    lines.append(_footer(sit.coverage, lang) + ".")
+    return " ".join(lines)
+
+
+def write_aggregate_situation(
+    sit: AggregateSituation, out_dir: str | Path, *, langs: Sequence[Lang] = LANGS
+) -> list[Path]:
+    """Write the aggregate picture: CSVs, charts and summaries in each of ``langs``.
+
+    Returns
+    -------
+    list of pathlib.Path
+        ``regions.csv``, ``units.csv``, ``top_units.csv``, ``trend.csv``,
+        ``civilian_trend.csv`` (each with ``source`` and ``data_to`` columns),
+        ``data_currency.txt``, and per language ``summary_<lang>.txt``,
+        ``trend_<lang>.png``, ``regions_<lang>.png``, ``top_units_<lang>.png`` (when
+        there are admin-2 units) and ``civilian_trend_<lang>.png`` (when that series
+        is stored).
+    """
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    written = []
+    for name in ("regions", "units", "top_units", "trend", "civilian_trend"):
+        path = out / f"{name}.csv"
+        write_csv(_with_currency(getattr(sit, name), sit.coverage), path)
+        written.append(path)
+    written.append(_write_currency(sit.coverage, out))
+    region_word, unit_word = UNIT_WORDS.get(sit.country_iso3, DEFAULT_UNIT_WORDS)
+    for lang in langs:
+        t = translator(lang)
+        summary = out / f"summary_{lang}.txt"
+        summary.write_text(aggregate_summary(sit, lang) + "\n", encoding="utf-8")
+        written.append(summary)
+        footer = _footer(sit.coverage, lang)
+        where = f"{_place(sit.country_iso3)}, {_period_text(sit.period, t)}"
+        written.append(
+            _save(_trend_chart(sit.trend, sit.series, where, t), out / f"trend_{lang}.png", footer)
+        )
+        if not sit.civilian_trend.empty:
+            chart = _trend_chart(sit.civilian_trend, "civilian_targeting", where, t)
+            written.append(_save(chart, out / f"civilian_trend_{lang}.png", footer))
+        chart = _bar_chart(sit.regions, "admin1", region_word, where, t)
+        written.append(_save(chart, out / f"regions_{lang}.png", footer))
+        if not sit.top_units.empty:
+            chart = _bar_chart(sit.top_units, "name", unit_word, where, t, top=True)
+            written.append(_save(chart, out / f"top_units_{lang}.png", footer))
+    return written
+
+
+def _trend_chart(trend: pd.DataFrame, series: str, where: str, t: Translator) -> Figure:
+    """Fatalities and events by month, against the same months a year before."""
+    fig, axes = plt.subplots(2, 1, figsize=(10, 6), sharex=True)
+    x = range(len(trend))
+    this, before = t.gettext("this period"), t.gettext("same months a year before")
+    for ax, column, label in (
+        (axes[0], "fatalities", t.gettext("fatalities")),
+        (axes[1], "events", t.gettext("events")),
+    ):
+        ax.plot(x, trend[column], marker="o", color="#b2182b", label=this)
+        prior = pd.to_numeric(trend[f"{column}_year_before"], errors="coerce")
+        if prior.notna().any():
+            ax.plot(x, prior, linestyle="--", marker=".", color="#777777", label=before)
+        ax.set_ylabel(label)
+        ax.grid(alpha=0.3)
+    axes[0].legend(fontsize=8)
+    axes[0].set_title(
+        t.gettext("Fatalities and events by month (%(series)s), %(where)s")
+        % {"series": t.gettext(SERIES_LABELS.get(series, series)), "where": where}
+    )
+    axes[1].set_xticks(list(x))
+    axes[1].set_xticklabels(
+        [t.month(str(m), short=True) for m in trend["month"]], rotation=45, ha="right"
+    )
+    axes[1].set_xlabel(t.gettext("month"))
+    return fig
+
+
+def _bar_chart(
+    table: pd.DataFrame, name: str, word: str, where: str, t: Translator, *, top: bool = False
+) -> Figure:
+    """Fatalities by unit, the period against the same months a year before."""
+    shown = table.head(15).iloc[::-1]
+    fig, ax = plt.subplots(figsize=(9, 1.2 + 0.35 * max(len(shown), 1)))
+    y = range(len(shown))
+    ax.barh([i + 0.2 for i in y], shown["fatalities"], height=0.4, color="#b2182b",
+            label=t.gettext("this period"))  # fmt: skip
+    prior = pd.to_numeric(shown["fatalities_year_before"], errors="coerce")
+    if prior.notna().any():
+        ax.barh([i - 0.2 for i in y], prior.fillna(0), height=0.4, color="#bbbbbb",
+                label=t.gettext("same months a year before"))  # fmt: skip
+    ax.set_yticks(list(y))
+    ax.set_yticklabels([str(v) for v in shown[name]])
+    ax.set_xlabel(t.gettext("fatalities"))
+    ax.legend(fontsize=8, loc="lower right")
+    title = (
+        t.gettext("Fatalities by %(unit)s: the %(n)s highest, %(where)s")
+        % {"unit": t.gettext(word), "n": t.number(len(shown)), "where": where}
+        if top
+        else t.gettext("Fatalities by %(unit)s, %(where)s")
+        % {"unit": t.gettext(word), "where": where}
+    )
+    ax.set_title(title)
+    return fig
+
+
+__all__ = [
+    "AggregateSituation",
+    "Situation",
+    "aggregate_situation",
+    "aggregate_summary",
+    "situation",
+    "write_aggregate_situation",
+    "write_situation",
+]

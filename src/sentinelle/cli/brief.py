@@ -7,13 +7,18 @@ from typing import Annotated
 
 import typer
 
-from sentinelle.cli._common import OutOption, StoreOption, console, job
+from sentinelle.cli._common import OutOption, StoreOption, cli_lang, console, job
 from sentinelle.i18n import LANGS
 
 
 def brief(
     country: Annotated[str, typer.Option(help="ISO3 code, e.g. MLI")],
-    month: Annotated[str, typer.Option(help="Month of the briefing, YYYY-MM")],
+    month: Annotated[
+        str | None,
+        typer.Option(
+            help="Month of the briefing, YYYY-MM; default: the latest complete month of data"
+        ),
+    ] = None,
     lang: Annotated[str, typer.Option(help="en | fr | both")] = "both",
     boundaries: Annotated[
         Path | None, typer.Option(help="Country boundaries for the maps (Natural Earth admin-0)")
@@ -35,7 +40,10 @@ def brief(
     and the sources and versions of the data; a section the store has no data for says
     what is missing.
 
-    Example: [bold]sentinelle brief --country MLI --month 2020-06 --lang both[/]
+    Without --month, the latest complete month of data on the country (the last
+    month of ACLED's HDX aggregates, or the month before the latest event).
+
+    Example: [bold]sentinelle brief --country MLI --lang both[/]
     """
     from sentinelle.jobs.brief import run_brief
 
@@ -46,5 +54,9 @@ def brief(
         run = run_brief(
             con, country, month, out, langs=langs, source=source, boundaries=boundaries, step=step
         )
+    from sentinelle.store.currency import currency_line
+
     for files in run.files.values():
         console.print(f"Written {', '.join(str(p) for p in files)}")
+    if run.currency:
+        console.print(currency_line(run.currency, cli_lang()), markup=False)

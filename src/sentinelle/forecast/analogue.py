@@ -19,7 +19,7 @@ import numpy as np
 import numpy.typing as npt
 
 from sentinelle.errors import ForecastError, UsageError
-from sentinelle.forecast.base import Forecaster, History, horizon_index
+from sentinelle.forecast.base import Forecaster, History, UnitRows, horizon_index
 
 __all__ = ["AnalogueModel"]
 
@@ -79,7 +79,11 @@ class AnalogueModel(Forecaster):
         # A unit with unobserved recent months is matched on its observed ones as zeros.
         current = np.nan_to_num(current, nan=0.0)
         self._shift = current.mean(axis=1)
-        self._neighbours = self._nearest(library, current)
+        # Units with the same recent trajectory (at PRIO-GRID scale, the thousands of
+        # quiet cells) share one search and one array of analogues.
+        distinct, inverse = np.unique(current, axis=0, return_inverse=True)
+        found = self._nearest(library, distinct)
+        self._neighbours = [found[i] for i in inverse.ravel()]
 
     def _nearest(self, library: FloatArray, rows: FloatArray) -> list[npt.NDArray[np.int64]]:
         """Per row, the library trajectories at most as far from it as its k-th nearest."""
@@ -96,10 +100,30 @@ class AnalogueModel(Forecaster):
     def _sample(
         self, horizons: npt.NDArray[np.int64], n_draws: int, rng: np.random.Generator
     ) -> npt.NDArray[np.int64]:
+        return self._draw(slice(None), horizons, n_draws, rng)
+
+    def _sample_units(
+        self,
+        rows: npt.NDArray[np.int64],
+        horizons: npt.NDArray[np.int64],
+        n_draws: int,
+        rng: np.random.Generator,
+    ) -> npt.NDArray[np.int64]:
+        return self._draw(rows, horizons, n_draws, rng)
+
+    def _draw(
+        self,
+        rows: UnitRows,
+        horizons: npt.NDArray[np.int64],
+        n_draws: int,
+        rng: np.random.Generator,
+    ) -> npt.NDArray[np.int64]:
         columns = horizon_index(self.horizons, horizons)
-        draws = np.empty((len(self._neighbours), horizons.size, n_draws), dtype=np.int64)
-        for unit, neighbours in enumerate(self._neighbours):
+        units = np.arange(len(self._neighbours))[rows]
+        draws = np.empty((units.size, horizons.size, n_draws), dtype=np.int64)
+        for row, unit in enumerate(units):
+            neighbours = self._neighbours[unit]
             picked = neighbours[rng.integers(0, neighbours.size, size=(horizons.size, n_draws))]
             values = self._futures[picked, columns[:, None]] + self._shift[unit]
-            draws[unit] = np.rint(np.expm1(np.maximum(values, 0.0)))
+            draws[row] = np.rint(np.expm1(np.maximum(values, 0.0)))
         return draws

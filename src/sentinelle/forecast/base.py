@@ -29,6 +29,7 @@ __all__ = [
     "Forecast",
     "Forecaster",
     "History",
+    "UnitRows",
     "horizon_index",
     "panel_version",
 ]
@@ -38,6 +39,8 @@ KEYS = ("unit_id", "month_id")
 # fatalities (UCDP GED best) and civilian deaths.
 TARGETS = ("ged_sb", "ged_ns", "ged_os", "civ_deaths")
 _MAX_DRAW = np.iinfo(np.int32).max
+# Positions of the units a model draws for: all of them (``slice(None)``) or some.
+UnitRows = slice | npt.NDArray[np.int64]
 
 
 def panel_version(panel: pd.DataFrame) -> str:
@@ -214,7 +217,17 @@ class Forecaster(ABC):
         """Fit on ``panel`` rows with ``month_id <= origin``; later rows are never read."""
         if target not in TARGETS:
             raise ForecastError(f"unknown target {target!r}; expected one of {TARGETS}")
-        history = History.from_panel(panel, origin, target)
+        return self.fit_history(History.from_panel(panel, origin, target))
+
+    def fit_history(self, history: History) -> Self:
+        """Fit on an already cut ``History`` (the ensemble shares one among its members).
+
+        Models must not modify ``history``: its arrays are shared.
+        """
+        if history.target not in TARGETS:
+            raise ForecastError(
+                f"unknown target {history.target!r}; expected one of {TARGETS}"
+            )
         self._fit(history)
         self._history = history
         return self
@@ -226,16 +239,36 @@ class Forecaster(ABC):
             raise RuntimeError(f"{type(self).__name__} is not fitted")
         return self._history
 
-    def sample(self, horizons: npt.ArrayLike, n_draws: int, rng: np.random.Generator) -> Forecast:
-        """Draw ``n_draws`` samples for every unit and horizon (months after the origin)."""
+    def sample(
+        self,
+        horizons: npt.ArrayLike,
+        n_draws: int,
+        rng: np.random.Generator,
+        units: npt.ArrayLike | None = None,
+    ) -> Forecast:
+        """Draw ``n_draws`` samples for every unit and horizon (months after the origin).
+
+        ``units`` (sorted unit ids of the history) restricts the draws to those units:
+        the ensemble scores its candidates on a sample of units of a large panel.
+        """
         h = np.asarray(horizons, dtype=np.int64)
         if h.ndim != 1 or h.size == 0 or (h < 1).any():
             raise ForecastError("horizons must be a non-empty sequence of integers >= 1")
         if n_draws < 1:
             raise ForecastError("n_draws must be >= 1")
         history = self.history
-        draws = np.asarray(self._sample(h, n_draws, rng))
-        if draws.shape != (history.unit_ids.size, h.size, n_draws):  # a bug in the model
+        unit_ids = history.unit_ids
+        if units is None:
+            draws = np.asarray(self._sample(h, n_draws, rng))
+        else:
+            wanted = np.asarray(units, dtype=np.int64)
+            rows = np.searchsorted(unit_ids, wanted)
+            known = (rows < unit_ids.size) & (unit_ids[np.minimum(rows, unit_ids.size - 1)] == wanted)
+            if wanted.ndim != 1 or not known.all() or np.any(np.diff(wanted) <= 0):
+                raise ForecastError("units must be sorted, distinct unit ids of the history")
+            unit_ids = wanted
+            draws = np.asarray(self._sample_units(rows, h, n_draws, rng))
+        if draws.shape != (unit_ids.size, h.size, n_draws):  # a bug in the model
             raise RuntimeError(f"{self.name} returned draws of shape {draws.shape}")
         # Draws are stored as int32 like the challenge files; the clip guards the cast
         # against the rare astronomically large draw of a heavy-tailed model.
@@ -244,7 +277,7 @@ class Forecaster(ABC):
             model=self.name,
             target=history.target,
             origin=history.origin,
-            unit_ids=history.unit_ids,
+            unit_ids=unit_ids,
             horizons=h,
             draws=draws,
             data_version=history.data_version,
@@ -264,3 +297,17 @@ class Forecaster(ABC):
         self, horizons: npt.NDArray[np.int64], n_draws: int, rng: np.random.Generator
     ) -> npt.NDArray[np.integer] | npt.NDArray[np.floating]:
         """Return draws ``[units, horizons, draws]`` in ``history.unit_ids`` order."""
+
+    def _sample_units(
+        self,
+        rows: npt.NDArray[np.int64],
+        horizons: npt.NDArray[np.int64],
+        n_draws: int,
+        rng: np.random.Generator,
+    ) -> npt.NDArray[np.integer] | npt.NDArray[np.floating]:
+        """Draws ``[len(rows), horizons, draws]`` for the units at positions ``rows``.
+
+        By default all units are drawn and the rows kept; models override it to draw
+        only those units (same law, not the same random numbers as a full draw).
+        """
+        return np.asarray(self._sample(horizons, n_draws, rng))[rows]

@@ -17,7 +17,7 @@ import numpy as np
 import numpy.typing as npt
 
 from sentinelle.errors import ForecastError
-from sentinelle.forecast.base import Forecaster, History
+from sentinelle.forecast.base import Forecaster, History, UnitRows
 
 __all__ = ["Boot240Model", "ConflictologyModel", "LastModel", "ZeroModel"]
 
@@ -75,7 +75,25 @@ class ConflictologyModel(Forecaster):
     def _sample(
         self, horizons: npt.NDArray[np.int64], n_draws: int, rng: np.random.Generator
     ) -> npt.NDArray[np.int64]:
-        pool = self._pool
+        return self._draw(slice(None), horizons, n_draws, rng)
+
+    def _sample_units(
+        self,
+        rows: npt.NDArray[np.int64],
+        horizons: npt.NDArray[np.int64],
+        n_draws: int,
+        rng: np.random.Generator,
+    ) -> npt.NDArray[np.int64]:
+        return self._draw(rows, horizons, n_draws, rng)
+
+    def _draw(
+        self,
+        rows: UnitRows,
+        horizons: npt.NDArray[np.int64],
+        n_draws: int,
+        rng: np.random.Generator,
+    ) -> npt.NDArray[np.int64]:
+        pool = self._pool[rows]
         n_units, width = pool.shape
         # Cycle through the window from a random start per unit-month, so that each
         # past month is used floor or ceil(n_draws / width) times: the challenge file's

@@ -19,7 +19,7 @@ import numpy as np
 import numpy.typing as npt
 
 from sentinelle.errors import UsageError
-from sentinelle.forecast.base import Forecaster, History
+from sentinelle.forecast.base import Forecaster, History, UnitRows
 
 __all__ = ["HurdleModel", "NegBinModel", "sample_negbin", "truncated_negbin_params"]
 
@@ -136,8 +136,27 @@ class NegBinModel(Forecaster):
     def _sample(
         self, horizons: npt.NDArray[np.int64], n_draws: int, rng: np.random.Generator
     ) -> npt.NDArray[np.int64]:
-        shape = (self._mean.size, horizons.size, n_draws)
-        return sample_negbin(self._mean[:, None, None], self._size[:, None, None], shape, rng)
+        return self._draw(slice(None), horizons, n_draws, rng)
+
+    def _sample_units(
+        self,
+        rows: npt.NDArray[np.int64],
+        horizons: npt.NDArray[np.int64],
+        n_draws: int,
+        rng: np.random.Generator,
+    ) -> npt.NDArray[np.int64]:
+        return self._draw(rows, horizons, n_draws, rng)
+
+    def _draw(
+        self,
+        rows: UnitRows,
+        horizons: npt.NDArray[np.int64],
+        n_draws: int,
+        rng: np.random.Generator,
+    ) -> npt.NDArray[np.int64]:
+        mean, size = self._mean[rows], self._size[rows]
+        shape = (mean.size, horizons.size, n_draws)
+        return sample_negbin(mean[:, None, None], size[:, None, None], shape, rng)
 
 
 class HurdleModel(Forecaster):
@@ -189,12 +208,29 @@ class HurdleModel(Forecaster):
     def _sample(
         self, horizons: npt.NDArray[np.int64], n_draws: int, rng: np.random.Generator
     ) -> npt.NDArray[np.int64]:
-        shape = (self._mean.size, horizons.size, n_draws)
-        event = rng.uniform(size=shape) < self._p_event[:, None, None]
+        return self._draw(slice(None), horizons, n_draws, rng)
+
+    def _sample_units(
+        self,
+        rows: npt.NDArray[np.int64],
+        horizons: npt.NDArray[np.int64],
+        n_draws: int,
+        rng: np.random.Generator,
+    ) -> npt.NDArray[np.int64]:
+        return self._draw(rows, horizons, n_draws, rng)
+
+    def _draw(
+        self,
+        rows: UnitRows,
+        horizons: npt.NDArray[np.int64],
+        n_draws: int,
+        rng: np.random.Generator,
+    ) -> npt.NDArray[np.int64]:
+        p_event, mean, size = self._p_event[rows], self._mean[rows], self._size[rows]
+        shape = (mean.size, horizons.size, n_draws)
+        event = rng.uniform(size=shape) < p_event[:, None, None]
         unit_of_event = np.nonzero(event)[0]
-        sizes = _sample_truncated(
-            self._mean[unit_of_event], self._size[unit_of_event], unit_of_event.shape, rng
-        )
+        sizes = _sample_truncated(mean[unit_of_event], size[unit_of_event], unit_of_event.shape, rng)
         draws = np.zeros(shape, dtype=np.int64)
         draws[event] = sizes
         return draws

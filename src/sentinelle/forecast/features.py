@@ -41,9 +41,17 @@ FloatArray = npt.NDArray[np.float64]
 
 
 def _rolling(values: FloatArray, window: int, how: str) -> FloatArray:
-    """Trailing rolling statistic over months (rows), using whatever months exist."""
-    roll = pd.DataFrame(values).rolling(window, min_periods=1)
-    return np.asarray(getattr(roll, how)().to_numpy(), dtype=np.float64)
+    """Trailing rolling statistic over months (rows), using whatever months exist.
+
+    Only units (columns) with a non-zero or missing month are rolled: the statistic of
+    a column of zeros is zeros (at PRIO-GRID scale most cells never see an event).
+    """
+    busy = ~(values == 0).all(axis=0)
+    out = np.zeros_like(values, dtype=np.float64)
+    if busy.any():
+        roll = pd.DataFrame(values[:, busy]).rolling(window, min_periods=1)
+        out[:, busy] = getattr(roll, how)().to_numpy()
+    return out
 
 
 def _months_since_positive(y: FloatArray) -> FloatArray:

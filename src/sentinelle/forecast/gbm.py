@@ -25,7 +25,7 @@ import numpy.typing as npt
 from lightgbm import LGBMClassifier, LGBMRegressor
 
 from sentinelle.errors import ForecastError, UsageError
-from sentinelle.forecast.base import Forecaster, History, horizon_index
+from sentinelle.forecast.base import Forecaster, History, UnitRows, horizon_index
 from sentinelle.forecast.features import DEFAULT_COVARIATES, feature_cube
 
 __all__ = ["LightGBMModel"]
@@ -159,11 +159,30 @@ class LightGBMModel(Forecaster):
     def _sample(
         self, horizons: npt.NDArray[np.int64], n_draws: int, rng: np.random.Generator
     ) -> npt.NDArray[np.int64]:
+        return self._draw(slice(None), horizons, n_draws, rng)
+
+    def _sample_units(
+        self,
+        rows: npt.NDArray[np.int64],
+        horizons: npt.NDArray[np.int64],
+        n_draws: int,
+        rng: np.random.Generator,
+    ) -> npt.NDArray[np.int64]:
+        return self._draw(rows, horizons, n_draws, rng)
+
+    def _draw(
+        self,
+        rows: UnitRows,
+        horizons: npt.NDArray[np.int64],
+        n_draws: int,
+        rng: np.random.Generator,
+    ) -> npt.NDArray[np.int64]:
         horizon_index(self.horizons, horizons)
-        n_units = self._cube_at_origin.shape[0]
+        at_origin = self._cube_at_origin[rows]
+        n_units = at_origin.shape[0]
         x = np.column_stack(
             [
-                np.repeat(self._cube_at_origin, horizons.size, axis=0),
+                np.repeat(at_origin, horizons.size, axis=0),
                 np.tile(horizons, n_units).astype(np.float32),
             ]
         )

@@ -20,7 +20,7 @@ import numpy.typing as npt
 import pandas as pd
 
 from sentinelle.errors import ForecastError
-from sentinelle.forecast.base import Forecaster, History, horizon_index
+from sentinelle.forecast.base import Forecaster, History, UnitRows, horizon_index
 
 __all__ = ["MarkovModel", "intensity_class"]
 
@@ -100,21 +100,41 @@ class MarkovModel(Forecaster):
     def _sample(
         self, horizons: npt.NDArray[np.int64], n_draws: int, rng: np.random.Generator
     ) -> npt.NDArray[np.int64]:
-        rows = horizon_index(self.horizons, horizons)
-        n_units = self._state.size
+        return self._draw(slice(None), horizons, n_draws, rng)
+
+    def _sample_units(
+        self,
+        rows: npt.NDArray[np.int64],
+        horizons: npt.NDArray[np.int64],
+        n_draws: int,
+        rng: np.random.Generator,
+    ) -> npt.NDArray[np.int64]:
+        return self._draw(rows, horizons, n_draws, rng)
+
+    def _draw(
+        self,
+        rows: UnitRows,
+        horizons: npt.NDArray[np.int64],
+        n_draws: int,
+        rng: np.random.Generator,
+    ) -> npt.NDArray[np.int64]:
+        steps = horizon_index(self.horizons, horizons)
+        state = self._state[rows]
+        units = np.arange(self._state.size)[rows]
+        n_units = state.size
         draws = np.zeros((n_units, horizons.size, n_draws), dtype=np.int64)
         # Class per draw by inverse CDF on each unit's transition row.
-        cdf = np.cumsum(self._transitions[rows][:, self._state], axis=2)  # [H, U, C]
+        cdf = np.cumsum(self._transitions[steps][:, state], axis=2)  # [H, U, C]
         u = rng.uniform(size=(horizons.size, n_units, n_draws))
         chosen = (u[..., None] > cdf[:, :, None, :-1]).sum(axis=3).transpose(1, 0, 2)
-        for unit in range(n_units):
+        for row, unit in enumerate(units):
             for c in range(1, N_CLASSES):
-                where = chosen[unit] == c
+                where = chosen[row] == c
                 if not where.any():
                     continue
                 own = self._own[unit][c]
                 pool = own if own.size >= self.min_own else self._pooled[c]
                 if pool.size == 0:  # a class nobody reached: its lower bound
                     pool = np.array([_EDGES[c - 1] + 0.5])
-                draws[unit][where] = rng.choice(pool, size=int(where.sum()))
+                draws[row][where] = rng.choice(pool, size=int(where.sum()))
         return draws

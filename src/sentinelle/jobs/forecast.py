@@ -24,10 +24,17 @@ from sentinelle.forecast import (
     store_forecast,
     write_views_parquet,
 )
-from sentinelle.geo import month_id_from_str
+from sentinelle.geo import month_id_from_str, month_string
+from sentinelle.i18n import Lang, translator
 from sentinelle.impact import base_timeline, latest_impact, scenario_effect
 from sentinelle.panel import read_panel
 from sentinelle.steps import Step, no_step
+from sentinelle.store.currency import (
+    Coverage,
+    currency_line,
+    ingest_hint,
+    panel_currency,
+)
 
 
 @dataclass(frozen=True)
@@ -53,12 +60,20 @@ def run_forecast(
     model: str | None = None,
     scenario: str | None = None,
     mission: str | None = None,
+    lang: Lang = "en",
     step: Step = no_step,
 ) -> ForecastRun:
     """Forecast ``horizon`` months after ``origin`` from the stored ``unit`` panel.
 
-    ``origin`` is the last month of data used (``YYYY-MM``; None: the panel's last
-    month). With ``scenario`` (``BASE@YYYY-MM,...``), the cells around those bases of
+    ``origin`` is the last month of data used (``YYYY-MM``; None: the last month of
+    data behind the panel, see :func:`sentinelle.store.currency.panel_currency`). An
+    origin after that month is refused with
+    :class:`~sentinelle.errors.NoDataError`, whose message (in ``lang``) says how far
+    the data goes and what to ingest: a forecast from months without data would be
+    one of zeros. It is a missing-data error, not a :class:`ForecastError`, so the
+    main job skips the stage with that reason instead of stopping.
+
+    With ``scenario`` (``BASE@YYYY-MM,...``), the cells around those bases of
     ``mission`` get the effect of a closure that the stored impact estimate gives. The
     draws are stored and written to ``out`` in the VIEWS challenge layout.
 
@@ -69,7 +84,12 @@ def run_forecast(
     name = model or RECOMMENDED_MODEL
     step("reading the panel")
     panel = read_panel(con, unit)
-    first = int(month_id_from_str(origin)) if origin else int(panel["month_id"].max())
+    coverage = panel_currency(con, unit) or Coverage(
+        unit, "panel", int(panel["month_id"].min()), int(panel["month_id"].max())
+    )
+    first = int(month_id_from_str(origin)) if origin else coverage.last_month
+    if first > coverage.last_month:
+        raise NoDataError(_after_the_data(first, unit, coverage, lang))
     step(f"fitting and sampling {draws} draws")
     result = make_forecast(
         panel, first, range(1, horizon + 1), model=name, n_draws=draws, target=target
@@ -80,6 +100,25 @@ def run_forecast(
     step("storing the draws")
     run_id = store_forecast(con, result, unit=unit)
     return ForecastRun(name, target, first, run_id, write_views_parquet(result, out, unit=unit))
+
+
+def _after_the_data(origin: int, unit: str, coverage: Coverage, lang: Lang) -> str:
+    """The one-line refusal of a forecast origin after the last month of data."""
+    t = translator(lang)
+    hint = ingest_hint([coverage.source]).replace(" or ", " " + t.gettext("or") + " ")
+    if coverage.source != "views-cm":
+        hint += " " + t.gettext("then `sentinelle panel build --unit %(unit)s`") % {"unit": unit}
+    return t.gettext(
+        "The forecast origin %(origin)s is after the last month of data of the %(unit)s "
+        "panel (%(currency)s): choose --origin %(last)s or earlier, or ingest newer "
+        "data: %(hint)s."
+    ) % {
+        "origin": month_string(origin),
+        "unit": unit,
+        "currency": currency_line([coverage], lang),
+        "last": month_string(coverage.last_month),
+        "hint": hint,
+    }
 
 
 def _as_if(

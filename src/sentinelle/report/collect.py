@@ -2,21 +2,45 @@
 
 Every store read of a briefing happens here, and gives plain data that
 :mod:`~sentinelle.report.charts` and :mod:`~sentinelle.report.render` only format:
-key numbers and their change, the month's events, trends, actors, the newest
-withdrawal-impact run, active alerts, forecasts and the provenance of each input.
+key numbers and their change, the month's events, trends, actors, the withdrawal-impact
+run that concerns the briefing's month, active alerts, forecasts, the months each
+source used covers (:attr:`Brief.currency`) and the provenance of each input.
 
-Nothing is invented where the store lacks data. Event sources end at different dates
-(the ACLED copies used in tests end in 2020, VIEWS country-month totals in 2023): when
-no event source covers the month, the key numbers and trends fall back to the
-country-month panel (``panel_cm``, e.g. VIEWS's UCDP totals) and say so; a section
-with no data is left empty for the page to say what is missing. Event sources are
-never mixed in one number, since GED and ACLED describe the same killings differently.
+Nothing is invented where the store lacks data. Sources end at different dates (the
+ACLED event copies used in tests end in 2020, VIEWS country-month totals in 2023,
+ACLED's subnational monthly aggregates on HDX in 2024). The key numbers, trends and
+area picture come from the first of these that covers the briefing month:
+
+1. an event source (:data:`~sentinelle.report.references.EVENT_SOURCES` order): events
+   give the split by type of violence, the actors and the map of events;
+2. ACLED's monthly aggregates by admin area (``admin_aggregates``, source
+   :data:`~sentinelle.report.references.AGGREGATE_SOURCE`): deaths and events of
+   political violence, and of civilian targeting where HDX publishes that series, per
+   cercle or province, but no split by type of violence and no perpetrator; preferred
+   to the country-month panel because they are subnational, count events and reach
+   the latest months;
+3. the country-month panel (``panel_cm``, e.g. VIEWS's UCDP totals): deaths by type of
+   violence only.
+
+Each origin says so on the page; a section with no data is left empty for the page to
+say what is missing. Event sources are never mixed in one number, since GED and ACLED
+describe the same killings differently.
+
+Nothing in a briefing is computed from data after its month where that would put the
+future in it: forecasts and forecast alerts come from runs whose origin is at or
+before the month, observed alerts from the month and the two before it. The impact
+section shows the stored run that estimates the mission's withdrawal of the briefing
+window (its latest closures up to the month and those of the
+:data:`~sentinelle.report.references.WITHDRAWAL_SPAN` months before), never a run of
+closures all after the month, of other closures, or whose data end before the
+closures: that run is named in :attr:`Brief.impact_withheld` with the reason.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+import json
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -32,23 +56,31 @@ from sentinelle.geo import (
     convert_code,
     gid_from_row_col,
     iso3_from_name,
+    month_id,
     month_id_from_str,
     month_string,
 )
 from sentinelle.geo.priogrid import CELL_SIZE
-from sentinelle.impact import StoredImpact, latest_impact
+from sentinelle.impact import StoredImpact, load_closures
+from sentinelle.impact.bases import BASE_COLUMNS
+from sentinelle.impact.results import EFFECT_COLUMNS, EVENT_STUDY_COLUMNS
 from sentinelle.panel import panel_exists
 from sentinelle.panel.inputs import read_country_shapes
 from sentinelle.report.references import (
+    AGGREGATE_SERIES,
+    AGGREGATE_SOURCE,
     CM_THRESHOLD,
     EVENT_SOURCES,
     INDICATORS,
     PGM_THRESHOLD,
+    WITHDRAWAL_SPAN,
 )
+from sentinelle.store.aggregates import aggregate_coverage, current_aggregates
+from sentinelle.store.currency import Coverage, data_currency, panel_currency
 from sentinelle.store.queries import event_coverage, month_sql, scope_sql
 from sentinelle.store.schema import VIOLENCE_TYPES
 
-__all__ = ["Brief", "collect_brief"]
+__all__ = ["Brief", "collect_brief", "latest_complete_month"]
 
 TREND_MONTHS = 36
 ACTOR_MONTHS = 12
@@ -65,6 +97,14 @@ _PANEL_COLUMNS = {
     "civilian_deaths": "civ_deaths",
 }
 _PANEL_EVENT_COLUMNS = ("ev_sb", "ev_ns", "ev_os")
+# Admin areas listed in the area picture of the aggregates.
+TOP_AREAS = 8
+# Columns of the area tables (Brief.areas, Brief.regions).
+AREA_COLUMNS = [
+    "pcode", "name", "admin1_name", "fatalities", "events", "fatalities_12m",
+    "civilian_targeting", "civilian_targeting_12m",
+]  # fmt: skip
+_EFFECT_ROW_COLUMNS = [c for c in EFFECT_COLUMNS if c not in ("mission", "outcome")]
 
 
 @dataclass(frozen=True)
@@ -86,8 +126,8 @@ class Brief:
         Event source of the event-based sections.
     coverage : dict of str to (int, int)
         First and last month with events in the country, per event source.
-    key_origin : {'events', 'panel'} or None
-        Where the key numbers come from.
+    key_origin : {'events', 'aggregates', 'panel'} or None
+        Where the key numbers come from (see the module docstring).
     key_numbers : pandas.DataFrame
         Index :data:`~sentinelle.report.references.INDICATORS`; columns ``current``,
         ``previous`` (month before) and ``year_ago`` (same month a year earlier); NaN
@@ -96,9 +136,11 @@ class Brief:
         Source of the stored ``panel_cm`` (``'views-cm'``, ``'ged'``, ``'acled'``).
     panel_last : int or None
         Last month of ``panel_cm``.
-    trend_origin : {'events', 'panel'} or None
+    trend_origin : {'events', 'aggregates', 'panel'} or None
     trends : pandas.DataFrame
-        ``month_id, violence_type, fatalities`` over the last :data:`TREND_MONTHS`.
+        ``month_id, violence_type, fatalities`` over the last :data:`TREND_MONTHS`;
+        from the aggregates, ``violence_type`` is the series (``'political_violence'``,
+        ``'civilian_targeting'``).
     events : pandas.DataFrame
         The month's events: ``latitude, longitude, fatalities, violence_type``.
     actor_period : str
@@ -108,7 +150,8 @@ class Brief:
     mission : str or None
         Peace operation with bases in the country (from ``deployments``).
     impact : StoredImpact or None
-        Newest stored withdrawal-impact run of ``mission``.
+        The stored withdrawal-impact run of ``mission`` that estimates the closures
+        of the briefing window (newest such run), None if there is none.
     alerts : list of dict
         Active alerts (rows of ``alerts``), most severe first.
     forecast_run : dict or None
@@ -131,6 +174,27 @@ class Brief:
     ingests : pandas.DataFrame
         Provenance: ``source, source_version, file, sha256, rows, finished_at``.
     generated : datetime.datetime
+    aggregate_level : int or None
+        Admin level of the aggregates read (2 when stored, else 1), None without any.
+    aggregate_series : tuple of str
+        Aggregate series of the country covering the month (:data:`AGGREGATE_SERIES`).
+    areas, regions : pandas.DataFrame
+        The area picture from the aggregates when they give the key numbers:
+        :data:`AREA_COLUMNS` for the :data:`TOP_AREAS` admin-2 areas (cercles,
+        provinces) with most deaths in the month, and for every admin-1 region, sorted
+        by deaths (month, then 12 months up to it). Empty otherwise.
+    currency : tuple of Coverage
+        The months each source the briefing used covers in the country
+        (:func:`sentinelle.store.currency.data_currency`).
+    impact_withheld : dict or None
+        When no stored run fits the briefing: the newest run of the mission, with
+        ``run`` (its ``impact_runs`` row), ``reason`` (``'later'``: its closures all
+        come after the month; ``'short'``: its data end before the withdrawal's
+        closures; ``'other'``: it estimates other closures), ``closures`` (first and
+        last closure month of the run, or None).
+    withdrawal : tuple of int or None
+        First and last closure month of the briefing window's withdrawal, as known
+        from the curated closure table and the stored runs.
     """
 
     country_iso3: str
@@ -162,6 +226,13 @@ class Brief:
     region: tuple[float, float, float, float] | None
     ingests: pd.DataFrame
     generated: dt.datetime
+    aggregate_level: int | None = None
+    aggregate_series: tuple[str, ...] = ()
+    areas: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=AREA_COLUMNS))
+    regions: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=AREA_COLUMNS))
+    currency: tuple[Coverage, ...] = ()
+    impact_withheld: dict[str, Any] | None = None
+    withdrawal: tuple[int, int] | None = None
 
     @property
     def last_event_month(self) -> int | None:
@@ -247,10 +318,96 @@ def _indicators_from_panel(panel: pd.DataFrame, month: int) -> dict[str, float]:
     return values
 
 
+def _aggregates(
+    con: duckdb.DuckDBPyConnection, iso3: str, first: int, last: int
+) -> tuple[int | None, dict[str, pd.DataFrame], dict[str, tuple[int, int]]]:
+    """The country's current aggregates per series (``first..last``), level and spans.
+
+    The admin-2 level when stored for the country (cercles, provinces), else admin-1;
+    each series' frame holds ``pcode, name, admin1_pcode, admin1_name, month_id,
+    events, fatalities``, and the span its first and last stored month.
+    """
+    cover = aggregate_coverage(con, source=AGGREGATE_SOURCE, iso3=iso3)
+    if cover.empty:
+        return None, {}, {}
+    level = 2 if (cover["admin_level"] == 2).any() else 1
+    frames: dict[str, pd.DataFrame] = {}
+    spans: dict[str, tuple[int, int]] = {}
+    for row in cover[cover["admin_level"] == level].to_dict("records"):
+        series = str(row["series"])
+        if series not in AGGREGATE_SERIES:
+            continue
+        rows = current_aggregates(
+            con, source=AGGREGATE_SOURCE, series=series, iso3=iso3, level=level
+        )
+        frames[series] = rows[rows["month_id"].between(first, last)].reset_index(drop=True)
+        spans[series] = (int(row["first_month"]), int(row["last_month"]))
+    return level, frames, spans
+
+
+def _aggregate_totals(frames: dict[str, pd.DataFrame]) -> pd.DataFrame:
+    """Country totals per month: ``fatalities, events`` (political violence) and
+    ``civilian_targeting, civilian_targeting_events`` where that series is stored."""
+    columns = {
+        "political_violence": {"fatalities": "fatalities", "events": "events"},
+        "civilian_targeting": {
+            "fatalities": "civilian_targeting",
+            "events": "civilian_targeting_events",
+        },
+    }
+    parts = [
+        frame.groupby("month_id")[["fatalities", "events"]].sum().rename(columns=columns[s])
+        for s, frame in frames.items()
+        if s in columns
+    ]
+    if not parts:
+        return pd.DataFrame(index=pd.Index([], name="month_id"))
+    return pd.concat(parts, axis=1).astype(float)
+
+
+def _area_table(frames: dict[str, pd.DataFrame], month: int, by: str) -> pd.DataFrame:
+    """Deaths and events per area (``by``: ``'pcode'`` or ``'admin1_pcode'``) in
+    ``month``, and deaths in the 12 months up to it; civilian targeting where stored."""
+    pv = frames.get("political_violence")
+    if pv is None or pv.empty:
+        return pd.DataFrame(columns=AREA_COLUMNS)
+    keys = ["pcode", "name", "admin1_name"] if by == "pcode" else ["admin1_pcode", "admin1_name"]
+
+    def sums(frame: pd.DataFrame, months: range, column: str) -> pd.Series:
+        rows = frame[frame["month_id"].isin(months)]
+        return rows.groupby(keys, dropna=False)[column].sum()
+
+    year = range(month - 11, month + 1)
+    table = pd.DataFrame(
+        {
+            "fatalities": sums(pv, range(month, month + 1), "fatalities"),
+            "events": sums(pv, range(month, month + 1), "events"),
+            "fatalities_12m": sums(pv, year, "fatalities"),
+        }
+    )
+    ct = frames.get("civilian_targeting")
+    if ct is not None and not ct.empty:
+        table["civilian_targeting"] = sums(ct, range(month, month + 1), "fatalities")
+        table["civilian_targeting_12m"] = sums(ct, year, "fatalities")
+    table = table.reset_index()
+    if by != "pcode":
+        table = table.rename(columns={"admin1_pcode": "pcode"})
+        table["name"] = table["admin1_name"]
+    table = table.reindex(columns=AREA_COLUMNS)
+    return table.sort_values(
+        ["fatalities", "fatalities_12m", "name"], ascending=[False, False, True], ignore_index=True
+    )
+
+
 def _key_numbers(
-    monthly: pd.DataFrame, covered: tuple[int, int] | None, panel: pd.DataFrame, month: int
+    monthly: pd.DataFrame,
+    covered: tuple[int, int] | None,
+    totals: pd.DataFrame,
+    panel: pd.DataFrame,
+    month: int,
 ) -> tuple[str | None, pd.DataFrame]:
-    """Key numbers of the month, the month before and a year before, from one origin."""
+    """Key numbers of the month, the month before and a year before, from one origin:
+    events, else the aggregates' country totals, else the country-month panel."""
     months = {"current": month, "previous": month - 1, "year_ago": month - 12}
     frame = pd.DataFrame(np.nan, index=list(INDICATORS), columns=list(months))
     if covered and covered[0] <= month <= covered[1]:
@@ -258,6 +415,11 @@ def _key_numbers(
         for column, mid in months.items():
             if covered[0] <= mid <= covered[1]:
                 frame[column] = pd.Series(_indicators_from_events(monthly, mid))
+    elif month in totals.index:
+        origin = "aggregates"
+        for column, mid in months.items():
+            if mid in totals.index:
+                frame[column] = totals.loc[mid].reindex(frame.index)
     elif month in panel.index:
         origin = "panel"
         for column, mid in months.items():
@@ -269,18 +431,25 @@ def _key_numbers(
 
 
 def _trends(
-    monthly: pd.DataFrame, covered: tuple[int, int] | None, panel: pd.DataFrame, month: int
+    monthly: pd.DataFrame,
+    covered: tuple[int, int] | None,
+    totals: pd.DataFrame,
+    panel: pd.DataFrame,
+    month: int,
 ) -> tuple[str | None, pd.DataFrame]:
-    """Monthly fatalities by violence type over the window ending at ``month``.
+    """Monthly fatalities over the window ending at ``month``.
 
-    From events when they cover ``month`` (so that the chart agrees with the key
-    numbers), else from the panel where it has months in the window, else from
-    whatever months of the window the events cover.
+    From the origin of the key numbers (events by violence type, the aggregates by
+    series, the panel by violence type) so that the chart agrees with them; when none
+    covers ``month``, from whatever months of the window the panel, then the events,
+    then the aggregates cover.
     """
     window = range(month - TREND_MONTHS + 1, month + 1)
     event_months = [m for m in window if covered and covered[0] <= m <= covered[1]]
+    total_months = [m for m in window if m in totals.index]
     panel_months = [m for m in window if m in panel.index]
-    if event_months and (month in event_months or not panel_months):
+
+    def from_events() -> tuple[str, pd.DataFrame]:
         grid = pd.MultiIndex.from_product(
             [event_months, VIOLENCE_TYPES], names=["month_id", "violence_type"]
         )
@@ -291,13 +460,33 @@ def _trends(
             .reset_index()
         )
         return "events", trends
-    if panel_months:
+
+    def from_totals() -> tuple[str, pd.DataFrame]:
+        series = {"fatalities": "political_violence", "civilian_targeting": "civilian_targeting"}
+        rows = totals.loc[total_months, [c for c in series if c in totals.columns]]
+        rows = rows.rename(columns=series).reset_index()
+        return "aggregates", rows.melt(
+            id_vars="month_id", var_name="violence_type", value_name="fatalities"
+        )
+
+    def from_panel() -> tuple[str, pd.DataFrame]:
         columns = {v: c for v, c in _PANEL_COLUMNS.items() if v in VIOLENCE_TYPES}
         rows = panel.loc[panel_months, [c for c in columns.values() if c in panel.columns]]
         trends = rows.rename(columns={c: v for v, c in columns.items()}).reset_index()
         return "panel", trends.melt(
             id_vars="month_id", var_name="violence_type", value_name="fatalities"
         )
+
+    if month in event_months:
+        return from_events()
+    if month in total_months:
+        return from_totals()
+    if panel_months:
+        return from_panel()
+    if event_months:
+        return from_events()
+    if total_months:
+        return from_totals()
     return None, pd.DataFrame(columns=["month_id", "violence_type", "fatalities"])
 
 
@@ -316,11 +505,141 @@ def _mission(con: duckdb.DuckDBPyConnection, iso3: str) -> str | None:
     return None
 
 
+def _closure_month(value: object) -> int | None:
+    """The month id of a closure date (None when missing)."""
+    if value is None or pd.isna(value):  # type: ignore[call-overload]
+        return None
+    stamp = pd.Timestamp(value)  # type: ignore[arg-type]
+    return int(month_id(stamp.year, stamp.month))
+
+
+def _impact_runs(
+    con: duckdb.DuckDBPyConnection, mission: str, iso3: str
+) -> list[dict[str, Any]]:
+    """The stored runs of ``mission`` on ``iso3`` (or all its countries), newest first,
+    each with ``closures``: the sorted closure months of its per-base table."""
+    frame = con.execute(
+        "SELECT * FROM impact_runs WHERE upper(mission) = upper(?) "
+        "AND (country IS NULL OR upper(country) = ?) ORDER BY created_at DESC, run_id DESC",
+        [mission, iso3],
+    ).df()
+    runs = []
+    for run in frame.to_dict("records"):
+        dates = con.execute(
+            "SELECT closure_date FROM impact_bases WHERE run_id = ?", [int(run["run_id"])]
+        ).fetchall()
+        months = sorted({m for (d,) in dates if (m := _closure_month(d)) is not None})
+        runs.append({**{str(k): v for k, v in run.items()}, "closures": months})
+    return runs
+
+
+def _stored_impact(con: duckdb.DuckDBPyConnection, run: dict[str, Any]) -> StoredImpact:
+    """One stored run read back, as :func:`sentinelle.impact.latest_impact` reads the newest."""
+    run_id = int(run["run_id"])
+    effects = con.execute(
+        f"SELECT {', '.join(_EFFECT_ROW_COLUMNS)} FROM impact_effects WHERE run_id = ? "
+        "ORDER BY estimator, ring",
+        [run_id],
+    ).df()
+    event_study = con.execute(
+        f"SELECT {', '.join(EVENT_STUDY_COLUMNS)} FROM impact_event_study WHERE run_id = ? "
+        "ORDER BY estimator, ring, rel_month",
+        [run_id],
+    ).df()
+    bases = con.execute(
+        f"SELECT {', '.join(BASE_COLUMNS)} FROM impact_bases WHERE run_id = ? "
+        "ORDER BY closure_date, base",
+        [run_id],
+    ).df()
+    record = {k: v for k, v in run.items() if k != "closures"}
+    return StoredImpact(run=record, effects=effects, event_study=event_study, bases=bases)
+
+
+def _withdrawal(mission: str, runs: list[dict[str, Any]], month: int) -> list[int]:
+    """Closure months of the briefing window's withdrawal: the mission's latest closure
+    up to ``month`` and those of the :data:`WITHDRAWAL_SPAN` months before it, from the
+    curated closure table and the per-base tables of the stored runs."""
+    curated = load_closures()
+    curated = curated[curated["mission"].str.upper() == mission.upper()]
+    known = {m for d in curated["closure_date"] if (m := _closure_month(d)) is not None}
+    known |= {m for run in runs for m in run["closures"]}
+    before = sorted(m for m in known if m <= month)
+    if not before:
+        return []
+    return [m for m in before if m > before[-1] - WITHDRAWAL_SPAN]
+
+
+def _why_not(run: dict[str, Any], withdrawal: list[int], month: int) -> str | None:
+    """Why ``run`` does not estimate the withdrawal of the briefing window (None: it does).
+
+    ``'later'``: all its closures come after ``month``; ``'short'``: its data end before
+    a month after the withdrawal's first closure (or start after it); ``'other'``: it
+    estimates other closures than the withdrawal's.
+    """
+    closures: list[int] = run["closures"]
+    if closures and closures[0] > month:
+        return "later"
+    if not withdrawal:
+        return None
+    first, last = withdrawal[0], withdrawal[-1]
+    if int(run["last_month"]) <= first or int(run["first_month"]) >= first:
+        return "short"
+    if closures and not any(first <= c <= last for c in closures):
+        return "other"
+    return None
+
+
+def _impact(
+    con: duckdb.DuckDBPyConnection, mission: str, iso3: str, month: int
+) -> tuple[StoredImpact | None, dict[str, Any] | None, tuple[int, int] | None]:
+    """The newest stored run that estimates the briefing window's withdrawal; else the
+    newest run with the reason it is not shown; and the withdrawal's closure months."""
+    runs = _impact_runs(con, mission, iso3)
+    closures = _withdrawal(mission, runs, month)
+    span = (closures[0], closures[-1]) if closures else None
+    for run in runs:
+        if _why_not(run, closures, month) is None:
+            return _stored_impact(con, run), None, span
+    if not runs:
+        return None, None, span
+    newest = runs[0]
+    record = {k: v for k, v in newest.items() if k != "closures"}
+    shown = (newest["closures"][0], newest["closures"][-1]) if newest["closures"] else None
+    reason = _why_not(newest, closures, month)
+    return None, {"run": record, "reason": reason, "closures": shown}, span
+
+
+def _alert_origin(con: duckdb.DuckDBPyConnection, evidence: object) -> int | None:
+    """The origin (month id) of the forecast behind a forecast alert, None if unknown.
+
+    From the ``origin`` its evidence records, else from its ``forecast_run``.
+    """
+    try:
+        found = json.loads(str(evidence)) if isinstance(evidence, str) else evidence
+    except ValueError:
+        return None
+    if not isinstance(found, dict):
+        return None
+    if found.get("origin"):
+        try:
+            return int(month_id_from_str(str(found["origin"])))
+        except ValueError:
+            return None
+    if found.get("forecast_run") is not None:
+        row = con.execute(
+            "SELECT origin FROM forecast_runs WHERE run_id = ?", [int(found["forecast_run"])]
+        ).fetchone()
+        return int(row[0]) if row else None
+    return None
+
+
 def _alerts(con: duckdb.DuckDBPyConnection, iso3: str, month: int) -> list[dict[str, Any]]:
     """Alerts on the country, its regions or actors there, active in ``month``.
 
     Alerts on observed data are active for :data:`ALERT_LOOKBACK` months after theirs;
-    forecast alerts for the months ahead that the briefing's forecasts cover.
+    forecast alerts for the months ahead that the briefing's forecasts cover, and only
+    from forecasts made with data up to ``month`` (a forecast alert whose origin is
+    unknown or later is left out: it could tell the briefing what came after).
     """
     frame = con.execute(
         """
@@ -340,7 +659,14 @@ def _alerts(con: duckdb.DuckDBPyConnection, iso3: str, month: int) -> list[dict[
             month_string(month),
         ],
     ).df()
-    return [{str(k): v for k, v in row.items()} for row in frame.to_dict("records")]
+    kept = []
+    for row in frame.to_dict("records"):
+        if row["rule"] == "forecast_exceedance":
+            origin = _alert_origin(con, row.get("evidence"))
+            if origin is None or origin > month:
+                continue
+        kept.append({str(k): v for k, v in row.items()})
+    return kept
 
 
 def _region_gids(region: tuple[float, float, float, float]) -> list[int]:
@@ -385,6 +711,49 @@ def _ingests(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     frame["file"] = frame["location"].map(lambda p: Path(str(p)).name)
     frame["sha256"] = frame["sha256"].str[:12]
     return frame.drop(columns="location")
+
+
+def _currency(
+    con: duckdb.DuckDBPyConnection, iso3: str, used: set[str], panel: bool
+) -> tuple[Coverage, ...]:
+    """The spans (months covered in the country) of the sources ``used``, and of the
+    country-month panel's data when ``panel``."""
+    spans = [
+        span
+        for span in data_currency(con, country=iso3, kinds=("events", "aggregates", "deployments"))
+        if span.source in used
+    ]
+    record = panel_currency(con, "cm") if panel else None
+    if record is not None:
+        spans.append(record)
+    return tuple(spans)
+
+
+def latest_complete_month(con: duckdb.DuckDBPyConnection, country_iso3: str) -> int | None:
+    """The latest complete month of data on the country, across sources (None: no data).
+
+    Subnational monthly aggregates (ACLED on HDX) are published by complete month, so
+    their last month counts; an event source's last month is usually cut short by the
+    data's end date (ACLED's HDX event file stops in July 2020), so the month before its
+    latest event counts: briefing on it would show a drop that is only missing data.
+
+    Examples
+    --------
+    >>> from sentinelle.store import open_store
+    >>> latest_complete_month(open_store(":memory:"), "MLI") is None
+    True
+    """
+    iso3 = country_iso3.upper()
+    row = con.execute(
+        "SELECT strftime(max(date_end) - INTERVAL 1 MONTH, '%Y-%m') FROM events "
+        "WHERE country_iso3 = ? AND NOT deleted",
+        [iso3],
+    ).fetchone()
+    months = [int(month_id_from_str(str(row[0])))] if row and row[0] is not None else []
+    cover = aggregate_coverage(con, iso3=iso3)
+    if not cover.empty:
+        months.append(int(cover["last_month"].max()))
+    return max(months) if months else None
 
 
 def collect_brief(
@@ -452,8 +821,15 @@ def collect_brief(
         else pd.DataFrame(columns=["month_id", "violence_type", "events", "fatalities"])
     )
     panel, panel_source, panel_last = _panel(con, country_id, first, mid)
-    key_origin, key_numbers = _key_numbers(monthly, span, panel, mid)
-    trend_origin, trends = _trends(monthly, span, panel, mid)
+    level, frames, agg_spans = _aggregates(con, iso3, first, mid)
+    totals = _aggregate_totals(frames)
+    key_origin, key_numbers = _key_numbers(monthly, span, totals, panel, mid)
+    trend_origin, trends = _trends(monthly, span, totals, panel, mid)
+    areas = regions = pd.DataFrame(columns=AREA_COLUMNS)
+    if key_origin == "aggregates":
+        areas = _area_table(frames, mid, "pcode").head(TOP_AREAS)
+        if level == 2:
+            regions = _area_table(frames, mid, "admin1_pcode")
 
     where, params = scope_sql(iso3, f"{month}..{month}")
     events = (
@@ -489,8 +865,9 @@ def collect_brief(
     top_pairs = pairs.head(min(top, 5)) if not pairs.empty else pairs
 
     mission = _mission(con, iso3)
-    # The briefing's one read from sentinelle.impact (its formatting is in render.py).
-    impact = latest_impact(con, mission) if mission else None
+    impact, withheld, withdrawal = (
+        _impact(con, mission, iso3, mid) if mission else (None, None, None)
+    )
 
     all_shapes = read_country_shapes(boundaries)
     outline = all_shapes[all_shapes["iso3"] == iso3]
@@ -529,6 +906,21 @@ def collect_brief(
             )
     risk_unit, risk_month, risk = _risk(con, mid, shapes, region)
 
+    origins = {key_origin, trend_origin}
+    used = {source} if source and "events" in origins else set()
+    if "aggregates" in origins:
+        used.add(AGGREGATE_SOURCE)
+    if impact is not None and impact.run.get("event_source"):
+        used.add(str(impact.run["event_source"]))
+    if mission:
+        used |= {
+            str(r[0])
+            for r in con.execute(
+                "SELECT DISTINCT source FROM deployments WHERE mission = ?", [mission]
+            ).fetchall()
+        }
+    currency = _currency(con, iso3, used, panel="panel" in origins)
+
     return Brief(
         country_iso3=iso3,
         country_id=country_id,
@@ -559,4 +951,11 @@ def collect_brief(
         region=region,
         ingests=_ingests(con),
         generated=dt.datetime.now(),
+        aggregate_level=level,
+        aggregate_series=tuple(s for s, (a, b) in agg_spans.items() if a <= mid <= b),
+        areas=areas,
+        regions=regions,
+        currency=currency,
+        impact_withheld=withheld,
+        withdrawal=withdrawal,
     )

@@ -10,6 +10,9 @@ them, marked for the catalogue of :mod:`sentinelle.i18n`):
 - :data:`CM_THRESHOLD`, :data:`PGM_THRESHOLD`: the "at least N deaths" events of
   the forecast sections;
 - :data:`WITHDRAWAL_DEMANDED`: dated facts the impact caveats depend on;
+  :data:`WITHDRAWAL_SPAN`: how far back from its last closure a withdrawal reaches;
+- :data:`AGGREGATE_SOURCE`, :data:`AGGREGATE_SERIES` and :data:`ADMIN_UNIT_LABELS`:
+  the subnational monthly aggregates a briefing falls back to, and their units' names;
 - :data:`CITATIONS` and :func:`citations`: the publications behind the store's sources.
 """
 
@@ -31,6 +34,26 @@ PGM_THRESHOLD = 1
 # Missions whose host state demanded their withdrawal, and when: Mali's transitional
 # authorities asked the Security Council on 16 June 2023 that MINUSMA leave.
 WITHDRAWAL_DEMANDED = {"MINUSMA": month_id(2023, 6)}
+# The closures a briefing calls "the withdrawal": its mission's latest closure up to the
+# briefing month and the closures of the 12 months up to it (MINUSMA: August-December
+# 2023 for a briefing on 2024-12; the 2014-2020 closures are another episode).
+WITHDRAWAL_SPAN = 12
+
+# The subnational monthly aggregates (ACLED on HDX) read when no event source covers
+# the month, and their series: political violence everywhere, civilian targeting where
+# HDX publishes it (Burkina Faso in the shared files).
+AGGREGATE_SOURCE = "acled-hdx"
+AGGREGATE_SERIES = ("political_violence", "civilian_targeting")
+# What a country calls its admin units (level 1, level 2); others get the generic words.
+ADMIN_UNIT_LABELS = {
+    ("MLI", 1): N_("Region"),
+    ("MLI", 2): N_("Cercle"),
+    ("BFA", 1): N_("Region"),
+    ("BFA", 2): N_("Province"),
+    ("NER", 1): N_("Region"),
+    ("NER", 2): N_("Department"),
+}
+ADMIN_LEVEL_LABELS = {1: N_("Admin. area (level 1)"), 2: N_("Admin. area (level 2)")}
 
 VIOLENCE_LABELS = {
     "state_based": N_("State-based violence"),
@@ -38,15 +61,24 @@ VIOLENCE_LABELS = {
     "one_sided": N_("Violence against civilians"),
     "other": N_("Other events"),
 }
-INDICATORS = ("fatalities", *VIOLENCE_TYPES, "civilian_deaths", "events")
+INDICATORS = (
+    "fatalities",
+    *VIOLENCE_TYPES,
+    "civilian_deaths",
+    "civilian_targeting",
+    "events",
+    "civilian_targeting_events",
+)
 INDICATOR_LABELS = {
     "fatalities": N_("Deaths, all violence"),
     "state_based": N_("Deaths in state-based violence"),
     "non_state": N_("Deaths in violence between armed groups"),
     "one_sided": N_("Deaths in violence against civilians"),
     "other": N_("Deaths in other events"),
-    "civilian_deaths": N_("Civilian deaths"),
+    "civilian_deaths": N_("Civilians killed"),
+    "civilian_targeting": N_("Deaths in attacks on civilians"),
     "events": N_("Events"),
+    "civilian_targeting_events": N_("Attacks on civilians (events)"),
 }
 ACTOR_TYPE_LABELS = {
     "state": N_("state forces"),
@@ -62,6 +94,7 @@ SOURCE_LABELS = {
     "ged_candidate": N_("UCDP Candidate events"),
     "acled": N_("ACLED events"),
     "views-cm": N_("VIEWS country-month totals (UCDP GED)"),
+    "acled-hdx": N_("ACLED (HDX) monthly aggregates by admin area"),
 }
 
 # Bibliographic references, cited as published (not translated), by the store sources
@@ -96,6 +129,7 @@ _CITED_BY = {
     "ged": ("ucdp",),
     "ged_candidate": ("ucdp",),
     "acled": ("acled",),
+    "acled-hdx": ("acled",),
     "geopko_frontmap": ("geopko",),
     "geopko_full": ("geopko",),
     "views-cm": ("ucdp", "views"),  # VIEWS's country-month totals are UCDP GED counts

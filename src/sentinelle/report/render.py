@@ -13,6 +13,7 @@ levels) is taken in one place, :func:`_findings`.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Sequence
 from functools import cache
 from pathlib import Path
@@ -20,13 +21,14 @@ from typing import Any
 
 import jinja2
 import numpy as np
+import pandas as pd
 from babel.core import Locale as BabelLocale
 from babel.core import get_global
 
 from sentinelle.alerts.wording import alert_sentence, level_name
 from sentinelle.errors import ReportError, UsageError
-from sentinelle.geo import month_string
-from sentinelle.i18n import LANGS, Lang, translations, translator
+from sentinelle.geo import month_id, month_string
+from sentinelle.i18n import LANGS, Lang, Translator, translations, translator
 from sentinelle.impact import (
     CHECK_ESTIMATOR,
     MAIN_ESTIMATOR,
@@ -35,11 +37,15 @@ from sentinelle.impact import (
     effect_strings,
     estimator_label,
 )
-from sentinelle.impact.report import OUTCOME_LABELS
+from sentinelle.impact.report import OUTCOME_LABELS, ring_text
+from sentinelle.impact.results import MISSING
 from sentinelle.report.charts import draw_charts
 from sentinelle.report.collect import Brief
 from sentinelle.report.references import (
     ACTOR_TYPE_LABELS,
+    ADMIN_LEVEL_LABELS,
+    ADMIN_UNIT_LABELS,
+    AGGREGATE_SOURCE,
     CM_THRESHOLD,
     INDICATOR_LABELS,
     PGM_THRESHOLD,
@@ -48,6 +54,7 @@ from sentinelle.report.references import (
     WITHDRAWAL_DEMANDED,
     citations,
 )
+from sentinelle.store.currency import SERIES_LABELS, currency_line
 
 __all__ = ["country_name", "render_html", "write_brief"]
 
@@ -59,13 +66,72 @@ def country_name(iso3: str, lang: Lang) -> str:
     return str(names.get(alpha2, iso3))
 
 
-def _impact_rows(impact: StoredImpact, lang: Lang) -> dict[str, Any]:
+def day_text(value: dt.date, t: Translator) -> str:
+    """A day as a reader writes it: ``1er décembre 2023`` in French, ``1 December 2023``.
+
+    Examples
+    --------
+    >>> from sentinelle.i18n import translator
+    >>> day_text(dt.date(2023, 12, 1), translator("fr")), day_text(dt.date(2023, 12, 28),
+    ...                                                             translator("fr"))
+    ('1er décembre 2023', '28 décembre 2023')
+    """
+    text = t.date(value)
+    if t.lang == "fr" and value.day == 1 and text.startswith("1 "):
+        return "1er" + text[1:]
+    return text
+
+
+def closure_text(value: object, precision: object, t: Translator) -> str:
+    """A closure date at its precision: a day, a month (``décembre 2023``) or a year."""
+    if value is None or pd.isna(value):  # type: ignore[call-overload]
+        return MISSING
+    day = pd.Timestamp(value).date()  # type: ignore[arg-type]
+    if precision == "year":
+        return str(day.year)
+    if precision == "month":
+        return t.month(month_id(day.year, day.month))
+    return day_text(day, t)
+
+
+def _number(value: object, t: Translator) -> str:
+    if value is None or pd.isna(value):  # type: ignore[call-overload]
+        return MISSING
+    return t.number(float(value), 0)  # type: ignore[arg-type]
+
+
+def _base_rows(impact: StoredImpact, t: Translator) -> list[dict[str, Any]]:
+    """The per-base table as the briefing shows it: one dict of texts per base."""
+    rows = []
+    for base in impact.bases.to_dict("records"):
+        months = base.get("months_after")
+        rows.append(
+            {
+                "base": str(base["base"]),
+                "unit": str(base.get("unit_name") or base.get("unit_code") or MISSING),
+                "closed": closure_text(base.get("closure_date"), base.get("date_precision"), t),
+                "said": base.get("what_happened") or MISSING,
+                "taken_over_by": base.get("taken_over_by") or MISSING,
+                "before": _number(base.get("before_12m"), t),
+                "after": _number(base.get("after_12m"), t),
+                "months_after": None if months is None or pd.isna(months) else int(months),
+            }
+        )
+    return rows
+
+
+def _impact_rows(impact: StoredImpact, month: int, lang: Lang) -> dict[str, Any]:
     """The estimates the briefing states: main, two-stage, placebo and outer rings.
 
     Each row carries ``text`` (its numbers as impact's formatter writes them),
-    ``signed`` (the estimate as a change) and ``label`` (the estimator in words).
-    ``demanded`` tells whether the study window reaches the host state's demand that
-    the mission leave, which shapes the caveat.
+    ``signed`` (the estimate as a change), ``label`` (the estimator in words),
+    ``ring_text`` (the ring in the reader's words) and ``pretrend`` (the pre-trend
+    test's p-value as text, or the missing mark). ``demanded`` tells whether the
+    closures (or, without a per-base table, the study window) reach the host state's
+    demand that the mission leave, which shapes the caveat; ``contiguity`` whether the
+    units are admin areas (host and neighbouring areas) rather than rings in km;
+    ``bases`` the per-base rows; ``later_data`` whether the run read months after the
+    briefing's ``month``.
     """
     effects = impact.effects
     t = translator(lang)
@@ -78,17 +144,72 @@ def _impact_rows(impact: StoredImpact, lang: Lang) -> dict[str, Any]:
         values["text"] = effect_strings(values, t)
         values["signed"] = effect_strings(values, t, signed=True)["estimate"]
         values["label"] = estimator_label(estimator, t)
+        values["ring_text"] = ring_text(str(values["ring_label"]), t)
+        p_value = values.get("pretrend_p")
+        values["pretrend"] = (
+            MISSING if p_value is None or pd.isna(p_value) else t.number(float(p_value), 3)
+        )
         return values
 
+    run = impact.run
     rings = sorted(effects.loc[effects["estimator"] == MAIN_ESTIMATOR, "ring"].unique())
-    demanded = WITHDRAWAL_DEMANDED.get(str(impact.run["mission"]).upper())
+    demanded = WITHDRAWAL_DEMANDED.get(str(run["mission"]).upper())
+    cohorts = [
+        int(c) for c in impact.bases.get("cohort_month", pd.Series(dtype=float)).dropna()
+    ]
+    reach = max(cohorts) if cohorts else int(run["last_month"])
     return {
-        "demanded": demanded is not None and int(impact.run["last_month"]) >= demanded,
+        "demanded": demanded is not None and reach >= demanded,
+        "contiguity": str(run.get("unit", "")).startswith("admin"),
         "main": row(MAIN_ESTIMATOR, 0),
         "did2s": row(CHECK_ESTIMATOR, 0),
         "placebo": row(PLACEBO_ESTIMATOR, 0),
         "rings": [row(MAIN_ESTIMATOR, int(r)) for r in rings if r > 0],
+        "bases": _base_rows(impact, t),
+        "later_data": int(run["last_month"]) > month,
     }
+
+
+def _withheld(brief: Brief, lang: Lang) -> str | None:
+    """Which stored impact run exists and why it is not shown, in ``lang`` (None: none)."""
+    found = brief.impact_withheld
+    if not found:
+        return None
+    t = translator(lang)
+    run = found["run"]
+    values = {
+        "mission": run["mission"],
+        "start": t.month(int(run["first_month"])),
+        "end": t.month(int(run["last_month"])),
+        "month": t.month(brief.month),
+    }
+    if found["closures"]:
+        first, last = found["closures"]
+        values |= {"first": t.month(first), "last": t.month(last)}
+        head = t.gettext(
+            "The store holds a withdrawal-impact analysis of %(mission)s on closures from "
+            "%(first)s to %(last)s, with data from %(start)s to %(end)s; it is not shown here:"
+        ) % values
+    else:
+        head = t.gettext(
+            "The store holds a withdrawal-impact analysis of %(mission)s with data from "
+            "%(start)s to %(end)s; it is not shown here:"
+        ) % values
+    if brief.withdrawal:
+        values |= {"wfirst": t.month(brief.withdrawal[0]), "wlast": t.month(brief.withdrawal[1])}
+    if found["reason"] == "later":
+        why = t.gettext("its closures all come after %(month)s.") % values
+    elif found["reason"] == "short":
+        why = t.gettext(
+            "its data end before the closures of %(wfirst)s to %(wlast)s, the withdrawal "
+            "this briefing covers."
+        ) % values
+    else:
+        why = t.gettext(
+            "it estimates other closures than those of %(wfirst)s to %(wlast)s, the "
+            "withdrawal this briefing covers."
+        ) % values
+    return f"{head} {why}"
 
 
 def _findings(brief: Brief, lang: Lang) -> dict[str, Any]:
@@ -99,11 +220,22 @@ def _findings(brief: Brief, lang: Lang) -> dict[str, Any]:
     messages of the impact outcomes.
     """
     return {
-        "impact": _impact_rows(brief.impact, lang) if brief.impact else None,
+        "impact": _impact_rows(brief.impact, brief.month, lang) if brief.impact else None,
+        "withheld": _withheld(brief, lang),
         "alerts": [
             (a, alert_sentence(a, lang), level_name(a["level"], lang)) for a in brief.alerts
         ],
         "outcome_labels": OUTCOME_LABELS,
+    }
+
+
+def _area_words(brief: Brief) -> dict[str, str]:
+    """Catalogue messages naming the briefing's admin areas (``unit``: level 2 or the
+    level read, ``region``: level 1), e.g. "Cercle" and "Region" for Mali."""
+    level = brief.aggregate_level or 2
+    return {
+        "unit": ADMIN_UNIT_LABELS.get((brief.country_iso3, level), ADMIN_LEVEL_LABELS[level]),
+        "region": ADMIN_UNIT_LABELS.get((brief.country_iso3, 1), ADMIN_LEVEL_LABELS[1]),
     }
 
 
@@ -126,8 +258,11 @@ def _environment(lang: Lang) -> jinja2.Environment:
         undefined=jinja2.StrictUndefined,
     )
     env.install_gettext_translations(translations(lang), newstyle=True)  # type: ignore[attr-defined]
+    def date(value: dt.date, length: str = "long") -> str:
+        return day_text(value, t) if length == "long" else t.date(value, length)  # type: ignore[arg-type]
+
     env.filters.update(
-        num=t.number, signed=t.signed, pct=t.percent, month=t.month, date=t.date, tr=t.gettext
+        num=t.number, signed=t.signed, pct=t.percent, month=t.month, date=date, tr=t.gettext
     )
     return env
 
@@ -156,14 +291,19 @@ def render_html(brief: Brief, lang: Lang) -> str:
                 country=country_name(brief.country_iso3, lang),
                 charts=draw_charts(brief, t),
                 impact=findings["impact"],
+                withheld=findings["withheld"],
+                currency=currency_line(list(brief.currency), lang) if brief.currency else "",
+                areas=_area_words(brief),
                 alerts=findings["alerts"],
                 citations=citations(brief.ingests["source"], brief.forecast_run is not None),
+                aggregate_source=AGGREGATE_SOURCE,
                 labels={
                     "indicator": INDICATOR_LABELS,
                     "violence": VIOLENCE_LABELS,
                     "actor_type": ACTOR_TYPE_LABELS,
                     "outcome": findings["outcome_labels"],
                     "source": SOURCE_LABELS,
+                    "series": SERIES_LABELS,
                 },
                 thresholds={"cm": CM_THRESHOLD, "pgm": PGM_THRESHOLD},
                 isnan=lambda v: v is None or (isinstance(v, float) and np.isnan(v)),

@@ -78,6 +78,7 @@ from sentinelle.sources.ingest import (
     read_csv_raw,
     run_ingest,
     sql_literal,
+    unordered_writes,
 )
 from sentinelle.steps import Step, no_step
 
@@ -236,6 +237,7 @@ def _stage(con: duckdb.DuckDBPyConnection, path: Path, snapshot: Snapshot | None
     state = ", ".join(str(code) for code in STATE_INTER)
     event_types = sql_literal(list(EVENT_TYPES))
     iso3 = f"coalesce({col('iso3')}, {_iso3_from_isonum(con, present)})"
+    unordered_writes(con)  # each row carries its position in the file: _ord
     con.execute(
         f"""
         CREATE TEMP TABLE _stage AS

@@ -40,7 +40,7 @@ import tempfile
 import zipfile
 import zlib
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
@@ -61,6 +61,8 @@ class Target:
     key: tuple[str, ...]
     # Rows carrying an older version than the stored row never overwrite it.
     versioned: bool
+    # Key columns that may be NULL (an unknown as-of date): compared NULL-safely.
+    nullable_key: tuple[str, ...] = ()
 
 
 EVENTS = Target("events", ("source", "source_event_id"), versioned=True)
@@ -200,6 +202,8 @@ def read_csv_raw(
     # from the adapters' code, and sql_literal quotes them. The path is a parameter.
     opts = ", ".join(f"{k} := {sql_literal(v)}" for k, v in options.items())
     con.execute("DROP TABLE IF EXISTS _raw")
+    # rowid must be file order (RAW_ORDINAL), whatever an earlier unordered_writes did.
+    con.execute("SET preserve_insertion_order = true")
     try:
         con.execute(f"CREATE TEMP TABLE _raw AS SELECT * FROM read_csv(?, {opts})", [str(path)])
     except duckdb.Error as exc:
@@ -295,6 +299,20 @@ def sql_literal(value: object) -> str:
     return "'" + text.replace("'", "''") + "'"
 
 
+def unordered_writes(con: duckdb.DuckDBPyConnection) -> None:
+    """Let DuckDB write the rows of the ingest's next statements in any order.
+
+    Keeping insertion order makes DuckDB write a large insert's rows in one ordered
+    stream; without it the threads write their row groups as they come (a 1,000,000-row
+    ACLED load's insert into ``events`` takes about half the time). For statements
+    whose rows carry their order in a column (``_stage``'s ``_ord``) or need none (the
+    merge). The setting is global to the database: :func:`run_ingest` restores it when
+    the ingest ends, and :func:`read_csv_raw`, whose ``rowid`` is the file's order,
+    sets it back before reading.
+    """
+    con.execute("SET preserve_insertion_order = false")
+
+
 # Fills ``_stage`` from a CSV path; returns how many header records precede the data.
 # A row's position in ``_raw`` (aliased ``r``): rowids of a table made inside a
 # transaction are offset, so count from the first.
@@ -339,6 +357,7 @@ def run_ingest(
     location: str | None = None,
     delete_scope: Predicate | None = None,
     step: Step = no_step,
+    as_csv: Callable[[Path], AbstractContextManager[Path]] = unpacked_csv,
 ) -> IngestReport:
     """Ingest ``path`` in one transaction; see the module docstring for the rules.
 
@@ -346,7 +365,9 @@ def run_ingest(
     of header records before the data; ``delete_scope`` is a SQL predicate (with its
     parameters) over the target table aliased ``t`` naming the stored rows to mark
     deleted unless the file holds them. ``location`` is what provenance records (a
-    URL for downloads).
+    URL for downloads). ``as_csv`` yields the CSV that ``stage`` reads (by default the
+    file itself, or the one CSV of a zip; a workbook's sheet written out as CSV, see
+    :mod:`sentinelle.sources.acled_hdx`), inside the transaction.
     """
     path = Path(path)
     if not path.is_file():
@@ -360,6 +381,7 @@ def run_ingest(
         [source, digest],
     ).fetchone()
     started = datetime.now()
+    ordered = con.execute("SELECT current_setting('preserve_insertion_order')").fetchone()
     try:
         with transaction(con):
             ingest_id = int(con.execute("SELECT nextval('ingest_id_seq')").fetchone()[0])  # type: ignore[index]
@@ -367,7 +389,7 @@ def run_ingest(
             con.execute("DROP TABLE IF EXISTS _rejects")
             con.execute("CREATE TEMP TABLE _rejects (line BIGINT, reason VARCHAR, raw VARCHAR)")
             step(f"read {path.name}")
-            with unpacked_csv(path) as csv_path:
+            with as_csv(path) as csv_path:
                 header_records = stage(con, csv_path)
                 step("validate")
                 _quarantine(
@@ -397,6 +419,8 @@ def run_ingest(
             raise
         raise IngestError(f"{path}: ingest of {source} abandoned, store unchanged: {exc}") from exc
     finally:
+        # After the commit or rollback: an aborted transaction refuses even a SET.
+        con.execute(f"SET preserve_insertion_order = {sql_literal(bool(ordered and ordered[0]))}")
         con.execute("DROP VIEW IF EXISTS _valid")
         for table in ("_raw", "_stage", "_rejects", "_reject_errors", "_reject_scans"):
             con.execute(f"DROP TABLE IF EXISTS {table}")
@@ -417,7 +441,7 @@ def _quarantine(
     keys = ", ".join(target.key)
     # The first occurrence of a key wins; later ones are quarantined naming it.
     con.execute("ALTER TABLE _stage ADD COLUMN _dup_of BIGINT")
-    key_text = " || '/' || ".join(f"s.{k}::VARCHAR" for k in target.key)
+    key_text = " || '/' || ".join(f"coalesce(s.{k}::VARCHAR, '')" for k in target.key)
     con.execute(
         f"""
         UPDATE _stage s SET _reason = 'duplicate key (' || {key_text} || ')', _dup_of = d.first
@@ -512,7 +536,10 @@ def _merge(
     con.execute(
         f"CREATE TEMP VIEW _valid AS SELECT {', '.join(cols)} FROM _stage WHERE _reason IS NULL"
     )
-    on = " AND ".join(f"t.{k} = v.{k}" for k in target.key)
+    on = " AND ".join(
+        f"t.{k} IS NOT DISTINCT FROM v.{k}" if k in target.nullable_key else f"t.{k} = v.{k}"
+        for k in target.key
+    )
     newer = (
         "AND version_key(v.source_version) >= version_key(t.source_version)"
         if target.versioned
@@ -529,6 +556,7 @@ def _merge(
         f"SELECT 1 FROM {target.table} WHERE source IN (SELECT source FROM _valid) LIMIT 1"
     ).fetchone()
     assignments = ", ".join(f"{c} = v.{c}" for c in values)
+    unordered_writes(con)
     if stored is not None:
         replaced = f"true {newer} AND {changed}"
         keep_versions(con, target.table, f"JOIN _valid v ON {on}", replaced, [], ingest_id)
@@ -616,4 +644,5 @@ __all__ = [
     "run_ingest",
     "sha256_of",
     "sql_literal",
+    "unordered_writes",
 ]

@@ -11,15 +11,22 @@ retries for up to ``wait`` seconds ("store busy, retrying…") and then fails wi
 :meth:`MainStore.version` fingerprints the store's file and write-ahead log (size and
 modification time, one ``stat`` each): cached answers are keyed by it, so data an
 ingest commits shows at once, without a restart. See decision 0009.
+
+:meth:`MainStore.memo` keeps the heavy aggregates behind several answers (a country's
+whole dyad table, of which each ``limit`` shows the top rows) per data version, so a
+new query string over the same aggregate costs milliseconds of Python, not a scan.
 """
 
 from __future__ import annotations
 
 import logging
 import os
-from collections.abc import Iterator
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Hashable, Iterator
 from contextlib import closing, contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Any, TypeVar, cast
 
 import duckdb
 
@@ -31,6 +38,9 @@ __all__ = ["RETRY_AFTER_S", "MainStore"]
 log = logging.getLogger(__name__)
 
 RETRY_AFTER_S = 5  # what a 503 tells the client: an ingest takes seconds to minutes
+MEMO_ENTRIES = 64  # aggregates kept by MainStore.memo, least recently used dropped
+
+T = TypeVar("T")
 
 
 @dataclass
@@ -44,6 +54,33 @@ class MainStore:
     path: str
     con: duckdb.DuckDBPyConnection | None = None
     wait: float = 3.0
+    _memo: OrderedDict[Hashable, tuple[tuple[int, ...], Any]] = field(
+        default_factory=OrderedDict, repr=False
+    )
+    _memo_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    def memo(self, key: Hashable, version: tuple[int, ...], compute: Callable[[], T]) -> T:
+        """``compute()``, or its result kept from an earlier call with ``key`` at ``version``.
+
+        For aggregates several answers are cut from; ``version`` is :meth:`version`
+        taken before the read, so an ingest's commit makes the next call recompute.
+        Two threads missing at once may both compute; the last result is kept. With a
+        held connection (whose version never changes) nothing is kept.
+        """
+        if self.con is not None:
+            return compute()
+        with self._memo_lock:
+            found = self._memo.get(key)
+            if found is not None and found[0] == version:
+                self._memo.move_to_end(key)
+                return cast(T, found[1])
+        value = compute()
+        with self._memo_lock:
+            self._memo[key] = (version, value)
+            self._memo.move_to_end(key)
+            while len(self._memo) > MEMO_ENTRIES:
+                self._memo.popitem(last=False)
+        return value
 
     def version(self) -> tuple[int, ...]:
         """Size and modification time of the store file and its WAL (zeros if absent)."""

@@ -42,6 +42,7 @@ __all__ = [
     "DyadNode",
     "Mission",
     "TrendPoint",
+    "actor_ranking",
     "actors_table",
     "alerts_table",
     "as_utc",
@@ -49,6 +50,8 @@ __all__ = [
     "country_source",
     "coverage",
     "dyad_graph",
+    "dyad_graph_of",
+    "dyad_ranking",
     "event_source",
     "events_geojson",
     "find_country",
@@ -57,6 +60,7 @@ __all__ = [
     "impact_result",
     "missions",
     "outlines_geojson",
+    "top_actors",
     "trend_points",
 ]
 
@@ -439,6 +443,22 @@ def trend_points(
     ]
 
 
+def actor_ranking(
+    con: duckdb.DuckDBPyConnection, country_iso3: str, period: str | None, source: str | None
+) -> pd.DataFrame:
+    """Every actor of a country over a period, most lethal first: what
+    :func:`actors_table` cuts its ``limit`` rows from (the API keeps it per data version)."""
+    from sentinelle.actors import actor_activity
+
+    table = actor_activity(con, country_iso3=country_iso3, period=period, freq="all", source=source)
+    return table.sort_values(["fatalities", "events"], ascending=False).drop(columns=["period"])
+
+
+def top_actors(ranking: pd.DataFrame, limit: int = 50) -> list[dict[str, Any]]:
+    """The first ``limit`` rows of an :func:`actor_ranking`."""
+    return _records(ranking.head(limit))
+
+
 def actors_table(
     con: duckdb.DuckDBPyConnection,
     country_iso3: str,
@@ -447,11 +467,19 @@ def actors_table(
     limit: int = 50,
 ) -> list[dict[str, Any]]:
     """The most lethal actors of a country over a period (all of it when None)."""
-    from sentinelle.actors import actor_activity
+    return top_actors(actor_ranking(con, country_iso3, period, source), limit)
 
-    table = actor_activity(con, country_iso3=country_iso3, period=period, freq="all", source=source)
-    table = table.sort_values(["fatalities", "events"], ascending=False).head(limit)
-    return _records(table.drop(columns=["period"]))
+
+def dyad_ranking(
+    con: duckdb.DuckDBPyConnection, country_iso3: str, period: str | None, source: str | None
+) -> pd.DataFrame:
+    """Every actor pair of a country over a period, most events first: what
+    :func:`dyad_graph` cuts its ``limit`` pairs from (the API keeps it per data version)."""
+    from sentinelle.actors import dyads
+
+    pairs = dyads(con, country_iso3=country_iso3, period=period, freq="all", source=source)
+    # Stable, so that equal counts keep dyads' own order (by actor names).
+    return pairs.sort_values("events", ascending=False, kind="stable")
 
 
 def dyad_graph(
@@ -462,10 +490,14 @@ def dyad_graph(
     limit: int = 60,
 ) -> DyadGraph:
     """The dyad network (``limit`` pairs with most events) as node and edge lists."""
-    from sentinelle.actors import dyad_network, dyads
+    return dyad_graph_of(dyad_ranking(con, country_iso3, period, source), limit)
 
-    pairs = dyads(con, country_iso3=country_iso3, period=period, freq="all", source=source)
-    graph = dyad_network(pairs.sort_values("events", ascending=False).head(limit))
+
+def dyad_graph_of(ranking: pd.DataFrame, limit: int = 60) -> DyadGraph:
+    """The network of the first ``limit`` pairs of a :func:`dyad_ranking`."""
+    from sentinelle.actors import dyad_network
+
+    graph = dyad_network(ranking.head(limit))
     nodes = [
         DyadNode(
             id=str(node),
