@@ -21,6 +21,7 @@ import duckdb
 
 from sentinelle.config import Settings
 from sentinelle.errors import NoDataError, PanelError
+from sentinelle.geo.months import month_string
 from sentinelle.jobs.actors import run_situation
 from sentinelle.jobs.alerts import run_alerts
 from sentinelle.jobs.brief import run_brief
@@ -32,6 +33,7 @@ from sentinelle.panel import panel_exists
 from sentinelle.sources import FetchRequest, IngestReport
 from sentinelle.steps import Step, no_step
 from sentinelle.store.aggregates import aggregate_coverage
+from sentinelle.store.currency import data_currency, last_month
 from sentinelle.store.queries import has_events
 
 # What the demo ingests from the real-data folder, in order: (source, relative path).
@@ -216,11 +218,13 @@ def _impact(
 def _actors(
     con: duckdb.DuckDBPyConnection, out_dir: Path, outline: Path | None, step: Step
 ) -> list[Path]:
-    _needs_acled(con, "the Mali situation")
+    """Mali's situation over the last 12 months of data, from whichever source covers them."""
+    last = last_month(data_currency(con, country="MLI", kinds=("events", "aggregates")))
+    if last is None:
+        raise NoDataError("no events or aggregates for Mali: nothing to picture")
+    period = f"{month_string(last - 11)}..{month_string(last)}"
     out = out_dir / "situation" / "mli"
-    return run_situation(
-        con, "MLI", "2019-07..2020-06", out, source="acled", boundaries=outline, step=step
-    ).files
+    return run_situation(con, "MLI", period, out, boundaries=outline, step=step).files
 
 
 def _brief(
