@@ -101,8 +101,9 @@ def _alerts(con: duckdb.DuckDBPyConnection) -> None:
     rows = [
         ("hdx_conflict", "country", "MLI", "2020-06", 2, ALERT_DEATHS, 300.0, "{}"),
         ("new_area", "admin2", "MLI/Mopti/Bandiagara", "2020-05", 1, 3.0, 1.0, "{}"),
+        # Forecast alerts record their forecast's origin (alerts.rules does).
         ("forecast_exceedance", "country", "MLI", "2020-08", 2, 0.8, 0.5,
-         '{"min_fatalities": 25}'),
+         '{"min_fatalities": 25, "origin": "2020-06"}'),
         # Too old to be active in June 2020, and another country's.
         ("hdx_conflict", "country", "MLI", "2019-01", 1, 80.0, 50.0, "{}"),
         ("hdx_conflict", "country", "NER", "2020-06", 2, 99.0, 50.0, "{}"),

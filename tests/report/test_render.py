@@ -59,7 +59,7 @@ def test_french_is_formatted_for_francophone_readers(written: Written) -> None:
     assert "Note de situation : Mali, juin 2020" in fr
     # Babel's French grouping separator is a narrow no-break space: 1 234.
     assert "1\u202f234 décès liés aux conflits en juin 2020" in fr
-    for text in ("Chiffres clés", "Victimes civiles", "violences contre les civils",
+    for text in ("Chiffres clés", "Civils tués", "violences contre les civils",
                  "mai 2020", "vigilance", "alerte", "Limites."):  # fmt: skip
         assert text in fr, text
     assert "autorités de la transition ont exigé le retrait" in fr  # window reaches 2023

@@ -116,7 +116,31 @@ def _risk_map(brief: Brief, t: Translator) -> str:
     return _png(fig)
 
 
+def _aggregate_trend_chart(brief: Brief, t: Translator) -> str:
+    """Deaths in political violence per month as bars; civilian targeting (a part of
+    them, where the series exists) as a line over them."""
+    table = brief.trends.pivot_table(
+        index="month_id", columns="violence_type", values="fatalities", aggfunc="sum"
+    ).sort_index()
+    fig, ax = plt.subplots(figsize=(7.5, 3))
+    x = np.arange(len(table))
+    if "political_violence" in table.columns:
+        ax.bar(x, table["political_violence"].to_numpy(float), color="#7a1f1f",
+               label=t.gettext("Deaths in political violence"))  # fmt: skip
+    if "civilian_targeting" in table.columns:
+        ax.plot(x, table["civilian_targeting"].to_numpy(float), color=VIOLENCE_COLOURS["one_sided"],
+                marker="o", ms=2, label=t.gettext("Deaths in attacks on civilians"))  # fmt: skip
+    ticks = np.arange(0, len(table), 6)
+    ax.set_xticks(ticks, [t.month(int(table.index[int(i)]), short=True) for i in ticks], fontsize=7)
+    ax.set_ylabel(t.gettext("deaths per month"))
+    ax.legend(fontsize=7)
+    ax.spines[["top", "right"]].set_visible(False)
+    return _png(fig)
+
+
 def _trend_chart(brief: Brief, t: Translator) -> str:
+    if brief.trend_origin == "aggregates":
+        return _aggregate_trend_chart(brief, t)
     table = brief.trends.pivot_table(
         index="month_id", columns="violence_type", values="fatalities", aggfunc="sum"
     ).sort_index()

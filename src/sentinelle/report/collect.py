@@ -513,9 +513,7 @@ def _closure_month(value: object) -> int | None:
     return int(month_id(stamp.year, stamp.month))
 
 
-def _impact_runs(
-    con: duckdb.DuckDBPyConnection, mission: str, iso3: str
-) -> list[dict[str, Any]]:
+def _impact_runs(con: duckdb.DuckDBPyConnection, mission: str, iso3: str) -> list[dict[str, Any]]:
     """The stored runs of ``mission`` on ``iso3`` (or all its countries), newest first,
     each with ``closures``: the sorted closure months of its per-base table."""
     frame = con.execute(

@@ -94,7 +94,7 @@ SOURCE_LABELS = {
     "ged_candidate": N_("UCDP Candidate events"),
     "acled": N_("ACLED events"),
     "views-cm": N_("VIEWS country-month totals (UCDP GED)"),
-    "acled-hdx": N_("ACLED (HDX) monthly aggregates by admin area"),
+    "acled-hdx": "ACLED (HDX)",  # a proper name: the words around it say what it is
 }
 
 # Bibliographic references, cited as published (not translated), by the store sources

@@ -54,7 +54,7 @@ from sentinelle.report.references import (
     WITHDRAWAL_DEMANDED,
     citations,
 )
-from sentinelle.store.currency import SERIES_LABELS, currency_line
+from sentinelle.store.currency import SERIES_LABELS, currency_line, source_label
 
 __all__ = ["country_name", "render_html", "write_brief"]
 
@@ -154,9 +154,7 @@ def _impact_rows(impact: StoredImpact, month: int, lang: Lang) -> dict[str, Any]
     run = impact.run
     rings = sorted(effects.loc[effects["estimator"] == MAIN_ESTIMATOR, "ring"].unique())
     demanded = WITHDRAWAL_DEMANDED.get(str(run["mission"]).upper())
-    cohorts = [
-        int(c) for c in impact.bases.get("cohort_month", pd.Series(dtype=float)).dropna()
-    ]
+    cohorts = [int(c) for c in impact.bases.get("cohort_month", pd.Series(dtype=float)).dropna()]
     reach = max(cohorts) if cohorts else int(run["last_month"])
     return {
         "demanded": demanded is not None and reach >= demanded,
@@ -186,29 +184,41 @@ def _withheld(brief: Brief, lang: Lang) -> str | None:
     if found["closures"]:
         first, last = found["closures"]
         values |= {"first": t.month(first), "last": t.month(last)}
-        head = t.gettext(
-            "The store holds a withdrawal-impact analysis of %(mission)s on closures from "
-            "%(first)s to %(last)s, with data from %(start)s to %(end)s; it is not shown here:"
-        ) % values
+        head = (
+            t.gettext(
+                "The store holds a withdrawal-impact analysis of %(mission)s on closures from "
+                "%(first)s to %(last)s, with data from %(start)s to %(end)s; it is not shown here:"
+            )
+            % values
+        )
     else:
-        head = t.gettext(
-            "The store holds a withdrawal-impact analysis of %(mission)s with data from "
-            "%(start)s to %(end)s; it is not shown here:"
-        ) % values
+        head = (
+            t.gettext(
+                "The store holds a withdrawal-impact analysis of %(mission)s with data from "
+                "%(start)s to %(end)s; it is not shown here:"
+            )
+            % values
+        )
     if brief.withdrawal:
         values |= {"wfirst": t.month(brief.withdrawal[0]), "wlast": t.month(brief.withdrawal[1])}
     if found["reason"] == "later":
         why = t.gettext("its closures all come after %(month)s.") % values
     elif found["reason"] == "short":
-        why = t.gettext(
-            "its data end before the closures of %(wfirst)s to %(wlast)s, the withdrawal "
-            "this briefing covers."
-        ) % values
+        why = (
+            t.gettext(
+                "its data end before the closures of %(wfirst)s to %(wlast)s, the withdrawal "
+                "this briefing covers."
+            )
+            % values
+        )
     else:
-        why = t.gettext(
-            "it estimates other closures than those of %(wfirst)s to %(wlast)s, the "
-            "withdrawal this briefing covers."
-        ) % values
+        why = (
+            t.gettext(
+                "it estimates other closures than those of %(wfirst)s to %(wlast)s, the "
+                "withdrawal this briefing covers."
+            )
+            % values
+        )
     return f"{head} {why}"
 
 
@@ -258,6 +268,7 @@ def _environment(lang: Lang) -> jinja2.Environment:
         undefined=jinja2.StrictUndefined,
     )
     env.install_gettext_translations(translations(lang), newstyle=True)  # type: ignore[attr-defined]
+
     def date(value: dt.date, length: str = "long") -> str:
         return day_text(value, t) if length == "long" else t.date(value, length)  # type: ignore[arg-type]
 
@@ -297,6 +308,7 @@ def render_html(brief: Brief, lang: Lang) -> str:
                 alerts=findings["alerts"],
                 citations=citations(brief.ingests["source"], brief.forecast_run is not None),
                 aggregate_source=AGGREGATE_SOURCE,
+                source_name=lambda code: source_label(str(code), lang),
                 labels={
                     "indicator": INDICATOR_LABELS,
                     "violence": VIOLENCE_LABELS,
