@@ -21,22 +21,29 @@ def test_main_job_end_to_end_and_idempotent(tmp_path: Path) -> None:
     con = open_store(tmp_path / "s.duckdb")
     report = run_main_job(con, SHARED, tmp_path / "out")
     assert report.skipped == {}
-    assert {r.source for r in report.ingests} >= {"ged", "acled", "geopko_frontmap", "views-cm"}
+    sources = {r.source for r in report.ingests}
+    assert sources >= {"ged", "acled", "geopko_frontmap", "views-cm", "acled-hdx"}
     for stage in ("panel", "forecast", "impact", "actors", "alerts", "brief"):
         assert report.outputs[stage], stage
         assert all(p.exists() and p.stat().st_size > 0 for p in report.outputs[stage])
     pngs = [p for paths in report.outputs.values() for p in paths if p.suffix == ".png"]
     assert len(pngs) >= 4
-    # The briefing is on the last complete month of Mali's events (ACLED's stop in July 2020).
+    # The briefing is on the last complete month of Mali's data: ACLED's HDX aggregates
+    # to December 2024 (its events stop in July 2020).
     briefs = sorted(p.name for p in report.outputs["brief"])
     assert briefs == [
-        f"brief_MLI_2020-06_{lang}.{ext}" for lang in ("en", "fr") for ext in ("html", "pdf")
+        f"brief_MLI_2024-12_{lang}.{ext}" for lang in ("en", "fr") for ext in ("html", "pdf")
     ]
+    french = (tmp_path / "out" / "brief" / "brief_MLI_2024-12_fr.html").read_text("utf-8")
+    assert "ACLED (HDX) jusqu" in french and "Kidal" in french
     # Forecasts (countries and Sahel cells) and the impact estimate are in the store.
     assert con.execute("SELECT list(unit ORDER BY unit) FROM forecast_runs").fetchone() == (
         ["cm", "pgm"],
     )
-    assert con.execute("SELECT count(*) FROM impact_runs").fetchone() == (1,)
+    # The impact estimate is of the 2023 closures, on Mali's cercles.
+    assert con.execute("SELECT unit, event_source FROM impact_runs").fetchall() == [
+        ("admin2", "acled-hdx")
+    ]
     events = con.execute("SELECT count(*) FROM events").fetchone()
     _forecast_as_if_kidal_closes(con, tmp_path / "s.duckdb", tmp_path)
     again = run_main_job(con, SHARED, tmp_path / "out")
@@ -46,7 +53,17 @@ def test_main_job_end_to_end_and_idempotent(tmp_path: Path) -> None:
 
 
 def _forecast_as_if_kidal_closes(con: duckdb.DuckDBPyConnection, store: Path, tmp: Path) -> None:
-    """The CLI's scenario forecast on the main job's cells and MINUSMA estimate."""
+    """The CLI's scenario forecast on the main job's cells and a cell-level MINUSMA estimate.
+
+    Cells need an estimate on cells: that of the closures ACLED's events to 2020 cover,
+    which Geo-PKO dates to the year only.
+    """
+    result = CliRunner().invoke(
+        app,
+        ["impact", "--mission", "MINUSMA", "--source", "acled", "--min-precision", "year",
+         "--store", str(store), "--out", str(tmp / "impact_cells")],
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
     runs = []
     for scenario in ([], ["--mission", "MINUSMA", "--scenario", "Kidal@2020-09"]):
         result = CliRunner().invoke(
