@@ -1,7 +1,8 @@
 """Withdrawal impact: what happens to violence near peacekeeping bases when they close.
 
 - :mod:`~sentinelle.impact.timeline`: base open/close periods from Geo-PKO, refined
-  by the curated closure table shipped in ``sources/data/closures.csv`` (:mod:`sentinelle.sources.closures`).
+  by the curated closure table shipped in ``sources/data/closures.csv``
+  (:mod:`sentinelle.sources.closures`).
 - :mod:`~sentinelle.impact.design`: units (PRIO-GRID cells or admin-2 areas), rings
   around closed bases, treatment cohorts, outcome panels from events.
   :class:`~sentinelle.impact.design.Design` is what the estimators read.
@@ -14,6 +15,11 @@
   :func:`scenario_effect`.
 - :mod:`~sentinelle.impact.store`: :func:`store_impact`, :func:`latest_impact` (results
   kept in the store for briefings and the dashboard).
+- :mod:`~sentinelle.impact.staggered`: :func:`run_staggered`, entries and exits of
+  bases across missions on PRIO-GRID cells (same cell, Queen neighbours), pooled and
+  per mission, with the vectorised Callaway-Sant'Anna of
+  :mod:`~sentinelle.impact.estimators.cs_fast`; :mod:`~sentinelle.impact.staggered_report`
+  writes the EN/FR comparison (CSV, XLSX, forest plots, caveats).
 - :mod:`~sentinelle.impact.report`: :func:`write_report` (tables, plots, summaries in
   English and French).
 """
@@ -46,7 +52,9 @@ from sentinelle.impact.results import (
     effect_strings,
 )
 from sentinelle.impact.run import compare_missions, run_impact, scenario_effect
-from sentinelle.impact.store import latest_impact, store_impact
+from sentinelle.impact.staggered import StaggeredResult, run_staggered
+from sentinelle.impact.staggered_report import write_comparison
+from sentinelle.impact.store import latest_impact, store_impact, store_staggered
 from sentinelle.impact.timeline import base_timeline, load_closures
 
 __all__ = [
@@ -61,6 +69,7 @@ __all__ = [
     "EventStudy",
     "ImpactResult",
     "PretrendTest",
+    "StaggeredResult",
     "StoredImpact",
     "SynthResult",
     "base_timeline",
@@ -76,8 +85,11 @@ __all__ = [
     "placebo_panel",
     "pretrend_test",
     "run_impact",
+    "run_staggered",
     "scenario_effect",
     "store_impact",
+    "store_staggered",
     "synthetic_control",
+    "write_comparison",
     "write_report",
 ]

@@ -8,6 +8,8 @@ traceable. ``latest_impact`` reads back the newest run.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import duckdb
 
 from sentinelle.impact.bases import BASE_COLUMNS
@@ -19,7 +21,10 @@ from sentinelle.impact.results import (
 )
 from sentinelle.store import records, transaction
 
-__all__ = ["latest_impact", "store_impact"]
+if TYPE_CHECKING:
+    from sentinelle.impact.staggered import StaggeredResult
+
+__all__ = ["latest_impact", "store_impact", "store_staggered"]
 
 # The per-run columns of ImpactResult.effects live once in impact_runs.
 _EFFECT_ROW_COLUMNS = [c for c in EFFECT_COLUMNS if c not in ("mission", "outcome")]
@@ -63,14 +68,20 @@ def store_impact(con: duckdb.DuckDBPyConnection, result: ImpactResult) -> int:
 
 
 def latest_impact(
-    con: duckdb.DuckDBPyConnection, mission: str | None = None
+    con: duckdb.DuckDBPyConnection, mission: str | None = None, outcome: str | None = None
 ) -> StoredImpact | None:
-    """The newest stored run, of ``mission`` when given; None if there is none."""
+    """The newest stored run, of ``mission`` (and ``outcome``) when given; None if none.
+
+    A cross-mission run (:func:`~sentinelle.impact.staggered.run_staggered`, stored
+    with :func:`store_staggered`) is found under each mission estimated and under its
+    pooled label (``'ALL:africa'``).
+    """
     found = records(
         con.execute(
-            "SELECT * FROM impact_runs WHERE ? IS NULL OR upper(mission) = upper(?) "
+            "SELECT * FROM impact_runs WHERE (? IS NULL OR upper(mission) = upper(?)) "
+            "AND (? IS NULL OR outcome = ?) "
             "ORDER BY created_at DESC, run_id DESC LIMIT 1",
-            [mission, mission],
+            [mission, mission, outcome, outcome],
         )
     )
     if not found:
@@ -92,3 +103,15 @@ def latest_impact(
         [run["run_id"]],
     ).df()
     return StoredImpact(run=run, effects=effects, event_study=event_study, bases=bases)
+
+
+def store_staggered(con: duckdb.DuckDBPyConnection, result: StaggeredResult) -> dict[str, int]:
+    """Store a cross-mission run: one run per mission label and outcome.
+
+    Returns the run id of each mission label's main outcome (stored last, so that
+    :func:`latest_impact` of the mission reads it).
+    """
+    ids: dict[str, int] = {}
+    for part in result.impact_results():
+        ids[part.mission] = store_impact(con, part)
+    return ids

@@ -1,7 +1,10 @@
-"""Withdrawal-impact jobs: estimate one mission's base closures, or compare several.
+"""Withdrawal-impact jobs: one mission's base closures, or entries and exits across missions.
 
 ``run_impact`` here is the whole job (estimate, store, write the report); the estimate
-alone is :func:`sentinelle.impact.run_impact`.
+alone is :func:`sentinelle.impact.run_impact`. ``run_impact_staggered`` runs the
+cross-mission design (:func:`sentinelle.impact.staggered.run_staggered`: pooled and
+per mission), stores it and writes the comparison; ``run_impact_compare`` is the same
+for a list of missions, without storing.
 """
 
 from __future__ import annotations
@@ -14,8 +17,17 @@ import duckdb
 import pandas as pd
 
 from sentinelle import impact
-from sentinelle.errors import ImpactError, NoDataError, UsageError
+from sentinelle.errors import UsageError
 from sentinelle.geo import read_admin
+from sentinelle.impact.staggered import (
+    EVENTS,
+    MIN_TREATED,
+    RINGS,
+    StaggeredResult,
+    run_staggered,
+)
+from sentinelle.impact.staggered_report import write_comparison
+from sentinelle.impact.store import store_staggered
 from sentinelle.steps import Step, no_step
 from sentinelle.tables import write_csv
 
@@ -74,13 +86,60 @@ def run_impact(
 
 
 @dataclass(frozen=True)
+class StaggeredRun:
+    """A cross-mission estimate, the store run id of each mission label, the files."""
+
+    result: StaggeredResult
+    run_ids: dict[str, int]
+    files: dict[str, Path]
+
+
+def run_impact_staggered(
+    con: duckdb.DuckDBPyConnection,
+    out: Path,
+    *,
+    missions: Sequence[str] | None = None,
+    region: str = "africa",
+    years: tuple[int, int] | None = None,
+    events: Sequence[str] = EVENTS,
+    event_source: str | None = None,
+    outcomes: Sequence[str] | None = None,
+    min_treated: int = MIN_TREATED,
+    store: bool = True,
+    step: Step = no_step,
+) -> StaggeredRun:
+    """Entries and exits of ``missions`` (all of ``region`` if None): estimate, store, write.
+
+    The files go to ``out/<label in lower case>`` (``out/all-africa``); the pooled run
+    is stored as ``'ALL:<region>'`` and each mission estimated under its name.
+
+    Examples
+    --------
+    >>> run_impact_staggered(con, Path("out/impact"), years=(2000, 2017),
+    ...                      event_source="ged_extract")  # doctest: +SKIP
+    """
+    step("building the cells x periods design and estimating")
+    result = run_staggered(
+        con, missions=missions, region=region, years=years, events=events,
+        event_source=event_source, outcomes=outcomes, min_treated=min_treated,
+    )  # fmt: skip
+    step("writing the comparison")
+    run_ids = store_staggered(con, result) if store else {}
+    folder = out / result.label.lower().replace(":", "-").replace("+", "-")
+    return StaggeredRun(result, run_ids, write_comparison(result, folder))
+
+
+@dataclass(frozen=True)
 class ImpactComparison:
     """Missions side by side (``table``, written to ``path``); missions that could not
-    be estimated are in ``skipped`` with the reason."""
+    be estimated are in ``skipped`` with the reason; ``files`` the table in EN and FR
+    (CSV, XLSX), the forest plots and caveats."""
 
     table: pd.DataFrame
     path: Path
     skipped: dict[str, str] = field(default_factory=dict)
+    files: dict[str, Path] = field(default_factory=dict)
+    result: StaggeredResult | None = None
 
 
 def run_impact_compare(
@@ -90,21 +149,36 @@ def run_impact_compare(
     *,
     outcome: str | None = None,
     event_source: str | None = None,
+    years: tuple[int, int] | None = None,
+    events: Sequence[str] = EVENTS,
+    min_treated: int = MIN_TREATED,
     step: Step = no_step,
 ) -> ImpactComparison:
-    """Run the same impact analysis for each of ``missions``; write ``out/compare.csv``."""
-    results = []
-    skipped = {}
-    for mission in missions:
-        step(mission)
-        try:
-            results.append(
-                impact.run_impact(con, mission, outcome=outcome, event_source=event_source)
-            )
-        except (ImpactError, NoDataError) as exc:  # one mission's gap does not stop the rest
-            skipped[mission] = str(exc)
-    table = impact.compare_missions(results) if results else pd.DataFrame()
-    out.mkdir(parents=True, exist_ok=True)
-    path = out / "compare.csv"
-    write_csv(table, path)
-    return ImpactComparison(table, path, skipped)
+    """Entries and exits of ``missions`` side by side: pooled over them and per mission.
+
+    Runs the cross-mission design on the missions listed (every year the events and
+    deployments share unless ``years``), writes ``out/compare.csv`` (English),
+    ``compare_fr.csv``, ``compare.xlsx``, ``forest_en.png``/``forest_fr.png`` and the
+    caveats, and stores nothing. A mission with no estimate is in ``skipped`` with
+    why (no deployments, too few treated cells, no comparison cell).
+    """
+    if not missions:
+        raise UsageError("name the missions to compare, e.g. MINUSMA,UNAMID,MONUSCO")
+    step(", ".join(missions))
+    result = run_staggered(
+        con, missions=list(missions), years=years, events=events, event_source=event_source,
+        outcomes=[outcome] if outcome else None, min_treated=min_treated,
+    )  # fmt: skip
+    files = write_comparison(result, out)
+    path = write_csv(result.effects, out / "compare.csv")
+    estimated = set(result.effects["mission"])
+    skipped: dict[str, str] = {}
+    for row in result.skipped.itertuples(index=False):
+        mission = str(row.mission)
+        if mission in estimated:
+            continue
+        ring = int(str(row.ring))
+        where = f"{row.event} {RINGS[ring]}: " if 0 <= ring < len(RINGS) else ""
+        reason = f"{where}{row.reason}"
+        skipped[mission] = f"{skipped[mission]}; {reason}" if mission in skipped else reason
+    return ImpactComparison(result.effects, path, skipped, files, result)
