@@ -68,9 +68,13 @@ def store_impact(con: duckdb.DuckDBPyConnection, result: ImpactResult) -> int:
 
 
 def latest_impact(
-    con: duckdb.DuckDBPyConnection, mission: str | None = None, outcome: str | None = None
+    con: duckdb.DuckDBPyConnection,
+    mission: str | None = None,
+    outcome: str | None = None,
+    unit: str | None = None,
 ) -> StoredImpact | None:
-    """The newest stored run, of ``mission`` (and ``outcome``) when given; None if none.
+    """The newest stored run, of ``mission`` (and ``outcome``, ``unit``) when given; None
+    if none.
 
     A cross-mission run (:func:`~sentinelle.impact.staggered.run_staggered`, stored
     with :func:`store_staggered`) is found under each mission estimated and under its
@@ -79,9 +83,9 @@ def latest_impact(
     found = records(
         con.execute(
             "SELECT * FROM impact_runs WHERE (? IS NULL OR upper(mission) = upper(?)) "
-            "AND (? IS NULL OR outcome = ?) "
+            "AND (? IS NULL OR outcome = ?) AND (? IS NULL OR unit = ?) "
             "ORDER BY created_at DESC, run_id DESC LIMIT 1",
-            [mission, mission, outcome, outcome],
+            [mission, mission, outcome, outcome, unit, unit],
         )
     )
     if not found:
