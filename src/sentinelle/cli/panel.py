@@ -24,7 +24,9 @@ def panel_build(
     start: Annotated[str, typer.Option("--from", help="First month, YYYY-MM")],
     end: Annotated[str, typer.Option("--to", help="Last month, YYYY-MM")],
     countries: Annotated[str | None, typer.Option(help="ISO3 codes, e.g. MLI,BFA,NER")] = None,
-    source: Annotated[str, typer.Option(help="ged (GED then Candidate) | acled | acled-hdx (admin aggregates)")] = "ged",
+    source: Annotated[
+        str, typer.Option(help="ged (GED then Candidate) | acled | acled-hdx (admin aggregates)")
+    ] = "ged",
     cells: Annotated[Path | None, typer.Option(help="JSON list of PRIO-GRID gids")] = None,
     boundaries: Annotated[
         Path | None, typer.Option(help="Admin boundary file (admin1/admin2)")
