@@ -7,6 +7,7 @@ from pathlib import Path
 
 import networkx as nx
 import pandas as pd
+import pytest
 
 from sentinelle.actors import (
     actor_activity,
@@ -18,6 +19,9 @@ from sentinelle.actors import (
     write_network,
     write_situation,
 )
+from sentinelle.actors.activity import TYPE_COLOURS, network_drawing, rank_actors, targets
+from sentinelle.actors.registry import load_registry
+from sentinelle.errors import UsageError
 from sentinelle.sources.acled import ingest_acled
 from sentinelle.sources.ucdp_ged import ingest_ged
 from sentinelle.store import open_store
@@ -132,3 +136,92 @@ def test_views_of_a_file_no_actor_of_which_the_registry_knows(tmp_path: Path) ->
     assert activity["actor"].tolist() == ["Group A", "Group B"]
     assert not activity["matched"].any()
     assert dyad_network(pairs).nodes["Group A"]["type"] == "unmatched"
+
+
+# --- ranking without civilians, readable networks, periods (issue 16) -----------------
+
+
+def test_civilians_are_targets_not_ranked_among_actors(tmp_path: Path) -> None:
+    con = open_store(":memory:")
+    _sahel_events(con, tmp_path)
+    activity = actor_activity(con, country_iso3="MLI", freq="all")
+    assert "civilians" in activity["actor_id"].tolist()
+    ranked = rank_actors(activity)
+    assert "civilians" not in ranked["actor_id"].tolist()
+    assert ranked["actor_id"].tolist() == ["mali_forces", "jnim", "cma"]  # 55, 45, 40 deaths
+    assert targets(activity)["actor_id"].tolist() == ["civilians"]
+    # "2023" is the year 2023, as "2023-01..2023-12".
+    pd.testing.assert_frame_equal(
+        actor_activity(con, country_iso3="MLI", period="2023", freq="all"),
+        actor_activity(con, country_iso3="MLI", period="2023-01..2023-12", freq="all"),
+    )
+    with pytest.raises(UsageError, match=r"expected a year \(YYYY, e\.g\. 2023\)"):
+        actor_activity(con, country_iso3="MLI", period="abc")
+
+
+def _star(n_armed: int) -> nx.Graph:
+    """FAMa against ``n_armed`` others (fatalities 10, 20, ...), civilians attacked by all."""
+    reg = load_registry()
+    fama = reg.actors["mali_forces"].name
+    graph = nx.Graph(period="all")
+    graph.add_node(fama, type="state")
+    graph.add_node("Civilians", type="civilians")
+    others = [reg.actors[i] for i in ("jnim", "is_sahel", "cma", "dozo_mali", "vdp",
+                                      "wagner_africa_corps", "fulani_militia")]  # fmt: skip
+    names = [a.name for a in others]
+    names += [f"Local group {i} (Mali)" for i in range(len(names), n_armed)]
+    for i, name in enumerate(names[:n_armed]):
+        kind = others[i].type if i < len(others) else "unmatched"
+        graph.add_node(name, type=kind)
+        graph.add_edge(fama, name, events=i + 1, fatalities=10 * (i + 1), civilian_deaths=0)
+        graph.add_edge(name, "Civilians", events=1, fatalities=1, civilian_deaths=1)
+    graph.add_edge(fama, fama, events=3, fatalities=3, civilian_deaths=0)  # within a force
+    return graph
+
+
+def test_network_drawing_keeps_the_top_actors_labelled_by_type_and_fatalities() -> None:
+    graph = _star(12)
+    drawing = network_drawing(graph, "fr", top=5)
+    shown = set(drawing.graph.nodes)
+    fama, civils = load_registry().actors["mali_forces"].name, "Civilians"
+    # FAMa is in every fight; then the four most lethal of the others (12, 11, 10, 9).
+    expected = {fama, civils} | {f"Local group {i} (Mali)" for i in range(8, 12)}
+    assert len(shown - {civils}) == 5 and fama in shown and civils in shown
+    assert expected <= shown and drawing.left_out == 12 + 1 - 5
+    assert "8 autres acteurs non représentés" in drawing.note
+    assert drawing.labels[fama] == "FAMa" and drawing.labels[civils] == "Civils"
+    assert drawing.labels["Local group 10 (Mali)"] == "Local group 10 (Mali)"  # as published
+    assert drawing.colours[fama] == TYPE_COLOURS["state"]
+    assert drawing.colours[civils] == TYPE_COLOURS["civilians"]
+    assert drawing.colours["Local group 10 (Mali)"] == TYPE_COLOURS["unmatched"]
+    assert not list(nx.selfloop_edges(drawing.graph))
+    edge = {frozenset(k): w for k, w in drawing.widths.items()}
+    thick = edge[frozenset((fama, "Local group 11 (Mali)"))]  # 120 deaths, the most
+    thin = edge[frozenset((fama, "Local group 8 (Mali)"))]  # 90 deaths
+    assert thick > thin > edge[frozenset(("Local group 8 (Mali)", civils))]
+    assert thick == pytest.approx(0.6 + 8.0)
+    assert drawing.positions[civils] == (0.0, 0.0)  # targets at the centre
+    legend = dict(drawing.legend)
+    assert "forces étatiques" in legend and "civils" in legend
+    assert drawing.title == "Qui a combattu qui"
+    assert network_drawing(graph, "en", period="2023-01..2023-12").title.endswith(
+        "2023-01..2023-12"
+    )
+
+
+def test_network_drawing_of_named_sahel_actors_in_both_languages(tmp_path: Path) -> None:
+    graph = _star(7)
+    fr = network_drawing(graph, "fr", top=15)
+    en = network_drawing(graph, "en", top=15)
+    assert sorted(fr.labels.values()) == sorted(
+        ["FAMa", "Civils", "JNIM", "EIGS", "CMA / CSP", "Dozos", "VDP",
+         "Wagner / Africa Corps", "Milice peule"]
+    )  # fmt: skip
+    assert "IS Sahel" in en.labels.values() and "Fulani militia" in en.labels.values()
+    assert fr.left_out == 0 and fr.note.endswith("sont des cibles.")
+    kinds = ("state", "jihadist", "rebel", "militia", "foreign", "civilians")
+    assert {fr.colours[n] for n in fr.graph} >= {TYPE_COLOURS[t] for t in kinds}
+    png = plot_network(graph, tmp_path / "n_fr.png", lang="fr", top=8)
+    assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    with pytest.raises(UsageError, match="top"):
+        network_drawing(graph, "fr", top=0)

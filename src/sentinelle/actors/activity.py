@@ -11,24 +11,38 @@ Counting conventions (stated because they change the numbers):
   (column ``matched`` says which): nothing is merged that the registry does not merge.
 * Several sources may describe the same events (GED and ACLED): pass ``source`` to
   count one of them.
+* Civilians are the targets of violence: :func:`rank_actors` ranks armed actors
+  without them and :func:`targets` lists them apart.
+
+Tables keep the canonical (English) names as keys; readers see the names of their
+language (:func:`sentinelle.actors.registry.localise_actors`), and the network drawing
+(:func:`network_drawing`, :func:`plot_network`) labels actors by their short names.
 """
 
 from __future__ import annotations
 
 import json
+import math
+from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
-import matplotlib
-
-matplotlib.use("Agg")  # file output only; no display on servers
-import matplotlib.pyplot as plt
 import networkx as nx
 import pandas as pd
+from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 
-from sentinelle.actors.registry import Registry, load_registry, register_sides
+from sentinelle.actors.registry import (
+    TARGET_TYPES,
+    UNMATCHED_TYPE,
+    Registry,
+    actor_type_label,
+    load_registry,
+    register_sides,
+    short_name,
+)
 from sentinelle.errors import UsageError
+from sentinelle.i18n import Lang, translator
 from sentinelle.store.queries import Freq, freq_sql, scope_sql
 
 # Node colours of network plots, by actor type.
@@ -39,9 +53,35 @@ TYPE_COLOURS = {
     "militia": "#8c564b",
     "foreign": "#9467bd",
     "peacekeeping": "#17becf",
+    "unidentified": "#e377c2",
+    "protesters": "#aec7e8",
+    "rioters": "#ffbb78",
     "civilians": "#7f7f7f",
     "unmatched": "#bcbd22",
 }
+# How many actors a network drawing shows by default (the most lethal; targets apart).
+NETWORK_TOP = 15
+
+
+def rank_actors(activity: pd.DataFrame) -> pd.DataFrame:
+    """Armed actors of an :func:`actor_activity` table, most lethal first, without the
+    targets of violence (civilians: see :func:`targets`).
+
+    Examples
+    --------
+    >>> table = pd.DataFrame({"actor": ["Civilians", "JNIM"], "actor_type": ["civilians",
+    ...     "jihadist"], "fatalities": [90, 40], "events": [9, 4]})
+    >>> rank_actors(table)["actor"].tolist()
+    ['JNIM']
+    """
+    armed = activity[~activity["actor_type"].isin(TARGET_TYPES)]
+    return armed.sort_values(["fatalities", "events"], ascending=False, kind="stable")
+
+
+def targets(activity: pd.DataFrame) -> pd.DataFrame:
+    """The targets of violence (civilians) of an :func:`actor_activity` table."""
+    hit = activity[activity["actor_type"].isin(TARGET_TYPES)]
+    return hit.sort_values(["fatalities", "events"], ascending=False, kind="stable")
 
 
 def _sides_where(
@@ -229,32 +269,167 @@ def write_network(graph: nx.Graph | dict[str, nx.Graph], path: str | Path) -> Pa
     return path
 
 
-def plot_network(graph: nx.Graph, path: str | Path, *, title: str | None = None) -> Path:
-    """Draw a dyad network to PNG: node colour by actor type, edge width by fatalities.
+@dataclass(frozen=True)
+class NetworkDrawing:
+    """What a network picture shows, decided before any drawing (and tested as such).
 
-    The layout is seeded, so the same network gives the same picture.
+    ``graph`` holds the actors shown: the ``top`` most lethal armed actors and the
+    targets (civilians) they attacked, with the edges among them. ``labels`` are the
+    short names in the drawing's language, ``colours`` the node colours by type,
+    ``widths`` the edge widths (proportional to fatalities), ``sizes`` the node areas
+    (by fatalities of the node's events), ``positions`` the layout, ``legend`` the types
+    present in words with their colours, ``left_out`` how many actors were not shown.
+    """
+
+    graph: nx.Graph
+    labels: dict[str, str]
+    colours: dict[str, str]
+    widths: dict[tuple[str, str], float]
+    sizes: dict[str, float]
+    positions: dict[str, tuple[float, float]]
+    legend: list[tuple[str, str]]
+    title: str
+    note: str
+    left_out: int
+
+
+def _involvement(graph: nx.Graph, node: str) -> tuple[int, int]:
+    edges = [graph.edges[node, other] for other in graph[node]]
+    return sum(e["fatalities"] for e in edges), sum(e["events"] for e in edges)
+
+
+def network_drawing(
+    graph: nx.Graph,
+    lang: Lang = "en",
+    *,
+    top: int = NETWORK_TOP,
+    title: str | None = None,
+    period: str | None = None,
+    registry: Registry | None = None,
+) -> NetworkDrawing:
+    """Choose and place what a readable picture of a dyad network shows.
+
+    The ``top`` armed actors with most fatalities in their events (then most events)
+    are kept, with the targets (civilians) linked to them; nodes sit on a circle
+    grouped by type (so labels do not pile up), targets at the centre. Labels are short
+    names in ``lang`` (:func:`~sentinelle.actors.registry.short_name`); a name outside
+    the registry keeps its published spelling. The default title names ``period``
+    (else the graph's own period, unless it sums all periods).
+    """
+    if top < 1:
+        raise UsageError(f"top must be at least 1, got {top}")
+    t = translator(lang)
+    types = {n: str(k or UNMATCHED_TYPE) for n, k in graph.nodes(data="type")}
+    armed = [n for n in graph.nodes if types[n] not in TARGET_TYPES]
+    ranked = sorted(armed, key=lambda n: (*(-v for v in _involvement(graph, n)), str(n)))
+    kept = set(ranked[:top])
+    hit = {n for n in graph.nodes if types[n] in TARGET_TYPES and any(m in kept for m in graph[n])}
+    shown = graph.subgraph(kept | hit).copy()
+    shown.remove_edges_from(list(nx.selfloop_edges(shown)))  # fights within a group
+    order = sorted(kept, key=lambda n: (types[n], ranked.index(n)))
+    positions: dict[str, tuple[float, float]] = {}
+    for i, node in enumerate(order):
+        angle = math.pi / 2 - 2 * math.pi * i / max(len(order), 1)
+        positions[node] = (math.cos(angle), math.sin(angle))
+    for j, node in enumerate(sorted(hit)):
+        positions[node] = (0.0, -0.15 * j)
+    most = max([f for *_, f in shown.edges(data="fatalities")] + [1])
+    widths = {(a, b): 0.6 + 8.0 * f / most for a, b, f in shown.edges(data="fatalities")}
+    involvement = {n: _involvement(shown, n)[0] for n in shown.nodes}
+    top_node = max([*involvement.values(), 1])
+    sizes = {n: 150 + 1350 * math.sqrt(v / top_node) for n, v in involvement.items()}
+    present = {types[n] for n in shown.nodes}
+    legend = [
+        (actor_type_label(kind, lang), colour)
+        for kind, colour in TYPE_COLOURS.items()
+        if kind in present
+    ]
+    period = period or str(graph.graph.get("period", "all"))
+    default = (
+        t.gettext("Who fought whom") if period == "all"
+        else t.gettext("Who fought whom, %(period)s") % {"period": period}
+    )  # fmt: skip
+    left_out = len(armed) - len(kept)
+    note = t.gettext("Line width: fatalities. Civilians (grey square) are targets.")
+    if left_out:
+        note += " " + t.ngettext(
+            "%(n)d other actor not shown.", "%(n)d other actors not shown.", left_out
+        ) % {"n": left_out}
+    return NetworkDrawing(
+        graph=shown,
+        labels={n: short_name(n, lang, registry) for n in shown.nodes},
+        colours={n: TYPE_COLOURS.get(types[n], TYPE_COLOURS[UNMATCHED_TYPE]) for n in shown},
+        widths=widths,
+        sizes=sizes,
+        positions=positions,
+        legend=legend,
+        title=title or default,
+        note=note,
+        left_out=left_out,
+    )
+
+
+def network_figure(drawing: NetworkDrawing) -> Figure:
+    """A matplotlib figure of a :func:`network_drawing` (the caller saves and closes it)."""
+    fig = Figure(figsize=(11, 9))
+    ax = fig.subplots()
+    graph = drawing.graph
+    if graph.number_of_nodes():
+        pos = drawing.positions
+        edges = list(graph.edges)
+        nx.draw_networkx_edges(
+            graph, pos, ax=ax, edgelist=edges, edge_color="#555555", alpha=0.45,
+            width=[drawing.widths.get((a, b), drawing.widths.get((b, a), 1.0)) for a, b in edges],
+        )  # fmt: skip
+        for shape, nodes in (
+            ("o", [n for n in graph if graph.nodes[n].get("type") not in TARGET_TYPES]),
+            ("s", [n for n in graph if graph.nodes[n].get("type") in TARGET_TYPES]),
+        ):
+            if nodes:
+                nx.draw_networkx_nodes(
+                    graph, pos, ax=ax, nodelist=nodes, node_shape=shape,
+                    node_color=[drawing.colours[n] for n in nodes],
+                    node_size=[drawing.sizes[n] for n in nodes], edgecolors="white",
+                )  # fmt: skip
+        for node, (x, y) in pos.items():
+            outside = math.hypot(x, y) > 0.5
+            ha = "center" if not outside or abs(x) < 0.2 else ("left" if x > 0 else "right")
+            va = "center" if outside and abs(x) >= 0.2 else ("bottom" if y >= 0 else "top")
+            offset = 1.12 if outside else 1.0
+            ax.text(
+                x * offset, y * offset - (0 if outside else 0.17), drawing.labels[node],
+                ha=ha, va=va, fontsize=10,
+                bbox={"boxstyle": "round,pad=0.2", "fc": "white", "ec": "none", "alpha": 0.8},
+            )  # fmt: skip
+        handles = [
+            Line2D([], [], marker="o", ls="", color=colour, markersize=9, label=label)
+            for label, colour in drawing.legend
+        ]
+        ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.02, 1.0), fontsize=9,
+                  frameon=False)  # fmt: skip
+        ax.set_xlim(-1.6, 1.6)
+        ax.set_ylim(-1.35, 1.35)
+    ax.set_title(drawing.title, fontsize=13)
+    ax.text(0.0, -0.04, drawing.note, transform=ax.transAxes, fontsize=9, color="#333333")
+    ax.axis("off")
+    return fig
+
+
+def plot_network(
+    graph: nx.Graph,
+    path: str | Path,
+    *,
+    title: str | None = None,
+    lang: Lang = "en",
+    top: int = NETWORK_TOP,
+    period: str | None = None,
+) -> Path:
+    """Draw a dyad network to PNG, readably: the ``top`` most lethal actors labelled by
+    their short names in ``lang``, node colour by actor type, edge width by fatalities,
+    civilians as targets (see :func:`network_drawing`). The picture is deterministic.
     """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    fig, ax = plt.subplots(figsize=(10, 8))
-    if graph.number_of_nodes():
-        pos = nx.spring_layout(graph, seed=1, weight="events")
-        colours = [TYPE_COLOURS.get(t, "#000000") for _, t in graph.nodes(data="type")]
-        fatalities = [f for *_, f in graph.edges(data="fatalities")]
-        top = max(max(fatalities, default=1), 1)
-        widths = [0.5 + 6 * f / top for f in fatalities]
-        nx.draw_networkx_edges(graph, pos, ax=ax, width=widths, alpha=0.6)
-        nx.draw_networkx_nodes(graph, pos, ax=ax, node_color=colours, node_size=400)
-        nx.draw_networkx_labels(graph, pos, ax=ax, font_size=8)
-        present = {t for _, t in graph.nodes(data="type")}
-        handles = [
-            Line2D([], [], marker="o", ls="", color=c, label=t)
-            for t, c in TYPE_COLOURS.items()
-            if t in present
-        ]
-        ax.legend(handles=handles, loc="lower left", fontsize=8)
-    ax.set_title(title or f"Dyads, {graph.graph.get('period', 'all')} (edge width: fatalities)")
-    ax.axis("off")
+    fig = network_figure(network_drawing(graph, lang, top=top, title=title, period=period))
     fig.savefig(path, dpi=120, bbox_inches="tight")
-    plt.close(fig)
     return path

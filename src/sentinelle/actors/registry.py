@@ -17,6 +17,17 @@ Matching a side name of an event onto a canonical actor is explicit and exact:
 
 The registry refuses to load if two actors claim the same alias (or UCDP id) in
 overlapping validity periods, so a match is never ambiguous.
+
+Names a reader sees
+-------------------
+Each actor has a display name and a short name per language (``names.en``,
+``names.fr`` in the data file), each with the source it comes from: French readers see
+*FAMa*, *EIGS*, *Milice peule*, *Civils*. :func:`display_name` and :func:`short_name`
+give them for an actor, an actor id or a canonical name; a name the registry does not
+know is shown as the source published it. :func:`localise_actors` renames the actor
+columns of a table, :func:`actor_type_label` says what a type is in words. Civilians
+are the *targets* of violence (:func:`is_target`): tables rank armed actors without
+them and list them apart.
 """
 
 from __future__ import annotations
@@ -28,6 +39,7 @@ import tomllib
 import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from functools import cache
 from importlib import resources
 from pathlib import Path
 from typing import Any, Literal
@@ -37,10 +49,40 @@ import pandas as pd
 import pyarrow as pa
 
 from sentinelle.errors import UsageError
+from sentinelle.i18n import LANGS, N_, Lang, translator
 
-ActorType = Literal["state", "rebel", "jihadist", "militia", "foreign", "peacekeeping", "civilians"]
+ActorType = Literal[
+    "state",
+    "rebel",
+    "jihadist",
+    "militia",
+    "foreign",
+    "peacekeeping",
+    "unidentified",
+    "protesters",
+    "rioters",
+    "civilians",
+]
 ACTOR_TYPES: frozenset[str] = frozenset(ActorType.__args__)  # type: ignore[attr-defined]
 System = Literal["ucdp", "acled", "any"]
+# Types whose actors are the targets of violence, not parties ranked beside armed groups.
+TARGET_TYPES: frozenset[str] = frozenset({"civilians"})
+# What each type is, in words (translated through the catalogue); ``UNMATCHED_TYPE``
+# is the type tables give a published name the registry does not know.
+UNMATCHED_TYPE = "unmatched"
+ACTOR_TYPE_LABELS: dict[str, str] = {
+    "state": N_("state forces"),
+    "rebel": N_("rebel group"),
+    "jihadist": N_("jihadist armed group"),
+    "militia": N_("militia"),
+    "foreign": N_("foreign forces"),
+    "peacekeeping": N_("peacekeepers"),
+    "unidentified": N_("unidentified armed group"),
+    "protesters": N_("protesters"),
+    "rioters": N_("rioters"),
+    "civilians": N_("civilians"),
+    UNMATCHED_TYPE: N_("type unknown (name not in the actor registry)"),
+}
 
 # Event sources whose side ids are UCDP actor ids.
 UCDP_SOURCES = frozenset({"ged", "ged_candidate"})
@@ -87,8 +129,21 @@ class Alias:
 
 
 @dataclass(frozen=True)
+class ActorName:
+    """How an actor is named in one language, and where that name comes from."""
+
+    display: str
+    short: str
+    source: str
+
+
+@dataclass(frozen=True)
 class Actor:
-    """A canonical actor of the registry."""
+    """A canonical actor of the registry.
+
+    ``name`` is the canonical (English) name, the key of tables; ``names`` the names a
+    reader sees, per language (see :func:`display_name`).
+    """
 
     id: str
     name: str
@@ -98,6 +153,12 @@ class Actor:
     valid_to: dt.date
     sources: tuple[str, ...]
     aliases: tuple[Alias, ...] = field(repr=False)
+    names: dict[str, ActorName] = field(default_factory=dict, repr=False, compare=False)
+
+    @property
+    def is_target(self) -> bool:
+        """Whether the actor is a target of violence (civilians), not an armed party."""
+        return self.type in TARGET_TYPES
 
 
 @dataclass(frozen=True)
@@ -107,6 +168,13 @@ class Registry:
     actors: dict[str, Actor]
     _by_name: dict[str, list[tuple[Actor, Alias]]] = field(repr=False)
     _by_ucdp_id: dict[str, list[tuple[Actor, Alias]]] = field(repr=False)
+    _by_canonical: dict[str, Actor] = field(default_factory=dict, repr=False)
+
+    def find(self, key: str | None) -> Actor | None:
+        """The actor of an id or a canonical name (as in tables' ``actor``), or None."""
+        if key is None:
+            return None
+        return self.actors.get(key) or self._by_canonical.get(key)
 
     def match(
         self,
@@ -183,6 +251,11 @@ class Registry:
                     "affiliations": ";".join(a.affiliations),
                     "valid_from": a.valid_from,
                     "valid_to": a.valid_to,
+                    **{
+                        f"{part}_{lang}": getattr(a.names[lang], part) if lang in a.names else ""
+                        for lang in LANGS
+                        for part in ("display", "short", "source")
+                    },
                 }
                 for a in self.actors.values()
             ]
@@ -233,7 +306,31 @@ def _parse_actor(raw: dict[str, Any]) -> Actor:
         valid_to=_date(raw.get("valid_to"), _FAR_FUTURE, f"actor {actor_id}"),
         sources=tuple(raw.get("sources", [])),
         aliases=tuple(aliases),
+        names=_parse_names(actor_id, raw.get("names")),
     )
+
+
+def _parse_names(actor_id: str, raw: Any) -> dict[str, ActorName]:
+    """``names.<lang>.display/short/source`` of an actor: every language, every part."""
+    if not isinstance(raw, dict):
+        raise UsageError(f"actor {actor_id}: no names (names.en and names.fr, each with "
+                         "display, short and source)")  # fmt: skip
+    names: dict[str, ActorName] = {}
+    for lang in LANGS:
+        entry = raw.get(lang)
+        missing = [
+            part
+            for part in ("display", "short", "source")
+            if not isinstance(entry, dict) or not str(entry.get(part) or "").strip()
+        ]
+        if missing:
+            raise UsageError(f"actor {actor_id}: names.{lang} lacks {', '.join(missing)}")
+        assert isinstance(entry, dict)
+        names[lang] = ActorName(str(entry["display"]), str(entry["short"]), str(entry["source"]))
+    unknown = sorted(set(raw) - set(LANGS))
+    if unknown:
+        raise UsageError(f"actor {actor_id}: names in unknown language(s) {unknown}")
+    return names
 
 
 def _check_unambiguous(index: dict[str, list[tuple[Actor, Alias]]], what: str) -> None:
@@ -256,12 +353,19 @@ def _check_unambiguous(index: dict[str, list[tuple[Actor, Alias]]], what: str) -
 def build_registry(actors: Iterable[Actor]) -> Registry:
     """Index and validate canonical actors (ids unique, affiliations known, no ambiguity)."""
     by_id: dict[str, Actor] = {}
+    by_canonical: dict[str, Actor] = {}
     by_name: dict[str, list[tuple[Actor, Alias]]] = {}
     by_ucdp: dict[str, list[tuple[Actor, Alias]]] = {}
     for actor in actors:
         if actor.id in by_id:
             raise UsageError(f"registry: duplicate actor id {actor.id!r}")
+        if actor.name in by_canonical:
+            raise UsageError(
+                f"registry: {actor.id} and {by_canonical[actor.name].id} share the name "
+                f"{actor.name!r}"
+            )
         by_id[actor.id] = actor
+        by_canonical[actor.name] = actor
         for alias in actor.aliases:
             if alias.name is not None:
                 by_name.setdefault(normalise_name(alias.name), []).append((actor, alias))
@@ -273,7 +377,127 @@ def build_registry(actors: Iterable[Actor]) -> Registry:
             raise UsageError(f"actor {actor.id}: unknown affiliation(s) {unknown}")
     _check_unambiguous(by_name, "alias")
     _check_unambiguous(by_ucdp, "UCDP id")
-    return Registry(by_id, by_name, by_ucdp)
+    return Registry(by_id, by_name, by_ucdp, by_canonical)
+
+
+@cache
+def _shipped() -> Registry:
+    return load_registry()
+
+
+def _resolve(actor: Actor | str | None, registry: Registry | None) -> Actor | None:
+    if actor is None or isinstance(actor, Actor):
+        return actor
+    return (registry or _shipped()).find(actor)
+
+
+def display_name(actor: Actor | str | None, lang: Lang, registry: Registry | None = None) -> str:
+    """The name a reader of ``lang`` sees for an actor, an actor id or a canonical name.
+
+    A name the registry does not know (an unmatched side) is returned as published;
+    None gives ``""``.
+
+    Examples
+    --------
+    >>> display_name("mali_forces", "fr"), display_name("Civilians", "fr")
+    ('Forces armées maliennes (FAMa)', 'Civils')
+    >>> display_name("Some Local Group (Mali)", "fr")
+    'Some Local Group (Mali)'
+    """
+    found = _resolve(actor, registry)
+    if found is None:
+        return "" if actor is None else str(actor)
+    name = found.names.get(lang)
+    return name.display if name else found.name
+
+
+def short_name(actor: Actor | str | None, lang: Lang, registry: Registry | None = None) -> str:
+    """The short name of an actor in ``lang`` (charts, narrow tables); see :func:`display_name`.
+
+    Examples
+    --------
+    >>> short_name("is_sahel", "fr"), short_name("is_sahel", "en"), short_name("jnim", "fr")
+    ('EIGS', 'IS Sahel', 'JNIM')
+    """
+    found = _resolve(actor, registry)
+    if found is None:
+        return "" if actor is None else str(actor)
+    name = found.names.get(lang)
+    return name.short if name else found.name
+
+
+def name_source(actor: Actor | str | None, lang: Lang, registry: Registry | None = None) -> str:
+    """Where the ``lang`` names of an actor come from (``""`` for an unknown name)."""
+    found = _resolve(actor, registry)
+    name = found.names.get(lang) if found else None
+    return name.source if name else ""
+
+
+def is_target(actor: Actor | str | None, registry: Registry | None = None) -> bool:
+    """Whether an actor (or id, or canonical name) is a target of violence: civilians.
+
+    Examples
+    --------
+    >>> is_target("civilians"), is_target("Civilians"), is_target("jnim")
+    (True, True, False)
+    """
+    found = _resolve(actor, registry)
+    return found is not None and found.is_target
+
+
+def actor_type_label(actor_type: str | None, lang: Lang) -> str:
+    """An actor type in words in ``lang``; None or NaN means a name outside the registry.
+
+    Examples
+    --------
+    >>> actor_type_label("jihadist", "fr"), actor_type_label(None, "en")
+    ('groupe armé jihadiste', 'type unknown (name not in the actor registry)')
+    """
+    key = actor_type if isinstance(actor_type, str) and actor_type in ACTOR_TYPE_LABELS else None
+    return translator(lang).gettext(ACTOR_TYPE_LABELS[key or UNMATCHED_TYPE])
+
+
+# Columns of activity and dyad tables that hold actor names or types.
+ACTOR_COLUMNS = ("actor", "actor_1", "actor_2")
+TYPE_COLUMNS = ("actor_type", "type_1", "type_2")
+
+
+def localise_actors(
+    frame: pd.DataFrame,
+    lang: Lang,
+    *,
+    short: bool = False,
+    types: bool = False,
+    registry: Registry | None = None,
+) -> pd.DataFrame:
+    """A copy of ``frame`` whose actor columns (``actor``, ``actor_1``, ``actor_2``) carry
+    the names readers of ``lang`` see (short ones if ``short``) and, if ``types``, whose
+    type columns carry the types in words. Published names the registry does not know
+    are kept as published. Where a column ``actor_id`` is present it is used (exact);
+    otherwise canonical names are looked up.
+
+    Examples
+    --------
+    >>> frame = pd.DataFrame({"actor": ["Civilians", "X (Mali)"],
+    ...                       "actor_type": ["civilians", None]})
+    >>> localise_actors(frame, "fr", types=True)["actor"].tolist()
+    ['Civils', 'X (Mali)']
+    """
+    registry = registry or _shipped()
+    name = short_name if short else display_name
+    out = frame.copy()
+    for column in (c for c in ACTOR_COLUMNS if c in out.columns):
+        keys = out["actor_id"] if column == "actor" and "actor_id" in out.columns else None
+        values = out[column].tolist()
+        ids = keys.tolist() if keys is not None else [None] * len(values)
+        out[column] = [
+            name(i if isinstance(i, str) else v, lang, registry) if isinstance(v, str) else v
+            for v, i in zip(values, ids, strict=True)
+        ]
+    if types:
+        for column in (c for c in TYPE_COLUMNS if c in out.columns):
+            out[column] = [actor_type_label(v, lang) for v in out[column]]
+    return out
 
 
 def load_registry(path: str | Path | None = None) -> Registry:

@@ -10,8 +10,11 @@
 - :mod:`~sentinelle.alerts.delivery`: the outbox's delivery with retries.
 - :mod:`~sentinelle.alerts.wording`: English and French texts (vigilance / alerte).
 - :mod:`~sentinelle.alerts.views_cm`: country-month series from the VIEWS files.
+- :mod:`~sentinelle.alerts.aggregates`: HDX Signals' conflict definition
+  (:func:`hdx_signals`) and its rule on ACLED's HDX aggregates, country and admin1.
 """
 
+from sentinelle.alerts.aggregates import aggregate_alerts, hdx_signals
 from sentinelle.alerts.channels import CHANNELS, Channel, Email, Webhook, get_channel
 from sentinelle.alerts.delivery import DeliveryReport, deliver_pending
 from sentinelle.alerts.rules import (
@@ -23,7 +26,6 @@ from sentinelle.alerts.rules import (
     forecast_exceedance,
     get_rule,
     hdx_alerts,
-    hdx_signals,
     monthly_fatalities,
     new_area_alerts,
 )
@@ -44,6 +46,7 @@ __all__ = [
     "RuleContext",
     "Webhook",
     "actor_new_admin1_alerts",
+    "aggregate_alerts",
     "alert_text",
     "deliver_pending",
     "evaluate_alerts",

@@ -76,25 +76,31 @@ def actors(
             names = run_unmatched_actors(con)
         print_frame(names, "Names the actor registry does not know", 50)
         return
-    t = translator(cli_lang())
+    from sentinelle.actors.activity import rank_actors
+    from sentinelle.actors.registry import localise_actors
+
+    lang = cli_lang()
+    t = translator(lang)
     with job(store, "actors") as (con, step):
         chosen = period or last_months(con, country, source)
-        run = run_actors(con, out, country=country, period=chosen, source=source, step=step)
+        run = run_actors(
+            con, out, country=country, period=chosen, source=source, lang=lang, step=step
+        )
     if chosen and not period:
         console.print(
             t.gettext("Period %(period)s: the last 12 months of data (--period to choose)")
             % {"period": chosen}
         )
-    activity = run.activity
-    if "actor_type" in activity.columns:
-        activity = activity[activity["actor_type"].fillna("") != "civilians"]
+    # Armed actors only (civilians are targets), by the short names of the reader's language.
     print_frame(
-        activity.sort_values("fatalities", ascending=False, kind="stable"),
+        localise_actors(rank_actors(run.activity), lang, short=True),
         t.gettext("Actors by fatalities (per year and region)"),
         columns=ACTIVITY_COLUMNS,
     )
     print_frame(
-        run.dyads.sort_values("fatalities", ascending=False, kind="stable"),
+        localise_actors(run.dyads, lang, short=True).sort_values(
+            "fatalities", ascending=False, kind="stable"
+        ),
         t.gettext("Who fights whom (dyads, by fatalities)"),
         columns=DYAD_COLUMNS,
     )

@@ -22,6 +22,7 @@ from sentinelle.geo.months import (
     month_id_from_date,
     month_id_from_str,
     month_string,
+    normalise_period,
     parse_period,
     year_month,
 )
@@ -58,6 +59,7 @@ __all__ = [
     "month_id_from_str",
     "month_string",
     "neighbours",
+    "normalise_period",
     "parse_period",
     "read_admin",
     "read_gazetteer",

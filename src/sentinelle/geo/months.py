@@ -182,14 +182,21 @@ def month_id_from_date(dates: Any) -> int | IntArray:
     return int(ids[0]) if np.ndim(dates) == 0 else ids
 
 
+PERIOD_EXPECTED = (
+    "a year (YYYY, e.g. 2023), a month (YYYY-MM) or a period "
+    "(YYYY-MM..YYYY-MM, e.g. 2023-07..2024-06)"
+)
+_YEAR = re.compile(r"(\d{4})")
+
+
 def parse_period(text: str) -> range:
-    """Month ids of a period written ``'YYYY-MM..YYYY-MM'``, both ends included.
+    """Month ids of a period: ``'YYYY-MM..YYYY-MM'``, both ends included, or a year.
 
     Parameters
     ----------
     text : str
         E.g. ``'2023-07..2024-06'`` (12 months). A single ``'YYYY-MM'`` is a
-        one-month period.
+        one-month period and a year ``'2023'`` is January to December 2023.
 
     Returns
     -------
@@ -199,12 +206,37 @@ def parse_period(text: str) -> range:
     Raises
     ------
     UsageError
-        If either end is not ``'YYYY-MM'`` or the period ends before it starts.
+        One line saying what is expected (:data:`PERIOD_EXPECTED`) if the text is
+        none of these, or saying that the period ends before it starts.
+
+    Examples
+    --------
+    >>> len(parse_period("2023")), len(parse_period("2023-07..2024-06"))
+    (12, 12)
     """
+    text = str(text)
+    year = _YEAR.fullmatch(text.strip())
+    if year is not None:
+        return range(month_id(int(year[1]), 1), month_id(int(year[1]), 12) + 1)
     ends = text.split("..")
-    if len(ends) > 2:
-        raise UsageError(f"expected 'YYYY-MM..YYYY-MM', got {text!r}")
-    start, end = _parse_year_month(ends[0]), _parse_year_month(ends[-1])
+    try:
+        if len(ends) > 2:
+            raise UsageError(text)
+        start, end = _parse_year_month(ends[0]), _parse_year_month(ends[-1])
+    except UsageError:
+        raise UsageError(f"expected {PERIOD_EXPECTED}, got {text!r}") from None
     if end < start:
         raise UsageError(f"period {text!r} ends before it starts")
     return range(start, end + 1)
+
+
+def normalise_period(text: str) -> str:
+    """A period written as :func:`parse_period` reads it, as ``'YYYY-MM..YYYY-MM'``.
+
+    Examples
+    --------
+    >>> normalise_period("2023"), normalise_period(" 2023-07..2024-06 ")
+    ('2023-01..2023-12', '2023-07..2024-06')
+    """
+    months = parse_period(text)
+    return f"{month_string(months.start)}..{month_string(months.stop - 1)}"

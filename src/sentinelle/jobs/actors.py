@@ -56,9 +56,13 @@ def run_actors(
     country: str | None = None,
     period: str | None = None,
     source: str | None = None,
+    lang: Lang = "en",
     step: Step = no_step,
 ) -> ActorsRun:
     """Write activity and dyad tables (CSV) and the dyad network (GraphML, JSON, PNG).
+
+    The PNG shows the most lethal actors labelled in ``lang`` (see
+    :func:`sentinelle.actors.activity.plot_network`).
 
     Examples
     --------
@@ -77,8 +81,7 @@ def run_actors(
     network = dyad_network(pairs)
     files.append(write_network(network, out / "network.graphml"))
     files.append(write_network(dyad_networks(pairs), out / "network_by_year.json"))
-    title = f"Dyads {country or ''} {period or ''}"
-    files.append(plot_network(network, out / "network.png", title=title))
+    files.append(plot_network(network, out / "network.png", lang=lang, period=period))
     return ActorsRun(activity, pairs, files)
 
 

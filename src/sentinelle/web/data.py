@@ -446,12 +446,14 @@ def trend_points(
 def actor_ranking(
     con: duckdb.DuckDBPyConnection, country_iso3: str, period: str | None, source: str | None
 ) -> pd.DataFrame:
-    """Every actor of a country over a period, most lethal first: what
-    :func:`actors_table` cuts its ``limit`` rows from (the API keeps it per data version)."""
+    """Every armed actor of a country over a period, most lethal first (civilians, the
+    targets, left out): what :func:`actors_table` cuts its ``limit`` rows from (the API
+    keeps it per data version)."""
     from sentinelle.actors import actor_activity
+    from sentinelle.actors.activity import rank_actors
 
     table = actor_activity(con, country_iso3=country_iso3, period=period, freq="all", source=source)
-    return table.sort_values(["fatalities", "events"], ascending=False).drop(columns=["period"])
+    return rank_actors(table).drop(columns=["period"])
 
 
 def top_actors(ranking: pd.DataFrame, limit: int = 50) -> list[dict[str, Any]]:

@@ -14,7 +14,9 @@ import duckdb
 from fastapi import Depends, Query
 from pydantic import AfterValidator
 
-from sentinelle.geo import country_table
+from sentinelle.errors import UsageError
+from sentinelle.geo import country_table, normalise_period
+from sentinelle.i18n import N_
 from sentinelle.web.auth import User, require_role
 from sentinelle.web.incidents import Status
 from sentinelle.web.state import db, webdb
@@ -22,6 +24,7 @@ from sentinelle.web.state import db, webdb
 __all__ = [
     "MISSION_PATTERN",
     "MONTH_PATTERN",
+    "PERIOD_MESSAGE",
     "PERIOD_PATTERN",
     "Admin",
     "Analyst",
@@ -51,11 +54,22 @@ def _known_iso3(value: str) -> str:
     return value
 
 
-def _ordered_period(value: str) -> str:
-    first, last = value.split("..")
-    if first > last:
-        raise ValueError(f"period {value!r} ends before it starts")
-    return value
+# What a period may be, in the catalogue: the error pages show it in the reader's language.
+PERIOD_MESSAGE = N_("expected a year (2023), a month (2023-07) or a period (2023-07..2024-06)")
+PERIOD_ORDER_MESSAGE = N_("the period ends before it starts")
+_PERIOD_YEARS = range(1980, 2100)
+
+
+def _period(value: str) -> str:
+    """A year, a month or a month range, as ``'YYYY-MM..YYYY-MM'`` (one cache key each)."""
+    try:
+        period = normalise_period(value)
+    except UsageError as exc:
+        ordered = "ends before it starts" in str(exc)
+        raise ValueError(PERIOD_ORDER_MESSAGE if ordered else PERIOD_MESSAGE) from None
+    if not all(int(end[:4]) in _PERIOD_YEARS for end in period.split("..")):
+        raise ValueError(PERIOD_MESSAGE)
+    return period
 
 
 # The schema lists the codes, so that API clients (and schemathesis) know which exist.
@@ -74,8 +88,11 @@ OptionalCountry = Annotated[
 Month = Annotated[str | None, Query(pattern=MONTH_PATTERN, description="YYYY-MM")]
 Period = Annotated[
     str | None,
-    Query(pattern=PERIOD_PATTERN, description="YYYY-MM..YYYY-MM, both included"),
-    AfterValidator(lambda v: None if v is None else _ordered_period(v)),
+    Query(
+        description="A year (2023), a month (2023-07) or a period YYYY-MM..YYYY-MM, both included",
+        examples=["2023", "2023-07..2024-06"],
+    ),
+    AfterValidator(lambda v: None if v is None else _period(v)),
 ]
 Source = Annotated[
     str | None,
