@@ -41,6 +41,7 @@ from rich.console import Console
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from sentinelle.actors.registry import ACTOR_TYPE_LABELS
 from sentinelle.config import Settings
 from sentinelle.errors import SentinelleError, StoreBusyError
 from sentinelle.i18n import LANGS, N_, Lang, translator
@@ -253,15 +254,6 @@ COLUMN_LABELS: dict[str, str] = {
     "created_at": N_("Created"),
 }
 # Actor types in words (the report's wording); names outside the registry have none.
-ACTOR_TYPE_LABELS: dict[str, str] = {
-    "state": N_("state forces"),
-    "rebel": N_("rebel group"),
-    "jihadist": N_("jihadist armed group"),
-    "militia": N_("militia"),
-    "foreign": N_("foreign forces"),
-    "peacekeeping": N_("peacekeepers"),
-    "civilians": N_("civilians"),
-}
 MISSING = "—"
 _MISSING_TEXT = frozenset({"", "none", "nan", "nat", "<na>", "null"})
 _TYPE_COLUMNS = ("actor_type", "type_1", "type_2")

@@ -80,15 +80,6 @@ INDICATOR_LABELS = {
     "events": N_("Events"),
     "civilian_targeting_events": N_("Attacks on civilians (events)"),
 }
-ACTOR_TYPE_LABELS = {
-    "state": N_("state forces"),
-    "rebel": N_("rebel group"),
-    "jihadist": N_("jihadist armed group"),
-    "militia": N_("militia"),
-    "foreign": N_("foreign forces"),
-    "peacekeeping": N_("peacekeepers"),
-    "civilians": N_("civilians"),
-}
 SOURCE_LABELS = {
     "ged": N_("UCDP GED events"),
     "ged_candidate": N_("UCDP Candidate events"),

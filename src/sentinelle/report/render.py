@@ -25,6 +25,7 @@ import pandas as pd
 from babel.core import Locale as BabelLocale
 from babel.core import get_global
 
+from sentinelle.actors.registry import ACTOR_TYPE_LABELS
 from sentinelle.alerts.wording import alert_sentence, level_name
 from sentinelle.errors import ReportError, UsageError
 from sentinelle.geo import month_id, month_string
@@ -42,7 +43,6 @@ from sentinelle.impact.results import MISSING
 from sentinelle.report.charts import draw_charts
 from sentinelle.report.collect import Brief
 from sentinelle.report.references import (
-    ACTOR_TYPE_LABELS,
     ADMIN_LEVEL_LABELS,
     ADMIN_UNIT_LABELS,
     AGGREGATE_SOURCE,
