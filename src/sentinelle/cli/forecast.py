@@ -15,11 +15,24 @@ from sentinelle.cli._common import OutOption, StoreOption, console, job
 
 
 def forecast(
-    origin: Annotated[str, typer.Option(help="Last month of data used, YYYY-MM")],
-    unit: Annotated[str, typer.Option(help="cm | pgm | admin1 (a built panel)")] = "cm",
+    origin: Annotated[
+        str | None, typer.Option(help="Last month of data used, YYYY-MM (default: the data's last)")
+    ] = None,
+    unit: Annotated[str, typer.Option(help="cm | pgm | admin1 | admin2 (a built panel)")] = "cm",
     horizon: Annotated[int, typer.Option(help="Months ahead: 1..horizon")] = 12,
     draws: Annotated[int, typer.Option(help="Sample draws per unit-month")] = 1000,
-    target: Annotated[str, typer.Option(help="ged_sb | ged_os | civ_deaths")] = "ged_sb",
+    target: Annotated[
+        str | None,
+        typer.Option(
+            help="ged_sb | ged_os | civ_deaths | fatalities (default: ged_sb; admin: fatalities)"
+        ),
+    ] = None,
+    source: Annotated[
+        str | None, typer.Option(help="Source the panel must come from, e.g. acled-hdx")
+    ] = None,
+    country: Annotated[
+        str | None, typer.Option(help="ISO3 code the panel must be built for, e.g. MLI")
+    ] = None,
     model: Annotated[str | None, typer.Option(help="Model name (default: recommended)")] = None,
     scenario: Annotated[
         str | None,
@@ -44,6 +57,11 @@ def forecast(
 
     Example: [bold]sentinelle forecast --unit pgm --target civ_deaths --origin 2020-06
     --mission MINUSMA --scenario Kidal@2020-09[/]
+
+    Admin units (a panel built with --source acled-hdx) also get a CSV and XLSX summary
+    and a CSV of the draws beside the Parquet file, with each unit's P-code and name.
+
+    Example: [bold]sentinelle forecast --unit admin2 --source acled-hdx --country MLI[/]
     """
     from sentinelle.forecast import RECOMMENDED_MODEL
     from sentinelle.jobs.forecast import run_forecast
@@ -52,11 +70,15 @@ def forecast(
     with job(store, f"forecast {name}") as (con, step):
         run = run_forecast(
             con, origin, out, unit=unit, horizon=horizon, draws=draws, target=target,
-            model=name, scenario=scenario, mission=mission, step=step,
+            model=name, scenario=scenario, mission=mission, source=source, country=country,
+            step=step,
         )  # fmt: skip
+    from sentinelle.geo import month_string
+
+    written = ", ".join(str(p) for p in (run.path, *run.tables))
     console.print(
-        f"[green]{run.model}[/] forecast of {run.target} from {origin}: stored as run "
-        f"{run.run_id}, written {run.path}"
+        f"[green]{run.model}[/] forecast of {run.target} from {month_string(run.origin)}: "
+        f"stored as run {run.run_id}, written {written}"
     )
 
 
@@ -64,8 +86,21 @@ def evaluate(
     data: Annotated[Path, typer.Option(help="views-cm folder (actuals/, benchmarks/)")] = Path(
         "../shared/data/views-cm"
     ),
-    years: Annotated[str, typer.Option(help="Challenge windows")] = "2018,2019,2020,2021,2022,2023",
+    years: Annotated[
+        str | None,
+        typer.Option(help="Challenge windows (default: 2018-2023 for cm, 2019-2024 otherwise)"),
+    ] = None,
     draws: Annotated[int, typer.Option(help="Sample draws per unit-month")] = 1000,
+    unit: Annotated[str, typer.Option(help="cm | admin1 | admin2 (a built panel)")] = "cm",
+    source: Annotated[
+        str | None, typer.Option(help="Source the panel must come from, e.g. acled-hdx")
+    ] = None,
+    country: Annotated[
+        str | None, typer.Option(help="ISO3 code the panel must be built for, e.g. MLI")
+    ] = None,
+    models: Annotated[
+        str | None, typer.Option(help="Models to backtest, comma-separated (default: all)")
+    ] = None,
     out: OutOption = Path("out/evaluate"),
     store: StoreOption = None,
 ) -> None:
@@ -77,11 +112,21 @@ def evaluate(
     (`sentinelle ingest views-cm DIR`).
 
     Example: [bold]sentinelle evaluate --data ../shared/data/views-cm --years 2022,2023[/]
+
+    Admin units have no official files: their windows are scored against the panel's
+    own values, beside zero, conflictology and boot_240 fitted on the same units.
+
+    Example: [bold]sentinelle evaluate --unit admin2 --source acled-hdx --country MLI[/]
     """
     from sentinelle.jobs.forecast import run_evaluate
 
-    windows = [int(y) for y in years.split(",")]
+    default = "2018,2019,2020,2021,2022,2023" if unit == "cm" else "2019,2020,2021,2022,2023,2024"
+    windows = [int(y) for y in (years or default).split(",")]
+    chosen = [m.strip() for m in models.split(",")] if models else None
     with job(store, "evaluate", read_only=True) as (con, step):
-        evaluation = run_evaluate(con, data, windows, out, draws=draws, step=step)
+        evaluation = run_evaluate(
+            con, data, windows, out, draws=draws, unit=unit, source=source, country=country,
+            models=chosen, step=step,
+        )  # fmt: skip
     console.print(evaluation.result.to_markdown())
     console.print(f"Tables and calibration plots written to {out}/")

@@ -12,6 +12,12 @@ the choice (from the forecast's ``meta``, see :mod:`sentinelle.forecast.ensemble
 
 ``sentinelle evaluate`` runs it on the store's cm panel, prints the tables and writes
 them (CSV, Markdown) with calibration plots.
+
+Panels without official files (admin units from ACLED's HDX aggregates) are backtested
+by :func:`run_panel_backtest` on the same windows: the actuals are the panel's own
+values of the window's months, and the benchmarks are the same recipes fitted on the
+same units (``zero``, ``conflictology``, ``boot_240`` of :data:`sentinelle.forecast.MODELS`),
+scored by the same code as every other model.
 """
 
 from __future__ import annotations
@@ -53,7 +59,9 @@ __all__ = [
     "load_actuals",
     "load_draw_file",
     "markdown_table",
+    "panel_actuals",
     "run_backtest",
+    "run_panel_backtest",
     "score_rows",
 ]
 
@@ -63,6 +71,8 @@ FILE_PREFIX = "file:"
 # Benchmarks (as files) the recommended model must beat on CRPS, and on ignorance.
 CRPS_RIVALS = ("zero", "conflictology", "boot_240")
 IGN_RIVALS = ("conflictology",)
+# Subnational goal (issue 15): mean CRPS over the windows this far below the best rival.
+GOAL_REDUCTION = 0.15
 
 SUMMARY_COLUMNS = ["crps", "ign", "mis", "coverage", "brier", "ap", "n_draws", "seconds"]
 
@@ -166,6 +176,11 @@ class BacktestResult:
 
     rows: pd.DataFrame
     runs: pd.DataFrame
+    # Label prefix of the rivals: the official files (cm), or none when the benchmarks
+    # are models fitted on the same units (panels without files).
+    rival_prefix: str = FILE_PREFIX
+    # Names of the units (admin units); None: VIEWS countries, named from country_table.
+    unit_names: dict[int, str] | None = None
 
     def summary(self) -> pd.DataFrame:
         """Mean scores per window and model (index ``window, model``)."""
@@ -231,7 +246,7 @@ class BacktestResult:
             row: dict[str, float] = {}
             for metric, rivals in (("crps", CRPS_RIVALS), ("ign", IGN_RIVALS)):
                 for rival in rivals:
-                    label = FILE_PREFIX + rival
+                    label = self.rival_prefix + rival
                     if model in per.index and label in per.index:
                         row[f"{metric}_vs_{rival}"] = float(
                             per.loc[model, metric] < per.loc[label, metric]
@@ -266,9 +281,49 @@ class BacktestResult:
                 "observed": own.groupby("unit_id")["obs"].sum(),
             }
         ).nlargest(n, "share")
+        if self.unit_names is not None:
+            names = pd.Series(self.unit_names, dtype=object)
+            out.insert(0, "unit", names.reindex(out.index).fillna("").to_numpy())
+            return out
         names = country_table().set_index("views_id")["name"]
         out.insert(0, "country", names.reindex(out.index).fillna("").to_numpy())
         return out
+
+    def overall(self, model: str = RECOMMENDED_MODEL) -> pd.DataFrame:
+        """Mean CRPS of every model over all windows, and ``model``'s gap to each.
+
+        Returns
+        -------
+        pandas.DataFrame
+            Indexed by model, sorted by ``crps`` (the mean of the windows' mean CRPS,
+            each window weighing the same), with ``vs_model`` = ``model``'s mean CRPS
+            relative to the row's, minus one (-0.15: 15% below it).
+        """
+        table = self.summary()["crps"].unstack("window")
+        crps = table.mean(axis=1).sort_values()
+        windows = table.notna().sum(axis=1).reindex(crps.index)
+        out = pd.DataFrame({"crps": crps, "windows": windows}, index=crps.index)
+        if model in crps.index:
+            out["vs_model"] = crps[model] / crps - 1.0
+        return out.rename_axis("model")
+
+    def goal(self, model: str = RECOMMENDED_MODEL) -> dict[str, object]:
+        """Whether ``model``'s mean CRPS over the windows is ``GOAL_REDUCTION`` below the
+        best of ``CRPS_RIVALS``: ``best_rival``, ``rival_crps``, ``model_crps``,
+        ``reduction`` (1 - model / best) and ``met``."""
+        overall = self.overall(model)["crps"]
+        labels = [self.rival_prefix + r for r in CRPS_RIVALS if self.rival_prefix + r in overall]
+        if model not in overall or not labels:
+            return {}
+        best = min(labels, key=lambda label: overall[label])
+        reduction = 1.0 - overall[model] / overall[best]
+        return {
+            "best_rival": best,
+            "rival_crps": float(overall[best]),
+            "model_crps": float(overall[model]),
+            "reduction": float(reduction),
+            "met": bool(reduction >= GOAL_REDUCTION),
+        }
 
     def to_markdown(self, model: str = RECOMMENDED_MODEL) -> str:
         """Tables per window, the verdicts, and which units a lost comparison comes from."""
@@ -293,21 +348,44 @@ class BacktestResult:
                 + "; ".join(f"{w}: {o}" for w, o in origins.items())
                 + "\n"
             )
-        parts.append(f"### Does `{model}` beat the benchmark files?\n")
+        if self.rival_prefix:
+            parts.append(f"### Does `{model}` beat the benchmark files?\n")
+        else:
+            parts.append(f"### Does `{model}` beat the benchmarks fitted on the same units?\n")
         verdicts = self.verdicts(model)
         parts.append(markdown_table(verdicts.replace({1.0: "yes", 0.0: "NO"})) + "\n")
         for window in verdicts.index:
             per = table.loc[window]
             for rival in CRPS_RIVALS:
                 if verdicts.loc[window, f"crps_vs_{rival}"] == 0.0:
-                    label = FILE_PREFIX + rival
+                    label = self.rival_prefix + rival
                     gap = per.loc[model, "crps"] - per.loc[label, "crps"]
                     parts.append(
                         f"#### {window}: `{model}` behind `{label}` by {gap:.2f}; "
                         f"the units adding most\n\n"
                         f"{markdown_table(self.contributions(window, model, label))}\n"
                     )
+        if not self.rival_prefix:
+            parts.append(self._overall_markdown(model))
         return "\n".join(parts) + "\n"
+
+    def _overall_markdown(self, model: str) -> str:
+        """Mean CRPS over all windows, and the goal's verdict against the best rival."""
+        overall = self.overall(model)
+        text = (
+            "### Mean CRPS over all windows\n\n"
+            f"`vs_model`: `{model}` relative to the row (-0.150: 15% below).\n\n"
+            f"{markdown_table(overall)}\n"
+        )
+        goal = self.goal(model)
+        if goal:
+            verdict = "met" if goal["met"] else "NOT met"
+            text += (
+                f"\nGoal ({GOAL_REDUCTION:.0%} below the best benchmark): `{model}` "
+                f"{goal['model_crps']:.3f} against `{goal['best_rival']}` "
+                f"{goal['rival_crps']:.3f}, {goal['reduction']:.1%} below: {verdict}.\n"
+            )
+        return text
 
     def write(self, out_dir: str | Path, plots: bool = True) -> list[Path]:
         """Write the summary (CSV, Markdown), per-row scores, the selection and plots."""
@@ -391,29 +469,13 @@ def run_backtest(
             actuals = load_actuals(data_dir, year)
             obs = actuals.to_numpy(np.float64)
             index = _month_unit_index(actuals.index)
-            units = index.get_level_values("unit_id").unique().to_numpy()
             for name in models:
                 bar.update(task, description=f"{year} {name}")
-                start = time.perf_counter()
-                model = get_model(name, window.horizons).fit(panel, window.origin, target)
-                rng = _rng(seed, year, name)
-                forecast = model.sample(window.horizons, n_draws, rng)
-                seconds = time.perf_counter() - start
-                draws = forecast.for_months(units, window.month_ids)
-                # for_months is month-major, unit-minor: the actuals' sorted order.
-                ordered = pd.MultiIndex.from_product([window.month_ids, units])
-                if not ordered.equals(index):
-                    draws = pd.DataFrame(draws, index=ordered).reindex(index).to_numpy()
-                row_frames.append(_label(score_rows(obs, draws, rng), year, name, index))
-                runs.append(
-                    {
-                        "window": year,
-                        "model": name,
-                        "n_draws": n_draws,
-                        "seconds": seconds,
-                        "meta": forecast.meta,
-                    }
+                scored, run = _backtest_model(
+                    panel, window, name, actuals, n_draws=n_draws, seed=seed, target=target
                 )
+                row_frames.append(scored)
+                runs.append(run)
                 bar.advance(task)
             for bench in benchmark_files:
                 bar.update(task, description=f"{year} {FILE_PREFIX}{bench}")
@@ -433,6 +495,133 @@ def run_backtest(
                 )
                 bar.advance(task)
     return BacktestResult(pd.concat(row_frames, ignore_index=True), pd.DataFrame(runs))
+
+
+def _backtest_model(
+    panel: pd.DataFrame,
+    window: Window,
+    name: str,
+    actuals: pd.Series,
+    *,
+    n_draws: int,
+    seed: int,
+    target: str,
+) -> tuple[pd.DataFrame, dict[str, object]]:
+    """Fit ``name`` at the window's origin, sample, and score against ``actuals``.
+
+    Returns the labelled per-row scores and the run's record (draws, seconds, meta).
+    """
+    index = _month_unit_index(actuals.index)
+    units = index.get_level_values("unit_id").unique().to_numpy()
+    start = time.perf_counter()
+    model = get_model(name, window.horizons).fit(panel, window.origin, target)
+    rng = _rng(seed, window.year, name)
+    forecast = model.sample(window.horizons, n_draws, rng)
+    seconds = time.perf_counter() - start
+    draws = forecast.for_months(units, window.month_ids)
+    # for_months is month-major, unit-minor: the actuals' sorted order.
+    ordered = pd.MultiIndex.from_product([window.month_ids, units])
+    if not ordered.equals(index):
+        draws = pd.DataFrame(draws, index=ordered).reindex(index).to_numpy()
+    obs = actuals.to_numpy(np.float64)
+    scored = _label(score_rows(obs, draws, rng), window.year, name, index)
+    run = {
+        "window": window.year,
+        "model": name,
+        "n_draws": n_draws,
+        "seconds": seconds,
+        "meta": forecast.meta,
+    }
+    return scored, run
+
+
+def panel_actuals(panel: pd.DataFrame, window: Window, target: str) -> pd.Series:
+    """The panel's own values of ``target`` in the window's months, as actuals.
+
+    Indexed ``(month_id, unit_id)`` and sorted, like :func:`load_actuals`; every unit
+    of the panel at the origin must have a value in every month of the window.
+
+    Raises
+    ------
+    UsageError
+        If the panel lacks the target or a month of the window (the data end earlier).
+    """
+    if target not in panel.columns:
+        raise UsageError(f"the panel has no column {target!r} to score forecasts against")
+    months = list(window.month_ids)
+    rows = panel.loc[panel["month_id"].isin(months), ["month_id", "unit_id", target]]
+    units = np.unique(panel.loc[panel["month_id"] <= window.origin, "unit_id"])
+    series = rows.set_index(["month_id", "unit_id"])[target].astype("float64").sort_index()
+    wanted = pd.MultiIndex.from_product([months, units], names=["month_id", "unit_id"])
+    missing = wanted[~wanted.isin(series.dropna().index)]
+    if len(missing):
+        month, unit = missing[0]
+        raise UsageError(
+            f"window {window.year}: the panel has no {target} for unit {unit} in month "
+            f"{month} ({len(missing)} unit-months missing): the data end before the window does"
+        )
+    return series.reindex(wanted)
+
+
+def run_panel_backtest(
+    panel: pd.DataFrame,
+    years: Sequence[int] = tuple(range(2019, 2025)),
+    models: Sequence[str] = tuple(MODELS),
+    n_draws: int = 1000,
+    seed: int = 0,
+    target: str = "fatalities",
+    unit_names: dict[int, str] | None = None,
+    progress: bool = True,
+) -> BacktestResult:
+    """Backtest ``models`` on a panel that is its own source of actuals.
+
+    Window ``Y`` forecasts the months of ``Y`` from October ``Y - 1`` (horizons 3 to
+    14), as :func:`run_backtest` does; the rivals are the models ``zero``,
+    ``conflictology`` and ``boot_240`` fitted on the same units (added to ``models`` if
+    missing), since no official file exists for these units. Every model sees the
+    panel up to the origin only, and all are scored by :func:`score_rows`.
+
+    Parameters
+    ----------
+    panel : pandas.DataFrame
+        Unit-month panel with ``target`` through the last window's December.
+    years : sequence of int
+        Windows to run.
+    models : sequence of str
+        Registry names of the models to backtest.
+    n_draws : int
+        Draws per unit-month.
+    seed : int
+        Seed of sampling and of the randomized PIT.
+    target : str
+        Outcome forecast and scored (``fatalities`` on ACLED's HDX aggregates).
+    unit_names : dict of int to str, optional
+        Names of the units, for the tables of who adds most to a lost comparison.
+    progress : bool
+        Show a Rich progress bar.
+    """
+    names = [*models, *(r for r in CRPS_RIVALS if r not in models)]
+    row_frames: list[pd.DataFrame] = []
+    runs: list[dict[str, object]] = []
+    with Progress(disable=not progress, transient=True) as bar:
+        task = bar.add_task("backtest", total=len(years) * len(names))
+        for year in years:
+            window = challenge_window(year)
+            actuals = panel_actuals(panel, window, target)
+            for name in names:
+                bar.update(task, description=f"{year} {name}")
+                scored, run = _backtest_model(
+                    panel, window, name, actuals, n_draws=n_draws, seed=seed, target=target
+                )
+                row_frames.append(scored)
+                runs.append(run)
+                bar.advance(task)
+    return BacktestResult(
+        pd.concat(row_frames, ignore_index=True),
+        pd.DataFrame(runs),
+        rival_prefix="",
+        unit_names=unit_names,
+    )
 
 
 def _rng(seed: int, year: int, model: str) -> np.random.Generator:

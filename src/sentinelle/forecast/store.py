@@ -6,7 +6,9 @@ transaction. Storing the same model, target, level and origin on the same data
 version again replaces that run rather than adding a second copy, so re-running the
 main job is idempotent. ``forecast_summary`` reduces draws to what people read: mean,
 median, quantiles and the probability of reaching a threshold, computed in DuckDB so
-a 10,000-cell forecast never has to be loaded into memory as draws.
+a 10,000-cell forecast never has to be loaded into memory as draws. Forecasts of admin
+units record their P-codes and names in the run's meta (an admin panel's unit ids are
+positions in its boundary file), and ``forecast_summary`` adds them to its rows.
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ import duckdb
 import pandas as pd
 
 from sentinelle.forecast.base import Forecast
-from sentinelle.forecast.export import unit_column
+from sentinelle.forecast.export import unit_column, units_of
 from sentinelle.store import records, transaction
 
 __all__ = ["forecast_summary", "latest_forecast_run", "store_forecast"]
@@ -78,18 +80,22 @@ def latest_forecast_run(
     unit: str = "cm",
     target: str = "ged_sb",
     max_origin: int | None = None,
+    country: str | None = None,
 ) -> dict[str, Any] | None:
     """The most recent stored run for a unit level and target (latest origin, then newest).
 
     ``max_origin`` keeps runs made with data up to that month only: a briefing on a
-    past month must not show a forecast that used later data.
+    past month must not show a forecast that used later data. ``country`` (ISO3) keeps
+    runs of a panel built for that country alone (admin units: ``meta.countries``).
     """
     found = records(
         con.execute(
             "SELECT * FROM forecast_runs WHERE unit = ? AND target = ? "
             "AND origin <= coalesce(?, origin) "
+            "AND (CAST(? AS VARCHAR) IS NULL "
+            "     OR json_extract_string(meta, '$.countries') = CAST(? AS VARCHAR)) "
             "ORDER BY origin DESC, created_at DESC, run_id DESC LIMIT 1",
-            [unit, target, max_origin],
+            [unit, target, max_origin, country, country],
         )
     )
     return found[0] if found else None
@@ -109,13 +115,14 @@ def forecast_summary(
         ``unit_id, month_id, mean, median, q05, q25, q75, q95, p_exceed`` where
         ``p_exceed`` is the share of draws with at least ``threshold`` fatalities (the
         challenge's "≥25 fatalities" event by default). Quantiles are of the draws.
+        Runs that name their units (admin units) add ``unit_code`` and ``unit_name``.
     """
     where = "run_id = ?"
     params: list[object] = [threshold, run_id]
     if unit_ids is not None:
         where += " AND list_contains(?, unit_id)"
         params.append([int(u) for u in unit_ids])
-    return con.execute(
+    summary = con.execute(
         f"""
         SELECT unit_id, month_id, avg(outcome) AS mean,
                quantile_cont(outcome, 0.5) AS median,
@@ -127,3 +134,8 @@ def forecast_summary(
         """,
         params,
     ).df()[SUMMARY_COLUMNS]
+    meta = con.execute("SELECT meta FROM forecast_runs WHERE run_id = ?", [run_id]).fetchone()
+    units = units_of(json.loads(meta[0])) if meta and meta[0] else None
+    if units is not None:
+        summary = summary.merge(units, on="unit_id", how="left")
+    return summary

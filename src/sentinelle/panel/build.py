@@ -156,7 +156,8 @@ def build_panel(
     if features is None and source in AGGREGATE_SOURCES:
         # Aggregates have their own outcomes; which depends on the series stored.
         civilian = "civ_fatalities" in prepared.model.outcomes
-        request = replace(request, features=FeatureSpec.for_aggregates(civilian))
+        features_of = FeatureSpec.for_aggregates(civilian, pko=prepared.pko_placed)
+        request = replace(request, features=features_of)
     steps = panel_steps(
         request.features,
         history_start=prepared.history_start,

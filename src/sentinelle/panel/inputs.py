@@ -3,7 +3,10 @@
 Everything geometric or code-list based happens here, once, before any engine runs:
 the unit universe and its static attributes, events placed in units and months,
 neighbour lists, peacekeeping sites placed in units and their distances to unit
-centres. The resulting temp tables (``_units``, ``_months``, ``_unit_events``,
+centres. An admin panel of aggregates may take its units from a gazetteer (a CSV of
+P-codes, :func:`sentinelle.geo.admin.read_gazetteer`) where no polygons are at hand:
+its units then have no neighbours (no spatial lags) and no peacekeeping features, since
+no site can be placed in them. The resulting temp tables (``_units``, ``_months``, ``_unit_events``,
 ``_neighbours``, ``_pko_active``, ``_pko_dist``; schemas in
 :mod:`sentinelle.panel.definitions`) are what both engines read.
 """
@@ -22,7 +25,7 @@ import numpy as np
 import pandas as pd
 
 from sentinelle.errors import PanelError, UsageError
-from sentinelle.geo.admin import admin_neighbours, assign_admin, read_admin
+from sentinelle.geo.admin import WGS84, admin_neighbours, assign_admin, read_admin, read_gazetteer
 from sentinelle.geo.boundaries import read_country_outlines
 from sentinelle.geo.countries import convert_code, country_table, map_codes
 from sentinelle.geo.months import month_string
@@ -95,6 +98,11 @@ class PanelRequest:
             raise UsageError(f"panel ends ({self.last_month}) before it starts")
         if self.unit.startswith("admin") and not self.boundaries:
             raise UsageError(f"a {self.unit} panel needs a boundary file (boundaries=)")
+        if self.gazetteer and self.source not in AGGREGATE_SOURCES:
+            raise UsageError(
+                f"{self.boundaries} is a gazetteer (no polygons): events cannot be placed in "
+                f"its units; use it with an aggregate source ({', '.join(AGGREGATE_SOURCES)})"
+            )
         if self.unit == "pgm" and not (self.countries or self.cells):
             raise UsageError("a pgm panel needs countries or a cell list to define its cells")
 
@@ -102,6 +110,11 @@ class PanelRequest:
     def level(self) -> int:
         """Administrative level of an admin panel."""
         return int(self.unit.removeprefix("admin"))
+
+    @property
+    def gazetteer(self) -> bool:
+        """Whether the admin units come from a gazetteer (CSV, no polygons)."""
+        return is_gazetteer(self.boundaries)
 
     def to_json(self) -> str:
         """The request as JSON (cell lists summarised by their count)."""
@@ -127,6 +140,8 @@ class PreparedInputs:
     versions: dict[str, list[str]]
     ingest_ids: list[int]
     model: OutcomeModel = EVENT_MODEL
+    # False for units without polygons (a gazetteer): no site can be placed in them.
+    pko_placed: bool = True
 
 
 def read_country_shapes(path: str | Path | None = None) -> gpd.GeoDataFrame:
@@ -234,9 +249,26 @@ def _admin_units(admin: gpd.GeoDataFrame, level: int) -> pd.DataFrame:
     )
 
 
+def is_gazetteer(boundaries: str | Path | None) -> bool:
+    """Whether ``boundaries`` is a gazetteer (a CSV list of P-codes) rather than polygons."""
+    return boundaries is not None and Path(boundaries).suffix.lower() == ".csv"
+
+
 def _read_admin_units(boundaries: str | Path, level: int) -> gpd.GeoDataFrame:
-    """The boundary file's units sorted by id, with ``unit_id`` = position + 1."""
-    admin = read_admin(str(boundaries), level)
+    """The boundary file's units sorted by id, with ``unit_id`` = position + 1.
+
+    A gazetteer's units get their centroid as geometry when it gives one, else none.
+    """
+    if is_gazetteer(boundaries):
+        table = read_gazetteer(boundaries, level)
+        if {"latitude", "longitude"} <= set(table.columns):
+            points = gpd.points_from_xy(table.pop("longitude"), table.pop("latitude"))
+            geometry = gpd.GeoSeries(points, crs=WGS84)
+        else:
+            geometry = gpd.GeoSeries([None] * len(table), crs=WGS84)
+        admin = gpd.GeoDataFrame(table, geometry=geometry.to_numpy(), crs=WGS84)
+    else:
+        admin = read_admin(str(boundaries), level)
     admin = admin.sort_values(f"admin{level}_id", ignore_index=True)
     admin["unit_id"] = np.arange(1, len(admin) + 1, dtype=np.int64)
     return admin
@@ -350,6 +382,14 @@ def _neighbour_frame(
 ) -> pd.DataFrame:
     """Neighbour pairs within the universe: PRIO-GRID rings 1 and 2, else shared borders."""
     ids = units["unit_id"].to_numpy()
+    if request.gazetteer:  # no polygons, no borders
+        return pd.DataFrame(
+            {
+                "unit_id": pd.Series(dtype="int64"),
+                "neighbour_id": pd.Series(dtype="int64"),
+                "ord": pd.Series(dtype="int32"),
+            }
+        )
     if request.unit == "pgm":
         rings = [(order, *ring_pairs(ids, order)) for order in (1, 2)]
         pairs = pd.concat(
@@ -699,12 +739,12 @@ def _prepared_aggregates(
     )
     _register(con, "_neighbours", _neighbour_frame(request, units, shapes))
     ingest_ids = found.ingest_ids
-    if request.features.pko:
+    if request.features.pko and not request.gazetteer:
         ingest_ids = sorted({*ingest_ids, *_prepare_pko(con, request, units, history_start)})
     return PreparedInputs(
         history_start=history_start,
         ged_last_month=None,
-        splag_orders=(1,),
+        splag_orders=() if request.gazetteer else (1,),
         static=tuple(c for c in units.columns if c != "unit_id"),
         n_units=len(units),
         events_used=found.rows_used,
@@ -714,4 +754,5 @@ def _prepared_aggregates(
         versions=found.versions,
         ingest_ids=ingest_ids,
         model=found.model,
+        pko_placed=not request.gazetteer,
     )
