@@ -191,8 +191,9 @@ def app(store: duckdb.DuckDBPyConnection) -> FastAPI:
 
 @pytest.fixture
 def client(app: FastAPI) -> TestClient:
-    """A signed-out client."""
-    return TestClient(app)
+    """A signed-out client whose browser prefers English (a page without a preference
+    is French: the assertions here read the English pages)."""
+    return TestClient(app, headers={"Accept-Language": "en"})
 
 
 def csrf(client: TestClient) -> dict[str, str]:

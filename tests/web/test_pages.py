@@ -68,7 +68,10 @@ def test_protected_pages_send_signed_out_visitors_to_the_login_form(client: Test
 
 
 def test_form_login_wrong_password_and_rate_limit(store: duckdb.DuckDBPyConnection) -> None:
-    client = TestClient(create_app(settings_for(":memory:", login_rate_limit="2/minute"), store))
+    client = TestClient(
+        create_app(settings_for(":memory:", login_rate_limit="2/minute"), store),
+        headers={"Accept-Language": "en"},
+    )
     token = form_token(client, "/login")
     body = {"username": "ana", "password": "wrong", "csrf_token": token}
     wrong = client.post("/login", data=body)

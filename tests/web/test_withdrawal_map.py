@@ -133,7 +133,7 @@ def store(
 @pytest.fixture(scope="module")
 def client(store: duckdb.DuckDBPyConnection) -> TestClient:
     settings = settings_for(":memory:", heavy_rate_limit="1000/minute", admin_boundaries=[CERCLES])
-    return TestClient(create_app(settings, store))
+    return TestClient(create_app(settings, store), headers={"Accept-Language": "en"})
 
 
 def _value(aggregates: pd.DataFrame, pcode: str, month: str, column: str) -> int:
@@ -224,6 +224,23 @@ def test_map_page_says_the_data_currency_in_both_languages(client: TestClient) -
     french = client.get("/", params={"country": "MLI", "lang": "fr"}).text
     assert "ACLED (HDX) jusqu'à décembre 2024" in french.replace("&#39;", "'")
     assert "Colorier les cercles selon" in french
+
+
+def test_trends_show_the_aggregates_to_the_last_month(
+    client: TestClient, aggregates: pd.DataFrame
+) -> None:
+    api = client.get("/api/trends", params={"country": "MLI", "source": "acled-hdx"}).json()
+    points = {p["month"]: p["fatalities"] for p in api["points"]}
+    assert max(points) == "2024-12"
+    nov = aggregates[aggregates["month_id"] == month_id(2023, 11)]["fatalities"].sum()
+    assert points["2023-11"] == nov
+    regions = client.get(
+        "/api/trends", params={"country": "MLI", "source": "acled-hdx", "level": "admin1"}
+    ).json()
+    by_region = {p["unit"] for p in regions["points"]}
+    assert "Kidal" in by_region and len(by_region) > 5
+    page = client.get("/trends", params={"country": "MLI"}).text
+    assert "ACLED (HDX)" in page  # the aggregates are the default source
 
 
 # ------------------------------------------------------------------------------- browser

@@ -33,10 +33,12 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from sentinelle.config import Settings
 from sentinelle.errors import StoreBusyError
+from sentinelle.i18n import N_, Lang, translator
 from sentinelle.store import open_store
-from sentinelle.web import api, pages
+from sentinelle.web import api, exports, pages
 from sentinelle.web.access import RETRY_AFTER_S, MainStore
 from sentinelle.web.auth import csrf_protect, current_user, session_secret
+from sentinelle.web.language import request_lang
 from sentinelle.web.state import WebState
 from sentinelle.web.webstore import open_web_store
 
@@ -140,6 +142,19 @@ def _echo_safe(errors: Any) -> Any:
     return _finite(jsonable_encoder(cleaned))
 
 
+def _translated(errors: Any, lang: Lang) -> Any:
+    """Validation errors whose reason is a catalogue message (a validator's
+    ``ValueError(N_(...))``, e.g. the period's), with ``msg`` in ``lang``."""
+    t = translator(lang)
+    out = []
+    for error in errors:
+        reason = str((error.get("ctx") or {}).get("error", ""))
+        if reason and error.get("type") == "value_error" and t.gettext(reason) != reason:
+            error = {**error, "msg": t.gettext(reason)}
+        out.append(error)
+    return out
+
+
 def _finite(value: Any) -> Any:
     if isinstance(value, float) and not math.isfinite(value):
         return str(value)
@@ -148,6 +163,76 @@ def _finite(value: Any) -> Any:
     if isinstance(value, list):
         return [_finite(v) for v in value]
     return value
+
+
+# Titles of the error statuses, for the error page and the ``message`` of API errors.
+STATUS_TITLES = {
+    400: N_("Bad request"),
+    401: N_("Not signed in"),
+    403: N_("Forbidden"),
+    404: N_("Not found"),
+    405: N_("Method not allowed"),
+    409: N_("Conflict"),
+    413: N_("Request too large"),
+    422: N_("Invalid input"),
+    429: N_("Too many requests"),
+    503: N_("Store busy"),
+}
+# The API's error details, matched to their catalogue messages: ``detail`` stays the
+# English of the API's contract, ``message`` says it in the reader's language.
+_API_MESSAGES = [
+    (re.compile(pattern), message)
+    for pattern, message in (
+        (r"sign in first \(POST /api/login\)", N_("sign in first (POST /api/login)")),
+        (r"wrong user name or password", N_("wrong user name or password")),
+        (
+            r"CSRF token missing or invalid.*",
+            N_("the form has expired or came from elsewhere: reload the page and try again"),
+        ),
+        (
+            r"this needs the (?P<role>\w+) role; you are (?P<current>\w+)",
+            N_("this needs the %(role)s role; you are %(current)s"),
+        ),
+        (
+            r"too many requests: the limit is (?P<limit>.+); retry in (?P<retry>\d+) s",
+            N_("too many requests: the limit is %(limit)s; retry in %(retry)s s"),
+        ),
+        (
+            r"request body too large: the limit is (?P<kib>\d+) KiB",
+            N_("request body too large: the limit is %(kib)s KiB"),
+        ),
+        (r"admins cannot (change their own account|demote or disable themselves)",
+         N_("admins cannot change their own account")),
+        (r"no impact analysis stored.*", N_("no impact analysis stored")),
+        (r"no such table or format", N_("no such table or format")),
+        (r"Not Found", N_("this page does not exist")),
+    )
+]  # fmt: skip
+# What a page's query parameters expect, said when a value is refused.
+_FIELD_HINTS = {
+    "period": N_("a month range such as 2023-07..2024-06"),
+    "country": N_("an ISO3 country code such as MLI"),
+    "mission": N_("a mission name such as MINUSMA"),
+    "level": N_("country or admin1"),
+    "status": N_("submitted, confirmed or rejected"),
+    "source": N_("a source name such as acled or ged"),
+}
+
+
+def _message(detail: object, lang: Lang) -> str:
+    """An error detail in ``lang`` when the catalogue has it, else as it is (English
+    details are the API's own words)."""
+    text = str(detail)
+    if lang == "en":
+        return text
+    t = translator(lang)
+    for pattern, message in _API_MESSAGES:
+        found = pattern.fullmatch(text)
+        if found:
+            return (
+                t.gettext(message) % found.groupdict() if found.groupdict() else t.gettext(message)
+            )
+    return text
 
 
 def _prepare_store(path: str) -> None:
@@ -240,6 +325,7 @@ def create_app(
     app.add_middleware(SecurityHeaders)
     app.include_router(api.router)
     app.include_router(pages.router)
+    app.include_router(exports.router)
     app.mount("/static", StaticFiles(directory=pages.STATIC_DIR), name="static")
 
     @app.exception_handler(StarletteHTTPException)
@@ -249,8 +335,20 @@ def create_app(
         if allowed:
             # Starlette's Allow names the methods of the first route of the path only.
             exc.headers = {"Allow": ", ".join(sorted(allowed))}
-        if request.url.path.startswith(("/api/", "/static/")):
+        lang = request_lang(request)
+        if request.url.path.startswith("/static/"):
             return await http_exception_handler(request, exc)
+        if request.url.path.startswith("/api/"):
+            title = STATUS_TITLES.get(exc.status_code)
+            return JSONResponse(
+                {
+                    "detail": exc.detail,
+                    "message": _message(exc.detail, lang),
+                    "title": translator(lang).gettext(title) if title else None,
+                },
+                status_code=exc.status_code,
+                headers={**(exc.headers or {}), "Content-Language": lang},
+            )
         if exc.status_code == 401 and request.method == "GET":
             return pages.login_redirect(request)
         with state.web.connect() as web:
@@ -261,15 +359,43 @@ def create_app(
             user,
             status_code=exc.status_code,
             code=exc.status_code,
-            detail=exc.detail,
+            status_title=translator(lang).gettext(STATUS_TITLES.get(exc.status_code, N_("Error"))),
+            detail=_message(exc.detail, lang),
         )
         page.headers.update(exc.headers or {})
         return page
 
     @app.exception_handler(RequestValidationError)
-    async def invalid(_: Request, exc: RequestValidationError) -> Response:
-        """FastAPI's 422, minus secrets and whole bodies, and serialisable."""
-        return JSONResponse({"detail": _echo_safe(exc.errors())}, status_code=422)
+    async def invalid(request: Request, exc: RequestValidationError) -> Response:
+        """FastAPI's 422, minus secrets and whole bodies, and serialisable; on a page,
+        the error page saying in words which field was refused and what it expects."""
+        if request.url.path.startswith("/api/") or request.method != "GET":
+            return JSONResponse(
+                {"detail": _echo_safe(_translated(exc.errors(), request_lang(request)))},
+                status_code=422,
+            )
+        t = translator(request_lang(request))
+        reasons = []
+        for error in exc.errors():
+            field = str(error.get("loc", ("", ""))[-1])
+            hint = _FIELD_HINTS.get(field)
+            reasons.append(
+                t.gettext("%(field)s: the value was not understood; expected %(hint)s")
+                % {"field": field, "hint": t.gettext(hint)}
+                if hint
+                else t.gettext("%(field)s: the value was not understood") % {"field": field}
+            )
+        with state.web.connect() as web:
+            user = current_user(request, web)
+        return pages.render(
+            request,
+            "error.html",
+            user,
+            status_code=422,
+            code=422,
+            status_title=t.gettext(STATUS_TITLES[422]),
+            detail="; ".join(reasons),
+        )
 
     @app.exception_handler(StoreBusyError)
     async def busy(request: Request, exc: StoreBusyError) -> Response:

@@ -32,6 +32,7 @@ from sentinelle.geo import (
     month_id_from_str,
     month_string,
 )
+from sentinelle.panel.inputs import AGGREGATE_SOURCES
 from sentinelle.store import records
 from sentinelle.store.queries import month_sql, month_start, scope_sql
 
@@ -426,11 +427,17 @@ def trend_points(
 ) -> list[TrendPoint]:
     """Monthly fatalities of a country (``level='country'``) or of its admin-1 regions.
 
-    Months without events count 0, from the source's first to its last month.
+    Months without events count 0, from the source's first to its last month. An
+    aggregate source (``acled-hdx``) gives its political-violence fatalities, summed
+    over the country's units or by admin-1 region.
     """
+    from sentinelle.alerts.aggregates import aggregate_series
     from sentinelle.alerts.rules import monthly_fatalities
 
-    series = monthly_fatalities(con, level, source=source)
+    if source in AGGREGATE_SOURCES:
+        series = aggregate_series(con, level, source=source)
+    else:
+        series = monthly_fatalities(con, level, source=source)
     unit = series["unit_id"].astype(str)
     mine = series[(unit == country_iso3) | unit.str.startswith(country_iso3 + "/")]
     return [

@@ -17,7 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any, TypeVar
-from urllib.parse import quote
+from urllib.parse import quote, urlencode
 
 import duckdb
 from fastapi import APIRouter, Depends, Form, HTTPException, Query, Request, status
@@ -28,11 +28,11 @@ from jinja2.runtime import Context
 from pydantic import ValidationError
 
 from sentinelle.errors import NoDataError, UsageError
-from sentinelle.i18n import N_, Lang, translator
-from sentinelle.impact.results import effect_strings
+from sentinelle.i18n import LANGS, N_, Lang, translator
+from sentinelle.impact.results import MISSING, effect_strings
 from sentinelle.registry import Registry
 from sentinelle.store.currency import source_label
-from sentinelle.web import aggregates_data, data
+from sentinelle.web import aggregates_data, data, exports
 from sentinelle.web.api.params import (
     Admin,
     Analyst,
@@ -68,6 +68,13 @@ from sentinelle.web.incidents import (
     list_incidents,
     review_incident,
 )
+from sentinelle.web.language import (
+    DEFAULT_LANG,
+    LANG_COOKIE,
+    LANG_COOKIE_MAX_AGE,
+    lang_url,
+    request_lang,
+)
 from sentinelle.web.state import web_state
 
 __all__ = ["STATIC_DIR", "VENDOR_DIR", "login_redirect", "render", "router", "vendor_missing"]
@@ -77,22 +84,102 @@ STATIC_DIR = WEB_DIR / "static"
 VENDOR_DIR = STATIC_DIR / "vendor"
 VENDOR_FILES = ("leaflet/leaflet.js", "leaflet/leaflet.css")
 templates = Jinja2Templates(directory=WEB_DIR / "templates")
-# Effects are written by impact's one formatter (three decimals on this page).
-templates.env.globals["effect"] = lambda row: effect_strings(row, translator("en"), 3)
 
 
 @pass_context
 def _gettext(context: Context, message: str, **values: object) -> str:
     """``{{ _("...") }}`` in the templates: the catalogue's text in the page's ``lang``.
 
-    Pages render in English unless their view passes ``lang`` (the map takes
-    ``?lang=fr``); placeholders are ``%(name)s``, filled from keyword arguments.
+    Placeholders are ``%(name)s``, filled from keyword arguments.
     """
-    text = translator(context.get("lang") or "en").gettext(message)
+    text = translator(context.get("lang") or DEFAULT_LANG).gettext(message)
     return text % values if values else text
 
 
+@pass_context
+def _effect(context: Context, row: dict[str, Any]) -> dict[str, str]:
+    """An effect row written by impact's one formatter (three decimals), in the page's language."""
+    return effect_strings(row, translator(context.get("lang") or DEFAULT_LANG), 3)
+
+
+@pass_context
+def _number(context: Context, value: object, digits: int = 0) -> str:
+    """``{{ value | number(1) }}``: a number in the page's locale, a dash when missing."""
+    if value is None or (isinstance(value, float) and not math.isfinite(value)):
+        return MISSING
+    return translator(context.get("lang") or DEFAULT_LANG).number(float(value), digits)  # type: ignore[arg-type]
+
+
+@pass_context
+def _percent(context: Context, value: object) -> str:
+    """``{{ share | percent }}``: a share as a percentage in the page's locale."""
+    if value is None or (isinstance(value, float) and not math.isfinite(value)):
+        return MISSING
+    return translator(context.get("lang") or DEFAULT_LANG).percent(float(value))  # type: ignore[arg-type]
+
+
+# Words of the pages' codes, for the catalogue (the templates translate them with ``_``).
+VIOLENCE_LABELS = {
+    "state_based": N_("state-based conflict"),
+    "non_state": N_("non-state conflict"),
+    "one_sided": N_("one-sided violence"),
+    "other": N_("other"),
+}
+WORDS = (
+    N_("viewer"), N_("analyst"), N_("admin"),  # roles
+    N_("submitted"), N_("confirmed"), N_("rejected"),  # report statuses
+    N_("low"), N_("medium"), N_("high"),  # confidence of a report
+)  # fmt: skip
+# Labels the page scripts (static/app.js) show, passed to every page translated.
+JS_STRINGS = {
+    "png": N_("PNG"),
+    "pngTitle": N_("Download this chart as a PNG image"),
+    "pngFailed": N_("The chart could not be turned into an image."),
+}
+
+
+@pass_context
+def _source_name(context: Context, source: str | None) -> str:
+    """``{{ source | source_name }}``: a stored source's name for readers (``UCDP GED``)."""
+    if not source:
+        return ""
+    return source_label(source, context.get("lang") or DEFAULT_LANG)
+
+
+@pass_context
+def _actor_type(context: Context, kind: str | None) -> str:
+    """``{{ type | actor_type }}``: an actor type in words ("state forces", "forces étatiques")."""
+    from sentinelle.actors.registry import ACTOR_TYPE_LABELS
+
+    labels = {**ACTOR_TYPE_LABELS, "unmatched": N_("not in the registry")}
+    t = translator(context.get("lang") or DEFAULT_LANG)
+    return t.gettext(labels[kind]) if kind in labels else (kind or "")
+
+
+@pass_context
+def _violence(context: Context, kind: str | None) -> str:
+    """``{{ code | violence }}``: a violence type in words."""
+    t = translator(context.get("lang") or DEFAULT_LANG)
+    return t.gettext(VIOLENCE_LABELS[kind]) if kind in VIOLENCE_LABELS else (kind or "")
+
+
+@pass_context
+def _month(context: Context, value: str | int | None) -> str:
+    """``{{ "2024-06" | month }}``: a month in words ("juin 2024", "June 2024")."""
+    if value is None or value == "":
+        return MISSING
+    return translator(context.get("lang") or DEFAULT_LANG).month(value)
+
+
 templates.env.globals["_"] = _gettext
+templates.env.globals["effect"] = _effect
+templates.env.globals["violence_label"] = _violence
+templates.env.filters["number"] = _number
+templates.env.filters["percent"] = _percent
+templates.env.filters["source_name"] = _source_name
+templates.env.filters["actor_type"] = _actor_type
+templates.env.filters["violence"] = _violence
+templates.env.filters["month"] = _month
 
 MaybeUser = Annotated[User | None, Depends(reader)]
 
@@ -123,13 +210,39 @@ def vendor_missing(vendor_dir: Path | None = None) -> list[str]:
 def render(
     request: Request, name: str, user: User | None, status_code: int = 200, **context: Any
 ) -> HTMLResponse:
-    """Render template ``name`` with the user, the CSRF token and ``context``."""
-    return templates.TemplateResponse(
+    """Render template ``name`` with the user, the CSRF token and ``context``.
+
+    The page speaks :func:`request_lang`; a language asked in the URL is remembered
+    in a cookie, so the switch on one page holds for the next ones.
+    """
+    lang = request_lang(request)
+    response = templates.TemplateResponse(
         request,
         name,
-        {"user": user, "csrf_token": csrf_token(request), "path": request.url.path, **context},
+        {
+            "user": user,
+            "csrf_token": csrf_token(request),
+            "path": request.url.path,
+            "lang": lang,
+            "lang_urls": {other: lang_url(request, other) for other in LANGS},
+            "js_strings": {key: translator(lang).gettext(text) for key, text in JS_STRINGS.items()},
+            "export_query": urlencode(
+                [(k, v) for k, v in request.query_params.multi_items() if k != "lang"]
+            ),
+            **context,
+        },
         status_code=status_code,
     )
+    if request.query_params.get("lang") in LANGS and request.cookies.get(LANG_COOKIE) != lang:
+        response.set_cookie(
+            LANG_COOKIE,
+            lang,
+            max_age=LANG_COOKIE_MAX_AGE,
+            samesite="lax",
+            secure=web_state(request).settings.cookie_secure,
+        )
+    response.headers["Content-Language"] = lang
+    return response
 
 
 def _country_choice(
@@ -255,17 +368,17 @@ def network_layout(graph: data.DyadGraph, size: int = 640) -> dict[str, Any]:
 # -------------------------------------------------------------------------------- pages
 
 
-@page("/", "Map")
+@page("/", N_("Map"))
 def map_page(
     request: Request,
     con: Cursor,
     user: MaybeUser,
     country: OptionalCountry = None,
     source: Source = None,
-    lang: Annotated[Lang, Query(description="Language of the map's labels")] = "en",
 ) -> HTMLResponse:
     """The map: events, forecast risk, bases, analyst reports and a choropleth of the
     subnational aggregates (ACLED's HDX workbooks), with a time slider over the data."""
+    lang = request_lang(request)
     countries, chosen = _map_countries(con, country)
     iso3 = chosen["iso3"] if chosen else country
     missions = [m["mission"] for m in data.missions(con) if iso3 in m["countries"]]
@@ -288,7 +401,6 @@ def map_page(
         missions=missions,
         forecast_unit="pgm" if "pgm" in units else "cm" if "cm" in units else "",
         vendor_missing=vendor_missing(),
-        lang=lang,
         aggregates=aggregates,
         unit_label=unit_label,
         agg_source=source_label(aggregates["source"], lang) if aggregates else "",
@@ -349,7 +461,7 @@ def _map_countries(
     return countries, chosen
 
 
-@page("/trends", "Trends")
+@page("/trends", N_("Trends"))
 def trends_page(
     request: Request,
     con: Cursor,
@@ -358,8 +470,18 @@ def trends_page(
     level: Annotated[str, Query(pattern="^(country|admin1)$")] = "country",
     source: Source = None,
 ) -> HTMLResponse:
-    """Monthly fatalities of a country, or of each admin-1 region with a sparkline."""
-    countries, chosen = _country_choice(con, country)
+    """Monthly fatalities of a country, or of each admin-1 region with a sparkline.
+
+    Countries with ACLED's HDX aggregates offer them as a source beside their events
+    (chosen by default: they reach the latest months, the withdrawal window).
+    """
+    countries, chosen = _map_countries(con, country)
+    if chosen is not None:
+        found = {c["iso3"]: c for c in aggregates_data.aggregate_countries(con)}
+        if chosen["iso3"] in found:
+            chosen = {**chosen, "sources": {**chosen["sources"], "acled-hdx": 0}}
+            if source is None:
+                source = "acled-hdx"
     source = data.event_source(chosen, source)
     points = data.trend_points(con, chosen["iso3"], level, source) if chosen and source else []
     series: dict[str, list[data.TrendPoint]] = {}
@@ -386,7 +508,7 @@ def trends_page(
     )  # fmt: skip
 
 
-@page("/actors", "Actors")
+@page("/actors", N_("Actors"))
 def actors_page(
     request: Request,
     con: Cursor,
@@ -409,7 +531,7 @@ def actors_page(
     )  # fmt: skip
 
 
-@page("/forecasts", "Forecasts")
+@page("/forecasts", N_("Forecasts"))
 def forecasts_page(
     request: Request, con: Cursor, user: MaybeUser, country: OptionalCountry = None
 ) -> HTMLResponse:
@@ -430,32 +552,33 @@ def forecasts_page(
     )  # fmt: skip
 
 
-@page("/impact", "Impact")
+@page("/impact", N_("Impact"))
 def impact_page(
     request: Request,
     con: Cursor,
     user: MaybeUser,
     mission: OptionalMission = None,
 ) -> HTMLResponse:
-    """The newest withdrawal-impact estimates of a mission."""
+    """The newest withdrawal-impact estimates of a mission: a summary in words, the
+    event-study plot, each estimator's estimate explained, and the per-base table."""
     stored = [m for (m,) in con.execute("SELECT DISTINCT mission FROM impact_runs").fetchall()]
-    found = data.impact_result(con, mission)
+    found = exports.impact_view(con, mission, request_lang(request))
     return render(
         request, "impact.html", user, missions=sorted(stored), mission=mission, found=found
     )
 
 
-@page("/alerts", "Alerts")
+@page("/alerts", N_("Alerts"))
 def alerts_page(
     request: Request, con: Cursor, user: MaybeUser, country: OptionalCountry = None
 ) -> HTMLResponse:
-    """Recorded alerts, newest first."""
+    """Recorded alerts, newest first, each with its explanation (rule, numbers, evidence)."""
     countries = data.coverage(con)
-    rows = data.alerts_table(con, country)
+    rows = exports.alerts_view(con, country, request_lang(request))
     return render(request, "alerts.html", user, countries=countries, country=country, alerts=rows)
 
 
-@page("/incidents", "Analyst reports")
+@page("/incidents", N_("Analyst reports"))
 def incidents_page(
     request: Request,
     con: WebCursor,
@@ -555,7 +678,7 @@ def login_form(
     if user is None:
         return render(
             request, "login.html", None, status_code=401, next=_local(next_),
-            error="Wrong user name or password.",
+            error=N_("Wrong user name or password."),
         )  # fmt: skip
     start_session(request, user, con)
     return RedirectResponse(_local(next_), status.HTTP_303_SEE_OTHER)

@@ -17,6 +17,11 @@
   const metricSelect = document.getElementById("metric");
   const stringsEl = document.getElementById("map-strings");
   const T = stringsEl ? JSON.parse(stringsEl.textContent) : {};
+  const view = new URLSearchParams(location.search);
+  for (const [select, key] of [[windowSelect, "window"], [metricSelect, "metric"]]) {
+    const wanted = view.get(key);
+    if (select && wanted && [...select.options].some((o) => o.value === wanted)) select.value = wanted;
+  }
   // Fills %(name)s placeholders of a translated label.
   const fmt = (text, values) => text.replace(/%\((\w+)\)s/g, (_, k) => String(values[k] ?? ""));
 
@@ -30,6 +35,11 @@
     return `${y}-${String(((id - 1) % 12) + 1).padStart(2, "0")}`;
   };
 
+  // The month in words, in the page's language ("juillet 2019").
+  const monthNames = new Intl.DateTimeFormat(document.documentElement.lang || "fr",
+    { month: "long", year: "numeric", timeZone: "UTC" });
+  const monthName = (id) => monthNames.format(new Date(Date.UTC(1980 + Math.floor((id - 1) / 12), (id - 1) % 12, 1)));
+
   const fail = (message) => {
     const p = document.createElement("p");
     p.className = "error";
@@ -39,7 +49,7 @@
     el.dataset.ready = "error";
   };
   if (typeof L === "undefined") {
-    fail("The map library did not load: run scripts/build_web.sh and restart the server.");
+    fail(T.noLibrary);
     return;
   }
 
@@ -63,7 +73,7 @@
 
   const map = L.map(el, { zoomSnap: 0.25 });
   map.attributionControl.setPrefix(false);
-  map.attributionControl.addAttribution("Outlines: Natural Earth");
+  map.attributionControl.addAttribution(T.outlines);
   // Panes, bottom to top (Leaflet's overlay pane is 400, shadows 500).
   const PANES = { outlines: 350, units: 380, cells: 410, events: 420, bases: 440, reports: 450 };
   for (const [name, z] of Object.entries(PANES)) map.createPane(name).style.zIndex = String(z);
@@ -95,10 +105,10 @@
   const baseLayer = L.layerGroup().addTo(map);
   const reportLayer = L.layerGroup().addTo(map);
   const overlays = {
-    "Events": eventLayer,
-    "Forecast risk": riskLayer,
-    "Peacekeeping bases": baseLayer,
-    "Analyst reports (unverified)": reportLayer,
+    [T.layerEvents]: eventLayer,
+    [T.layerRisk]: riskLayer,
+    [T.layerBases]: baseLayer,
+    [T.layerReports]: reportLayer,
   };
   if (aggMonths) overlays[T.unit.charAt(0).toUpperCase() + T.unit.slice(1)] = unitLayer;
   L.control.layers(null, overlays, { collapsed: false }).addTo(map);
@@ -107,9 +117,9 @@
   legend.onAdd = () => {
     const div = L.DomUtil.create("div", "legend");
     const rows = [
-      ["ev", "event (size: fatalities)"], ["open", "base open"], ["closed", "base closed"],
-      ["rep", "analyst report, unverified"], ["r0", "P(≥25) < 5%"], ["r1", "5–20%"],
-      ["r2", "20–50%"], ["r3", "50–80%"], ["r4", "≥ 80%"],
+      ["ev", T.legendEvent], ["open", T.legendOpen], ["closed", T.legendClosed],
+      ["rep", T.legendReport], ["r0", T.legendRisk0], ["r1", T.legendRisk1],
+      ["r2", T.legendRisk2], ["r3", T.legendRisk3], ["r4", T.legendRisk4],
     ];
     for (const [cls, text] of rows) {
       const line = document.createElement("div");
@@ -180,7 +190,7 @@
   const getJSON = async (url, optional = false) => {
     const response = await fetch(url, { headers: { Accept: "application/json" } });
     if (optional && (response.status === 404 || response.status === 401)) return null;
-    if (!response.ok) throw new Error(`${url} answered ${response.status}`);
+    if (!response.ok) throw new Error(fmt(T.answered, { url, status: response.status }));
     return response.json();
   };
 
@@ -299,9 +309,9 @@
       outlines.setStyle((f) => (f.properties.iso3 === cfg.country && p !== undefined
         ? { fillColor: riskColour(p), fillOpacity: 0.8 } : { fillColor: "#f2efe9", fillOpacity: 1 }));
     }
-    label.textContent = monthLabel(m);
-    baseText = `${shown} events (${deaths} fatalities) · bases: ${open} open, ${closed} closed`
-      + ` · ${cellsShown} forecast cells · ${reportsShown} analyst reports`;
+    label.textContent = monthName(m);
+    baseText = fmt(T.counts, { events: shown, fatalities: deaths, open, closed, cells: cellsShown,
+      reports: reportsShown });
     showCounts();
     Object.assign(el.dataset, {
       month: monthLabel(m), eventsShown: shown, basesOpen: open, basesClosed: closed,
@@ -339,9 +349,10 @@
         className: "event-marker",
       });
       marker.bindPopup(() => popup(`${p.date} · ${p.location || ""}`, [
-        ["Fatalities", p.fatalities], ["Civilian deaths", p.civilian_deaths],
-        ["Type", p.event_type || p.violence_type], ["Side A", p.side_a], ["Side B", p.side_b],
-        ["Region", p.admin1], ["Source", `${p.source} (${p.id})`],
+        [T.fatalities, p.fatalities], [T.civilianDeaths, p.civilian_deaths],
+        [T.type, p.event_type || T[`violence_${p.violence_type}`] || p.violence_type],
+        [T.sideA, p.side_a], [T.sideB, p.side_b],
+        [T.region, p.admin1], [T.sourceLabel, `${p.source} (${p.id})`],
       ]));
       events.push({ month: p.month, fatalities: p.fatalities, marker });
     }
@@ -355,9 +366,9 @@
             pane: "cells", weight: 0.3, color: "#777777", fillColor: riskColour(row.p_exceed), fillOpacity: 0.6,
             className: "risk-cell",
           });
-          rect.bindPopup(() => popup(`Forecast ${row.month}, cell ${row.unit_id}`, [
-            ["P(≥25)", `${Math.round(row.p_exceed * 100)}%`], ["Median", row.median],
-            ["90% interval", `${row.q05} – ${row.q95}`],
+          rect.bindPopup(() => popup(fmt(T.forecastCell, { month: row.month, cell: row.unit_id }), [
+            [T.pExceed, `${Math.round(row.p_exceed * 100)} %`], [T.median, row.median],
+            [T.interval90, `${row.q05} – ${row.q95}`],
           ]));
           cells.push({ month: row.month_id, rect });
         } else {
@@ -374,11 +385,12 @@
           pane: "bases", radius: 7, weight: 2, fillOpacity: 0.95, className: "base-marker",
         });
         marker.bindPopup(() => popup(`${b.mission}: ${b.base}`, [
-          ["Opened", b.open_month], ["Closed from", b.closed_from || "open at end of data"],
-          ["Closure date", b.closure_date ? `${b.closure_date} (${b.date_precision})` : null],
-          [T.happened || "What the sources say", b.event], [T.takenOver || "Taken over by", b.taken_over_by],
-          [T.inUnit || "Admin unit", b.unit_name ? `${b.unit_name} (${b.pcode})` : null],
-          ["Source", b.citation],
+          [T.opened, b.open_month], [T.closedFrom, b.closed_from || T.openAtEnd],
+          [T.closureDate, b.closure_date
+            ? `${b.closure_date} (${T[`precision_${b.date_precision}`] || b.date_precision})` : null],
+          [T.happened, b.event], [T.takenOver, b.taken_over_by],
+          [T.inUnit, b.unit_name ? `${b.unit_name} (${b.pcode})` : null],
+          [T.sourceLabel, b.citation],
         ]));
         const entry = { opened: b.open_month_id, closed: b.closed_from_id, marker, element: null };
         marker.on("add", () => {
@@ -396,10 +408,10 @@
         fillOpacity: 0.8, className: "report-marker",
       });
       const note = r.provenance.status === "confirmed"
-        ? `Analyst report, confirmed by ${r.provenance.reviewed_by}` : "Analyst report, unverified";
+        ? fmt(T.reportConfirmed, { reviewer: r.provenance.reviewed_by }) : T.reportUnverified;
       marker.bindPopup(() => popup(`#${r.incident_id} · ${r.event_date} · ${r.location_name || ""}`, [
-        ["Fatalities", r.fatalities], ["Actors", r.actors.join("; ")], ["Source", r.source],
-        ["Confidence", r.confidence], ["Filed by", r.provenance.submitted_by],
+        [T.fatalities, r.fatalities], [T.actors, r.actors.join("; ")], [T.sourceLabel, r.source],
+        [T.confidence, T[`confidence_${r.confidence}`] || r.confidence], [T.filedBy, r.provenance.submitted_by],
       ], note));
       reports.push({ month: monthId(r.event_date.slice(0, 7)), marker });
     }
@@ -410,7 +422,10 @@
     const dataLast = aggMonths ? Math.max(monthId(cfg.last), aggMonths.last) : monthId(cfg.last);
     const first = Math.min(dataFirst, ...months);
     const last = Math.max(dataLast, ...months);
-    Object.assign(slider, { min: first, max: last, value: dataLast, disabled: false });
+    // A shared link opens on its month (?month=YYYY-MM), else on the last month of data.
+    const asked = /^\d{4}-\d{2}$/.test(view.get("month") || "") ? monthId(view.get("month")) : NaN;
+    const start = asked >= first && asked <= last ? asked : dataLast;
+    Object.assign(slider, { min: first, max: last, value: start, disabled: false });
     const mine = L.geoJSON(shapes.features.filter((f) => f.properties.iso3 === cfg.country));
     const bounds = mine.getLayers().length ? mine.getBounds()
       : L.latLngBounds(events.map((e) => e.marker.getLatLng()));
@@ -420,13 +435,21 @@
     el.dataset.ready = "1";
   };
 
-  slider.addEventListener("input", update);
-  windowSelect.addEventListener("change", update);
+  // The URL holds the view (month, window, metric), so that a view can be shared.
+  const remember = () => {
+    view.set("month", monthLabel(Number(slider.value)));
+    view.set("window", windowSelect.value);
+    if (metricSelect) view.set("metric", metricSelect.value);
+    history.replaceState(null, "", `${location.pathname}?${view}`);
+  };
+  slider.addEventListener("input", () => { update(); remember(); });
+  windowSelect.addEventListener("change", () => { update(); remember(); });
   if (metricSelect) {
     metricSelect.addEventListener("change", () => {
       drawAggLegend();
       paintUnits(Number(slider.value));
+      remember();
     });
   }
-  load().catch((err) => fail(`The map could not load its data: ${err.message}`));
+  load().catch((err) => fail(fmt(T.loadFailed, { error: err.message })));
 })();
