@@ -44,7 +44,7 @@ class AnalogueModel(Forecaster):
     """
 
     name = "analogue"
-    _neighbours: list[npt.NDArray[np.int64]]
+    _neighbours: list[npt.NDArray[np.int32]]
     _shift: FloatArray
     _futures: FloatArray
 
@@ -85,16 +85,37 @@ class AnalogueModel(Forecaster):
         found = self._nearest(library, distinct)
         self._neighbours = [found[i] for i in inverse.ravel()]
 
-    def _nearest(self, library: FloatArray, rows: FloatArray) -> list[npt.NDArray[np.int64]]:
-        """Per row, the library trajectories at most as far from it as its k-th nearest."""
-        norms = (library**2).sum(axis=1)
+    def _nearest(self, library: FloatArray, rows: FloatArray) -> list[npt.NDArray[np.int32]]:
+        """Per row, the library trajectories at most as far from it as its k-th nearest.
+
+        The all-zero trajectories (most of a PRIO-GRID library) are one point: their
+        common distance is computed once and counted as many times as they occur.
+        """
         k = min(self.k, library.shape[0]) - 1
-        nearest = []
+        zero = ~library.any(axis=1)
+        n_zero = int(zero.sum())
+        zeros = np.flatnonzero(zero).astype(np.int32)
+        others = np.flatnonzero(~zero).astype(np.int32)
+        # The zero trajectory, if any, as the first candidate; the others after it.
+        candidates = np.concatenate([np.zeros((1, library.shape[1])), library[others]])
+        if n_zero == 0:
+            candidates = candidates[1:]
+        norms = (candidates**2).sum(axis=1)
+        nearest: list[npt.NDArray[np.int32]] = []
         for start in range(0, rows.shape[0], _ROWS):
             block = rows[start : start + _ROWS]
-            distance = norms - 2.0 * block @ library.T + (block**2).sum(axis=1)[:, None]
-            threshold = np.partition(distance, k, axis=1)[:, k : k + 1]
-            nearest += [np.flatnonzero(d) for d in distance <= threshold + _TIE]
+            distance = norms - 2.0 * block @ candidates.T + (block**2).sum(axis=1)[:, None]
+            if n_zero == 0:
+                threshold = np.partition(distance, k, axis=1)[:, k]
+                for d, t in zip(distance, threshold, strict=True):
+                    nearest.append(others[d <= t + _TIE])
+                continue
+            for d in distance:
+                kth = _kth_with_repeats(d[1:], float(d[0]), n_zero, k)
+                chosen = others[d[1:] <= kth + _TIE]
+                if d[0] <= kth + _TIE:
+                    chosen = np.sort(np.concatenate([zeros, chosen]))
+                nearest.append(chosen)
         return nearest
 
     def _sample(
@@ -127,3 +148,13 @@ class AnalogueModel(Forecaster):
             values = self._futures[picked, columns[:, None]] + self._shift[unit]
             draws[row] = np.rint(np.expm1(np.maximum(values, 0.0)))
         return draws
+
+
+def _kth_with_repeats(distance: FloatArray, repeated: float, count: int, k: int) -> float:
+    """The ``k``-th smallest (from 0) of ``distance`` with ``repeated`` added ``count`` times."""
+    below = int((distance < repeated).sum())
+    if k < below:
+        return float(np.partition(distance, k)[k])
+    if k < below + count:
+        return repeated
+    return float(np.partition(distance, k - count)[k - count])

@@ -24,6 +24,7 @@ import pandas as pd
 from sentinelle.errors import ForecastError, UsageError
 
 __all__ = [
+    "GRID_UNITS",
     "KEYS",
     "TARGETS",
     "Forecast",
@@ -31,14 +32,29 @@ __all__ = [
     "History",
     "UnitRows",
     "horizon_index",
+    "is_grid_scale",
     "panel_version",
 ]
 
 KEYS = ("unit_id", "month_id")
 # Outcomes a model may be asked to forecast: state-based, non-state and one-sided
-# fatalities (UCDP GED best) and civilian deaths.
-TARGETS = ("ged_sb", "ged_ns", "ged_os", "civ_deaths")
+# fatalities (UCDP GED best) and civilian deaths; on panels of a publisher's admin-unit
+# aggregates (ACLED's HDX series), fatalities of political violence and of civilian
+# targeting.
+TARGETS = ("ged_sb", "ged_ns", "ged_os", "civ_deaths", "fatalities", "civ_fatalities")
 _MAX_DRAW = np.iinfo(np.int32).max
+# Panels with more units than this are PRIO-GRID scale (decision 0010's size
+# provision): the ensemble scores its validation forecasts on a sample of the quiet
+# units and LightGBM samples its training rows. The cm panel has 191 units and the
+# admin panels at most a few dozen, so their results do not depend on it.
+GRID_UNITS = 2_000
+
+
+def is_grid_scale(n_units: int) -> bool:
+    """Whether a panel of ``n_units`` units takes the PRIO-GRID provisions."""
+    return n_units > GRID_UNITS
+
+
 # Positions of the units a model draws for: all of them (``slice(None)``) or some.
 UnitRows = slice | npt.NDArray[np.int64]
 
@@ -225,9 +241,7 @@ class Forecaster(ABC):
         Models must not modify ``history``: its arrays are shared.
         """
         if history.target not in TARGETS:
-            raise ForecastError(
-                f"unknown target {history.target!r}; expected one of {TARGETS}"
-            )
+            raise ForecastError(f"unknown target {history.target!r}; expected one of {TARGETS}")
         self._fit(history)
         self._history = history
         return self
@@ -263,7 +277,9 @@ class Forecaster(ABC):
         else:
             wanted = np.asarray(units, dtype=np.int64)
             rows = np.searchsorted(unit_ids, wanted)
-            known = (rows < unit_ids.size) & (unit_ids[np.minimum(rows, unit_ids.size - 1)] == wanted)
+            known = (rows < unit_ids.size) & (
+                unit_ids[np.minimum(rows, unit_ids.size - 1)] == wanted
+            )
             if wanted.ndim != 1 or not known.all() or np.any(np.diff(wanted) <= 0):
                 raise ForecastError("units must be sorted, distinct unit ids of the history")
             unit_ids = wanted

@@ -230,7 +230,9 @@ class HurdleModel(Forecaster):
         shape = (mean.size, horizons.size, n_draws)
         event = rng.uniform(size=shape) < p_event[:, None, None]
         unit_of_event = np.nonzero(event)[0]
-        sizes = _sample_truncated(mean[unit_of_event], size[unit_of_event], unit_of_event.shape, rng)
+        sizes = _sample_truncated(
+            mean[unit_of_event], size[unit_of_event], unit_of_event.shape, rng
+        )
         draws = np.zeros(shape, dtype=np.int64)
         draws[event] = sizes
         return draws

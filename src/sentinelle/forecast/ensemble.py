@@ -16,15 +16,15 @@ weights, the validation origins, and each member's mean validation CRPS
 (``E|X_k - y| - E|X_k - X_k'| / 2`` over the same validation forecasts), so a reader of
 a backtest can see the choice was made on months before the origin.
 
-**Large panels** (PRIO-GRID cells; decision 0010's size provision). When more than
-``quiet_sample`` units have had no fatality up to a validation origin, the members are
-still fitted on every unit, but scored on every unit with a fatality and a seeded random
-sample of ``quiet_sample`` quiet ones, each standing for ``quiet / quiet_sample`` quiet
-units in the means (an unbiased estimate of the all-unit means). The terms are then
-computed exactly for all members at once from their empirical CDFs
-(``E|X - Z| = sum_t dt (F_X + F_Z - 2 F_X F_Z)`` over the sorted union of the draws).
-Panels with fewer quiet units (the 191 countries, the Sahel's admin units) take the
-all-unit path unchanged.
+**Large panels** (decision 0010's size provision). On a panel of more than
+``base.GRID_UNITS`` units (PRIO-GRID cells) the registry's ensemble uses
+``grid_windows`` validation origins, and when more than ``quiet_sample`` units have had
+no fatality up to a validation origin, the members are still fitted on every unit but
+scored on every unit with a fatality and a seeded random sample of ``quiet_sample``
+quiet ones, each standing for ``quiet / quiet_sample`` quiet units in the means (an
+unbiased estimate of the all-unit means). The terms are then computed for all members
+at once from their empirical CDFs (``mean_abs_differences``). Smaller panels (the 191
+countries, the Sahel's admin units) take the all-unit path unchanged.
 """
 
 from __future__ import annotations
@@ -37,7 +37,7 @@ import numpy.typing as npt
 from scipy.optimize import minimize
 
 from sentinelle.errors import UsageError
-from sentinelle.forecast.base import Forecaster, History
+from sentinelle.forecast.base import Forecaster, History, is_grid_scale
 from sentinelle.scoring import expected_abs_difference
 
 __all__ = ["EnsembleModel", "mean_abs_differences", "mixture_weights"]
@@ -125,8 +125,7 @@ def mean_abs_differences(
         y = observed[:, None]
         error = [(expected_abs_difference(d, y) * weight).sum() / total for d in draws]
         spread = [
-            [(expected_abs_difference(a, b) * weight).sum() / total for b in draws]
-            for a in draws
+            [(expected_abs_difference(a, b) * weight).sum() / total for b in draws] for a in draws
         ]
         return np.array(error), np.array(spread)
     columns = [np.asarray(d, dtype=np.int64) for d in draws]
@@ -136,11 +135,12 @@ def mean_abs_differences(
     level = np.zeros(n + 1)
     cross = np.zeros((n + 1, n + 1))
     peak = values.max(axis=1)
-    floor = 0
-    # Rows where every draw and the observation are zero add nothing to any term.
+    # Rows by their largest value: 1 .. 15 on a grid of 16, 16 .. 127 on one of 128,
+    # the rest on their sorted union. All-zero rows add nothing to any term.
+    low = 1
     for grid in (*_GRIDS, None):
-        chosen = (peak > floor) if grid is None else (peak > floor) & (peak < grid)
-        floor = grid if grid is not None else floor
+        chosen = (peak >= low) if grid is None else (peak >= low) & (peak < grid)
+        low = grid if grid is not None else low
         if not chosen.any():
             continue
         part, part_weight = values[chosen], weight[chosen]
@@ -215,8 +215,12 @@ class EnsembleModel(Forecaster):
     validation_draws : int
         Draws per unit-month when scoring members on validation windows.
     quiet_sample : int or None
-        Quiet units (no fatality up to the validation origin) scored at a validation
-        origin when there are more of them; ``None`` scores every unit.
+        On a panel of more than ``base.GRID_UNITS`` units, quiet units (no fatality up
+        to the validation origin) scored at a validation origin when there are more of
+        them; ``None`` scores every unit.
+    grid_windows : int or None
+        Validation origins on a panel of more than ``base.GRID_UNITS`` units
+        (``None``: ``n_windows``).
     seed : int
         Seed of the validation draws and of the quiet units' sample.
     """
@@ -235,7 +239,8 @@ class EnsembleModel(Forecaster):
         n_windows: int = 3,
         min_history: int = 12,
         validation_draws: int = 250,
-        quiet_sample: int | None = 1000,
+        quiet_sample: int | None = 500,
+        grid_windows: int | None = None,
         seed: int = 0,
     ) -> None:
         if not members:
@@ -249,13 +254,21 @@ class EnsembleModel(Forecaster):
         if quiet_sample is not None and quiet_sample < 1:
             raise UsageError("quiet_sample must be >= 1 or None")
         self.quiet_sample = quiet_sample
+        self.grid_windows = grid_windows
         self.seed = seed
 
     def validation_origins(self, history: History) -> list[int]:
-        """Validation origins whose forecast months all lie at or before the origin."""
+        """Validation origins whose forecast months all lie at or before the origin.
+
+        ``n_windows`` of them, or ``grid_windows`` on a panel of more than
+        ``base.GRID_UNITS`` units when that is set.
+        """
         first = int(history.months[0])
         latest = history.origin - int(self.validation_horizons.max())
-        origins = [latest - 12 * k for k in range(self.n_windows)]
+        n_windows = self.n_windows
+        if self.grid_windows is not None and is_grid_scale(history.unit_ids.size):
+            n_windows = self.grid_windows
+        origins = [latest - 12 * k for k in range(n_windows)]
         return [o for o in origins if o - first + 1 >= self.min_history]
 
     def _fit(self, history: History) -> None:
@@ -280,9 +293,9 @@ class EnsembleModel(Forecaster):
         self.origins_used = origins
         self._members = [factory().fit_history(history) for factory in self.factories]
 
-    def scored_units(self, history: History, past: History) -> tuple[
-        npt.NDArray[np.int64], npt.NDArray[np.float64]
-    ] | None:
+    def scored_units(
+        self, history: History, past: History
+    ) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.float64]] | None:
         """Units scored at the validation origin of ``past``, and what each stands for.
 
         ``None`` (every unit, each for itself) unless more than ``quiet_sample`` units
@@ -291,7 +304,7 @@ class EnsembleModel(Forecaster):
         sample of ``quiet_sample`` quiet ones, each quiet one weighing ``quiet /
         quiet_sample``.
         """
-        if self.quiet_sample is None:
+        if self.quiet_sample is None or not is_grid_scale(history.unit_ids.size):
             return None
         event = np.zeros(history.unit_ids.size, dtype=bool)
         index = np.searchsorted(history.unit_ids, past.unit_ids)

@@ -18,7 +18,7 @@ import pandas as pd
 
 from sentinelle.forecast.base import TARGETS, History
 
-__all__ = ["DEFAULT_COVARIATES", "feature_cube"]
+__all__ = ["DEFAULT_COVARIATES", "feature_cube", "trailing"]
 
 # Slow-moving structural covariates of the VIEWS cm files that conflict-forecasting
 # work routinely finds informative (population, income, infant mortality, liberal
@@ -30,7 +30,12 @@ DEFAULT_COVARIATES: tuple[str, ...] = (
     "wdi_sp_dyn_imrt_in",
     "vdem_v2x_libdem",
     "splag_1_decay_ged_sb_5",
+    # Admin-unit aggregate panels (ACLED's HDX series): the neighbours' fatalities.
+    "fatalities_splag_1",
 )
+# Outcomes that are no forecast target but whose recent levels are features: the event
+# counts of aggregate panels.
+CONTEXT_OUTCOMES: tuple[str, ...] = ("events",)
 
 _LAGS = 6
 _LEVEL_WINDOWS = (3, 6, 12, 24)
@@ -40,7 +45,7 @@ _OTHER_WINDOWS = (3, 12)
 FloatArray = npt.NDArray[np.float64]
 
 
-def _rolling(values: FloatArray, window: int, how: str) -> FloatArray:
+def trailing(values: FloatArray, window: int, how: str) -> FloatArray:
     """Trailing rolling statistic over months (rows), using whatever months exist.
 
     Only units (columns) with a non-zero or missing month are rolled: the statistic of
@@ -88,12 +93,12 @@ def feature_cube(
         lagged[lag:] = log_target[: log_target.shape[0] - lag]
         blocks[f"log_lag_{lag}"] = lagged
     for window in _LEVEL_WINDOWS:
-        blocks[f"log_mean_{window}"] = np.log1p(_rolling(target, window, "mean"))
-    blocks["log_max_12"] = np.log1p(_rolling(target, 12, "max"))
+        blocks[f"log_mean_{window}"] = np.log1p(trailing(target, window, "mean"))
+    blocks["log_max_12"] = np.log1p(trailing(target, 12, "max"))
     blocks["trend_3_12"] = blocks["log_mean_3"] - blocks["log_mean_12"]
     positive = np.where(np.isnan(target), np.nan, (target > 0).astype(np.float64))
     for window in _SHARE_WINDOWS:
-        blocks[f"share_pos_{window}"] = _rolling(positive, window, "mean")
+        blocks[f"share_pos_{window}"] = trailing(positive, window, "mean")
     blocks["months_since_pos"] = _months_since_positive(target)
 
     panel = history.panel
@@ -105,16 +110,18 @@ def feature_cube(
         matrix[rows, cols] = panel[column].to_numpy(np.float64)
         return matrix
 
-    for other in TARGETS:
+    for other in (*TARGETS, *CONTEXT_OUTCOMES):
         if other == history.target or other not in panel.columns:
             continue
         values = as_matrix(other)
         for window in _OTHER_WINDOWS:
-            blocks[f"{other}_log_mean_{window}"] = np.log1p(_rolling(values, window, "mean"))
+            blocks[f"{other}_log_mean_{window}"] = np.log1p(trailing(values, window, "mean"))
     for column in covariates:
         if column in panel.columns:
             blocks[column] = as_matrix(column)
 
     names = list(blocks)
-    cube = np.stack([blocks[name].T for name in names], axis=-1).astype(np.float32)
+    cube = np.empty((history.unit_ids.size, target.shape[0], len(names)), dtype=np.float32)
+    for i, name in enumerate(names):
+        cube[:, :, i] = blocks[name].T
     return cube, names

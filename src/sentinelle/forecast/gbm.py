@@ -25,7 +25,7 @@ import numpy.typing as npt
 from lightgbm import LGBMClassifier, LGBMRegressor
 
 from sentinelle.errors import ForecastError, UsageError
-from sentinelle.forecast.base import Forecaster, History, UnitRows, horizon_index
+from sentinelle.forecast.base import Forecaster, History, UnitRows, horizon_index, is_grid_scale
 from sentinelle.forecast.features import DEFAULT_COVARIATES, feature_cube
 
 __all__ = ["LightGBMModel"]
@@ -56,6 +56,13 @@ class LightGBMModel(Forecaster):
     max_train_rows : int
         Cap on training rows: rows of units quiet for the last 12 months are
         subsampled (and up-weighted) to stay under it, as they are the bulk of a panel.
+    grid_train_rows : int
+        Training rows expected on a panel of more than ``base.GRID_UNITS`` units
+        (PRIO-GRID scale, decision 0010's size provision), instead of the cap above:
+        active rows are sampled to at most three quarters of it, quiet ones fill the
+        rest, each up-weighted by its inverse sampling rate. At that scale the active
+        cells alone give hundreds of thousands of rows, and eight boosters trained on
+        them at each of six origins took most of the ensemble's 16 minutes.
     n_jobs : int
         LightGBM threads. One by default: on a shared two-core machine two OpenMP
         threads that spin-wait for each other made a fit 60 times slower (97 s vs 1.4 s).
@@ -80,6 +87,7 @@ class LightGBMModel(Forecaster):
         covariates: Sequence[str] = DEFAULT_COVARIATES,
         train_months: int = 60,
         max_train_rows: int = 300_000,
+        grid_train_rows: int = 20_000,
         n_jobs: int = 1,
         seed: int = 0,
     ) -> None:
@@ -103,6 +111,7 @@ class LightGBMModel(Forecaster):
         self.covariates = tuple(covariates)
         self.train_months = train_months
         self.max_train_rows = max_train_rows
+        self.grid_train_rows = grid_train_rows
         self.seed = seed
 
     def _fit(self, history: History) -> None:
@@ -147,7 +156,17 @@ class LightGBMModel(Forecaster):
         weight = np.ones(u.size)
         quiet = ~(cube[u, t, self.feature_names.index("log_max_12")] > 0)
         n_active = int((~quiet).sum())
-        if u.size > self.max_train_rows and quiet.any():
+        if is_grid_scale(y.shape[0]):
+            # PRIO-GRID scale: both kinds of rows sampled to the grid budget.
+            rng = np.random.default_rng([self.seed, 1])
+            active_rate = min(1.0, 0.75 * self.grid_train_rows / max(n_active, 1))
+            room = self.grid_train_rows - active_rate * n_active
+            quiet_rate = min(1.0, room / max(int(quiet.sum()), 1))
+            rate = np.where(quiet, quiet_rate, active_rate)
+            keep = rng.uniform(size=u.size) < rate
+            weight = (1.0 / rate)[keep]
+            u, t, h = u[keep], t[keep], h[keep]
+        elif u.size > self.max_train_rows and quiet.any():
             rate = max(self.max_train_rows - n_active, 1) / quiet.sum()
             rng = np.random.default_rng(self.seed)
             keep = ~quiet | (rng.uniform(size=u.size) < rate)

@@ -17,10 +17,10 @@ from collections.abc import Sequence
 
 import numpy as np
 import numpy.typing as npt
-import pandas as pd
 
 from sentinelle.errors import ForecastError
 from sentinelle.forecast.base import Forecaster, History, UnitRows, horizon_index
+from sentinelle.forecast.features import trailing
 
 __all__ = ["MarkovModel", "intensity_class"]
 
@@ -67,7 +67,7 @@ class MarkovModel(Forecaster):
     def _fit(self, history: History) -> None:
         y = history.y
         observed = np.isfinite(y)
-        peak = pd.DataFrame(y.T).rolling(_MEMORY, min_periods=1).max().to_numpy().T
+        peak = trailing(y.T, _MEMORY, "max").T
         state = np.where(
             observed,
             intensity_class(np.nan_to_num(y)) * N_CLASSES + intensity_class(np.nan_to_num(peak)),

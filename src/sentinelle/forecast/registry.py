@@ -9,7 +9,10 @@ at every origin, CRPS-optimal mixture weights over the candidates below, learned
 five validation origins one year apart whose forecast months (at the same horizons)
 all lie at or before the origin, so no window's own outcomes enter the forecast scored
 on it. The rule was fixed before any 2018-2023 window was scored with the 1990-2016
-history; since it sees only the past, adding a candidate later is fair.
+history; since it sees only the past, adding a candidate later is fair. Panels of
+PRIO-GRID scale (more than ``base.GRID_UNITS`` units) use two validation origins and
+score a sample of their quiet cells (the decision's size provision); the cm and admin
+panels are far below that size.
 """
 
 from __future__ import annotations
@@ -40,6 +43,9 @@ ModelFactory = Callable[[Sequence[int]], Forecaster]
 RECOMMENDED_MODEL = "ensemble"
 # Validation origins of the selection rule, one year apart (decision 0010).
 VALIDATION_ORIGINS = 5
+# On a PRIO-GRID-scale panel (``base.GRID_UNITS``), decision 0010's size provision:
+# one validation year there holds more active unit-months than five at cm scale.
+GRID_VALIDATION_ORIGINS = 2
 
 
 def _ensemble(horizons: Sequence[int]) -> Forecaster:
@@ -54,7 +60,12 @@ def _ensemble(horizons: Sequence[int]) -> Forecaster:
         ("markov", lambda: MarkovModel(horizons=horizons)),
         ("conflictology", ConflictologyModel),
     ]
-    return EnsembleModel(members, validation_horizons=horizons, n_windows=VALIDATION_ORIGINS)
+    return EnsembleModel(
+        members,
+        validation_horizons=horizons,
+        n_windows=VALIDATION_ORIGINS,
+        grid_windows=GRID_VALIDATION_ORIGINS,
+    )
 
 
 MODELS: Registry[ModelFactory] = Registry(
