@@ -41,7 +41,7 @@ from rich.console import Console
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from sentinelle.actors.registry import ACTOR_TYPE_LABELS
+from sentinelle.actors.registry import ACTOR_TYPE_LABELS, UNMATCHED_TYPE
 from sentinelle.config import Settings
 from sentinelle.errors import SentinelleError, StoreBusyError
 from sentinelle.i18n import LANGS, N_, Lang, translator
@@ -355,7 +355,9 @@ def frame_table(
     for column in (c for c in _TYPE_COLUMNS if c in head.columns):
         # A name outside the registry has no type: "—", not "unmatched".
         head = head.assign(**{column: [
-            t.gettext(ACTOR_TYPE_LABELS[v]) if v in ACTOR_TYPE_LABELS else MISSING
+            t.gettext(ACTOR_TYPE_LABELS[v])
+            if v in ACTOR_TYPE_LABELS and v != UNMATCHED_TYPE
+            else MISSING
             for v in head[column]
         ]})  # fmt: skip
     dropped: list[str] = []
