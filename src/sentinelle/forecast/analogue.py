@@ -19,7 +19,7 @@ import numpy as np
 import numpy.typing as npt
 
 from sentinelle.errors import ForecastError, UsageError
-from sentinelle.forecast.base import Forecaster, History, UnitRows, horizon_index
+from sentinelle.forecast.base import History, RowForecaster, UnitRows, horizon_index
 
 __all__ = ["AnalogueModel"]
 
@@ -30,7 +30,7 @@ _TIE = 1e-6
 _ROWS = 16
 
 
-class AnalogueModel(Forecaster):
+class AnalogueModel(RowForecaster):
     """Draws from what followed the ``k`` nearest past trajectories of ``window`` months.
 
     Parameters
@@ -117,20 +117,6 @@ class AnalogueModel(Forecaster):
                     chosen = np.sort(np.concatenate([zeros, chosen]))
                 nearest.append(chosen)
         return nearest
-
-    def _sample(
-        self, horizons: npt.NDArray[np.int64], n_draws: int, rng: np.random.Generator
-    ) -> npt.NDArray[np.int64]:
-        return self._draw(slice(None), horizons, n_draws, rng)
-
-    def _sample_units(
-        self,
-        rows: npt.NDArray[np.int64],
-        horizons: npt.NDArray[np.int64],
-        n_draws: int,
-        rng: np.random.Generator,
-    ) -> npt.NDArray[np.int64]:
-        return self._draw(rows, horizons, n_draws, rng)
 
     def _draw(
         self,

@@ -30,6 +30,7 @@ __all__ = [
     "Forecast",
     "Forecaster",
     "History",
+    "RowForecaster",
     "UnitRows",
     "horizon_index",
     "is_grid_scale",
@@ -327,3 +328,35 @@ class Forecaster(ABC):
         only those units (same law, not the same random numbers as a full draw).
         """
         return np.asarray(self._sample(horizons, n_draws, rng))[rows]
+
+
+class RowForecaster(Forecaster):
+    """A model that draws any set of units the same way: ``_draw(rows, ...)``.
+
+    ``rows`` is ``slice(None)`` for every unit or the positions asked for; both
+    sampling paths of :class:`Forecaster` go through it.
+    """
+
+    def _sample(
+        self, horizons: npt.NDArray[np.int64], n_draws: int, rng: np.random.Generator
+    ) -> npt.NDArray[np.integer] | npt.NDArray[np.floating]:
+        return self._draw(slice(None), horizons, n_draws, rng)
+
+    def _sample_units(
+        self,
+        rows: npt.NDArray[np.int64],
+        horizons: npt.NDArray[np.int64],
+        n_draws: int,
+        rng: np.random.Generator,
+    ) -> npt.NDArray[np.integer] | npt.NDArray[np.floating]:
+        return self._draw(rows, horizons, n_draws, rng)
+
+    @abstractmethod
+    def _draw(
+        self,
+        rows: UnitRows,
+        horizons: npt.NDArray[np.int64],
+        n_draws: int,
+        rng: np.random.Generator,
+    ) -> npt.NDArray[np.integer] | npt.NDArray[np.floating]:
+        """Draws ``[units at rows, horizons, draws]``."""

@@ -17,7 +17,7 @@ import numpy as np
 import numpy.typing as npt
 
 from sentinelle.errors import ForecastError
-from sentinelle.forecast.base import Forecaster, History, UnitRows
+from sentinelle.forecast.base import Forecaster, History, RowForecaster, UnitRows
 
 __all__ = ["Boot240Model", "ConflictologyModel", "LastModel", "ZeroModel"]
 
@@ -54,7 +54,7 @@ class LastModel(Forecaster):
         return rng.poisson(np.broadcast_to(self._rate[:, None, None], shape))
 
 
-class ConflictologyModel(Forecaster):
+class ConflictologyModel(RowForecaster):
     """Draws from the unit's last ``window`` monthly values, equally often each.
 
     Parameters
@@ -71,20 +71,6 @@ class ConflictologyModel(Forecaster):
 
     def _fit(self, history: History) -> None:
         self._pool = history.recent(self.window)
-
-    def _sample(
-        self, horizons: npt.NDArray[np.int64], n_draws: int, rng: np.random.Generator
-    ) -> npt.NDArray[np.int64]:
-        return self._draw(slice(None), horizons, n_draws, rng)
-
-    def _sample_units(
-        self,
-        rows: npt.NDArray[np.int64],
-        horizons: npt.NDArray[np.int64],
-        n_draws: int,
-        rng: np.random.Generator,
-    ) -> npt.NDArray[np.int64]:
-        return self._draw(rows, horizons, n_draws, rng)
 
     def _draw(
         self,

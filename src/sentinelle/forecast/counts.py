@@ -19,7 +19,7 @@ import numpy as np
 import numpy.typing as npt
 
 from sentinelle.errors import UsageError
-from sentinelle.forecast.base import Forecaster, History, UnitRows
+from sentinelle.forecast.base import History, RowForecaster, UnitRows
 
 __all__ = ["HurdleModel", "NegBinModel", "sample_negbin", "truncated_negbin_params"]
 
@@ -103,7 +103,7 @@ def _sample_truncated(
     return draws
 
 
-class NegBinModel(Forecaster):
+class NegBinModel(RowForecaster):
     """Negative binomial with the moments of the unit's last ``window`` months.
 
     Parameters
@@ -133,20 +133,6 @@ class NegBinModel(Forecaster):
         self._mean = np.where(observed >= 2, mean, 0.0)
         self._size = _nb_size(self._mean, np.where(observed >= 2, var, 0.0))
 
-    def _sample(
-        self, horizons: npt.NDArray[np.int64], n_draws: int, rng: np.random.Generator
-    ) -> npt.NDArray[np.int64]:
-        return self._draw(slice(None), horizons, n_draws, rng)
-
-    def _sample_units(
-        self,
-        rows: npt.NDArray[np.int64],
-        horizons: npt.NDArray[np.int64],
-        n_draws: int,
-        rng: np.random.Generator,
-    ) -> npt.NDArray[np.int64]:
-        return self._draw(rows, horizons, n_draws, rng)
-
     def _draw(
         self,
         rows: UnitRows,
@@ -159,7 +145,7 @@ class NegBinModel(Forecaster):
         return sample_negbin(mean[:, None, None], size[:, None, None], shape, rng)
 
 
-class HurdleModel(Forecaster):
+class HurdleModel(RowForecaster):
     """Bernoulli zero part and zero-truncated NB size, both from the last ``window`` months.
 
     The probability of fatalities is the unit's share of positive months shrunk towards
@@ -204,20 +190,6 @@ class HurdleModel(Forecaster):
         pos_mean = np.where(own, pos_mean, pooled[0])
         pos_var = np.where(own, pos_var, pooled[1])
         self._mean, self._size = truncated_negbin_params(pos_mean, pos_var)
-
-    def _sample(
-        self, horizons: npt.NDArray[np.int64], n_draws: int, rng: np.random.Generator
-    ) -> npt.NDArray[np.int64]:
-        return self._draw(slice(None), horizons, n_draws, rng)
-
-    def _sample_units(
-        self,
-        rows: npt.NDArray[np.int64],
-        horizons: npt.NDArray[np.int64],
-        n_draws: int,
-        rng: np.random.Generator,
-    ) -> npt.NDArray[np.int64]:
-        return self._draw(rows, horizons, n_draws, rng)
 
     def _draw(
         self,

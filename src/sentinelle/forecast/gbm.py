@@ -25,7 +25,13 @@ import numpy.typing as npt
 from lightgbm import LGBMClassifier, LGBMRegressor
 
 from sentinelle.errors import ForecastError, UsageError
-from sentinelle.forecast.base import Forecaster, History, UnitRows, horizon_index, is_grid_scale
+from sentinelle.forecast.base import (
+    History,
+    RowForecaster,
+    UnitRows,
+    horizon_index,
+    is_grid_scale,
+)
 from sentinelle.forecast.features import DEFAULT_COVARIATES, feature_cube
 
 __all__ = ["LightGBMModel"]
@@ -36,7 +42,7 @@ _LOG_ONE = float(np.log1p(1.0))
 _SAMPLE_CHUNK = 5_000_000
 
 
-class LightGBMModel(Forecaster):
+class LightGBMModel(RowForecaster):
     """Hurdle LightGBM: zero/non-zero classifier and quantile regressions of the size.
 
     Parameters
@@ -174,20 +180,6 @@ class LightGBMModel(Forecaster):
             u, t, h = u[keep], t[keep], h[keep]
         x = np.column_stack([cube[u, t], h.astype(np.float32)])
         return x, y[u, t + h], weight
-
-    def _sample(
-        self, horizons: npt.NDArray[np.int64], n_draws: int, rng: np.random.Generator
-    ) -> npt.NDArray[np.int64]:
-        return self._draw(slice(None), horizons, n_draws, rng)
-
-    def _sample_units(
-        self,
-        rows: npt.NDArray[np.int64],
-        horizons: npt.NDArray[np.int64],
-        n_draws: int,
-        rng: np.random.Generator,
-    ) -> npt.NDArray[np.int64]:
-        return self._draw(rows, horizons, n_draws, rng)
 
     def _draw(
         self,

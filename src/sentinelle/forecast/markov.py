@@ -19,7 +19,7 @@ import numpy as np
 import numpy.typing as npt
 
 from sentinelle.errors import ForecastError
-from sentinelle.forecast.base import Forecaster, History, UnitRows, horizon_index
+from sentinelle.forecast.base import History, RowForecaster, UnitRows, horizon_index
 from sentinelle.forecast.features import trailing
 
 __all__ = ["MarkovModel", "intensity_class"]
@@ -43,7 +43,7 @@ def intensity_class(values: npt.ArrayLike) -> npt.NDArray[np.int64]:
     return np.searchsorted(_EDGES, np.asarray(values, dtype=np.float64)).astype(np.int64)
 
 
-class MarkovModel(Forecaster):
+class MarkovModel(RowForecaster):
     """Direct ``h``-step transitions between intensity states, sizes from observed months.
 
     Parameters
@@ -96,20 +96,6 @@ class MarkovModel(Forecaster):
             [row[cls == c] for c in range(N_CLASSES)]
             for row, cls in zip(values, classes, strict=True)
         ]
-
-    def _sample(
-        self, horizons: npt.NDArray[np.int64], n_draws: int, rng: np.random.Generator
-    ) -> npt.NDArray[np.int64]:
-        return self._draw(slice(None), horizons, n_draws, rng)
-
-    def _sample_units(
-        self,
-        rows: npt.NDArray[np.int64],
-        horizons: npt.NDArray[np.int64],
-        n_draws: int,
-        rng: np.random.Generator,
-    ) -> npt.NDArray[np.int64]:
-        return self._draw(rows, horizons, n_draws, rng)
 
     def _draw(
         self,
