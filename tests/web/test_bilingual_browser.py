@@ -10,24 +10,18 @@ from __future__ import annotations
 
 import io
 import re
-import shutil
-import socket
-import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pandas as pd
 import pytest
-import uvicorn
 from playwright.sync_api import Browser, Page, sync_playwright
 
 from sentinelle.web import create_app
 from sentinelle.web.pages import vendor_missing
-from tests.web.conftest import build_store, settings_for
+from tests.web.conftest import CHROMIUM, CHROMIUM_ARGS, build_store, served, settings_for
 from tests.web.test_i18n_pages import _english_catalogue
 
-CHROMIUM = shutil.which("chromium")
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 pytestmark = [
     pytest.mark.skipif(CHROMIUM is None, reason="no chromium on PATH (apt-get install chromium)"),
@@ -35,29 +29,14 @@ pytestmark = [
         bool(vendor_missing()), reason="Leaflet not vendored: run bash scripts/build_web.sh"
     ),
 ]
-CHROMIUM_ARGS = [
-    "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-    "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic",
-]  # fmt: skip
 
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     store = build_store(tmp_path_factory.mktemp("bilingual") / "store.duckdb")
     app = create_app(settings_for(":memory:", heavy_rate_limit="1000/minute"), store)
-    sock = socket.socket()
-    sock.bind(("127.0.0.1", 0))
-    port = sock.getsockname()[1]
-    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="on"))
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started and time.monotonic() < deadline:
-        time.sleep(0.05)
-    assert server.started, "uvicorn did not start"
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(timeout=10)
+    with served(app) as url:
+        yield url
     store.close()
 
 

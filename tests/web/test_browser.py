@@ -8,22 +8,16 @@ there is no ``chromium`` on the PATH or the map's Leaflet files were not vendore
 
 from __future__ import annotations
 
-import shutil
-import socket
-import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-import uvicorn
 from playwright.sync_api import Browser, Page, sync_playwright
 
 from sentinelle.web import create_app
 from sentinelle.web.pages import vendor_missing
-from tests.web.conftest import PASSWORD, build_store, settings_for
+from tests.web.conftest import CHROMIUM, CHROMIUM_ARGS, PASSWORD, build_store, served, settings_for
 
-CHROMIUM = shutil.which("chromium")
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 pytestmark = [
     pytest.mark.skipif(CHROMIUM is None, reason="no chromium on PATH (apt-get install chromium)"),
@@ -31,10 +25,6 @@ pytestmark = [
         bool(vendor_missing()), reason="Leaflet not vendored: run bash scripts/build_web.sh"
     ),
 ]
-CHROMIUM_ARGS = [
-    "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-    "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic",
-]  # fmt: skip
 
 
 @pytest.fixture(scope="module")
@@ -42,19 +32,8 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """Base URL of a dashboard served by uvicorn in a thread."""
     store = build_store(tmp_path_factory.mktemp("browser") / "store.duckdb")
     app = create_app(settings_for(":memory:"), store)
-    sock = socket.socket()
-    sock.bind(("127.0.0.1", 0))
-    port = sock.getsockname()[1]
-    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="on"))
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started and time.monotonic() < deadline:
-        time.sleep(0.05)
-    assert server.started, "uvicorn did not start"
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(timeout=10)
+    with served(app) as url:
+        yield url
     store.close()
 
 

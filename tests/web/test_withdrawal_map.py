@@ -10,24 +10,19 @@ OCHA P-code file of ``../shared/data``.
 
 from __future__ import annotations
 
-import shutil
-import socket
-import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import duckdb
 import pandas as pd
 import pytest
-import uvicorn
 from fastapi.testclient import TestClient
 
 from sentinelle.geo import month_id, month_id_from_str
 from sentinelle.impact.timeline import load_closures
 from sentinelle.web import create_app
 from sentinelle.web.pages import vendor_missing
-from tests.web.conftest import build_store, settings_for
+from tests.web.conftest import CHROMIUM, CHROMIUM_ARGS, build_store, served, settings_for
 
 CERCLES = (
     Path(__file__).resolve().parents[3] / "shared/data/admin/mli_adm2_cercles_ocha_pcodes.geojson"
@@ -245,27 +240,13 @@ def test_trends_show_the_aggregates_to_the_last_month(
 
 # ------------------------------------------------------------------------------- browser
 
-CHROMIUM = shutil.which("chromium")
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run"]  # fmt: skip
-
 
 @pytest.fixture(scope="module")
 def server(store: duckdb.DuckDBPyConnection) -> Iterator[str]:
     settings = settings_for(":memory:", heavy_rate_limit="1000/minute", admin_boundaries=[CERCLES])
     app = create_app(settings, store)
-    sock = socket.socket()
-    sock.bind(("127.0.0.1", 0))
-    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="on"))
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started and time.monotonic() < deadline:
-        time.sleep(0.05)
-    assert server.started, "uvicorn did not start"
-    yield f"http://127.0.0.1:{sock.getsockname()[1]}"
-    server.should_exit = True
-    thread.join(timeout=10)
+    with served(app) as url:
+        yield url
 
 
 @pytest.mark.skipif(CHROMIUM is None, reason="no chromium on PATH (apt-get install chromium)")
