@@ -39,6 +39,8 @@ from importlib.metadata import version
 from pathlib import Path
 from typing import Literal
 
+from babel import Locale as BabelLocale
+from babel.core import get_global
 from babel.dates import format_date, format_skeleton
 from babel.messages.catalog import Catalog
 from babel.messages.extract import extract_from_dir
@@ -56,6 +58,7 @@ __all__ = [
     "N_",
     "Lang",
     "Translator",
+    "country_name",
     "extract_messages",
     "translations",
     "translator",
@@ -179,6 +182,19 @@ class Translator:
 def translator(lang: Lang) -> Translator:
     """The (shared) :class:`Translator` of ``lang``."""
     return Translator(lang)
+
+
+def country_name(iso3: str, lang: Lang) -> str:
+    """The country's name in ``lang`` from CLDR (TCD: ``Tchad`` in French); ISO3 if unknown.
+
+    Examples
+    --------
+    >>> country_name("TCD", "fr"), country_name("MLI", "en"), country_name("XXX", "fr")
+    ('Tchad', 'Mali', 'XXX')
+    """
+    alpha2 = get_global("territory_aliases").get(iso3, [None])[0]
+    names = BabelLocale.parse(translator(lang).locale).territories
+    return str(names.get(alpha2, iso3))
 
 
 def extract_messages() -> Catalog:

@@ -36,9 +36,9 @@ from matplotlib.figure import Figure
 
 from sentinelle.actors.registry import Registry, load_registry, register_sides
 from sentinelle.errors import NoDataError
-from sentinelle.geo import convert_code, month_string, parse_period
+from sentinelle.geo import month_string, parse_period
 from sentinelle.geo.boundaries import default_boundaries, read_country_outlines
-from sentinelle.i18n import LANGS, N_, Lang, Translator, translator
+from sentinelle.i18n import LANGS, N_, Lang, Translator, country_name, translator
 from sentinelle.store.aggregates import current_aggregates
 from sentinelle.store.currency import (
     SERIES_LABELS,
@@ -515,13 +515,6 @@ def _compare(
     return table
 
 
-def _place(iso3: str) -> str:
-    try:
-        return str(convert_code(iso3, "iso3", "name"))
-    except (KeyError, ValueError):
-        return iso3
-
-
 def _period_text(period: str, t: Translator) -> str:
     months = parse_period(period)
     return t.gettext("%(first)s to %(last)s") % {
@@ -536,7 +529,7 @@ def aggregate_summary(sit: AggregateSituation, lang: Lang) -> str:
     region_word, unit_word = UNIT_WORDS.get(sit.country_iso3, DEFAULT_UNIT_WORDS)
     totals = sit.totals
     args: dict[str, str] = {
-        "place": _place(sit.country_iso3),
+        "place": country_name(sit.country_iso3, lang),
         "period": _period_text(sit.period, t),
         "series": t.gettext(SERIES_LABELS.get(sit.series, sit.series)),
         "fatalities": t.number(totals["fatalities"] or 0),
@@ -617,7 +610,7 @@ def write_aggregate_situation(
         summary.write_text(aggregate_summary(sit, lang) + "\n", encoding="utf-8")
         written.append(summary)
         footer = _footer(sit.coverage, lang)
-        where = f"{_place(sit.country_iso3)}, {_period_text(sit.period, t)}"
+        where = f"{country_name(sit.country_iso3, lang)}, {_period_text(sit.period, t)}"
         written.append(
             _save(_trend_chart(sit.trend, sit.series, where, t), out / f"trend_{lang}.png", footer)
         )

@@ -21,11 +21,8 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from babel import Locale
-from babel.core import get_global
-
 from sentinelle.alerts.store import Alert, AlertCandidate
-from sentinelle.i18n import LANGS, N_, Lang, translator
+from sentinelle.i18n import LANGS, N_, Lang, country_name, translator
 
 __all__ = [
     "LEVELS",
@@ -114,12 +111,6 @@ def french_of(name: str) -> str:
     if article == "l'":
         return f"de l{APOSTROPHE}{name}"
     return f"d{APOSTROPHE}{name}" if name[:1].lower() in "aeiouyéèêâîôûh" else f"de {name}"
-
-
-def country_name(iso3: str, lang: Lang) -> str:
-    """The country's name in ``lang`` from CLDR (``Tchad`` in French); ISO3 if unknown."""
-    alpha2 = get_global("territory_aliases").get(iso3, [None])[0]
-    return str(Locale.parse(translator(lang).locale).territories.get(alpha2, iso3))
 
 
 def _unit(iso3: str, level: int, raw: str, lang: Lang) -> str:

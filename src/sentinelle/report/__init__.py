@@ -16,6 +16,6 @@ Every text shown to a reader goes through the catalogue of :mod:`sentinelle.i18n
 """
 
 from sentinelle.report.collect import Brief, collect_brief
-from sentinelle.report.render import country_name, render_html, write_brief
+from sentinelle.report.render import render_html, write_brief
 
-__all__ = ["Brief", "collect_brief", "country_name", "render_html", "write_brief"]
+__all__ = ["Brief", "collect_brief", "render_html", "write_brief"]

@@ -22,14 +22,12 @@ from typing import Any
 import jinja2
 import numpy as np
 import pandas as pd
-from babel.core import Locale as BabelLocale
-from babel.core import get_global
 
 from sentinelle.actors.registry import ACTOR_TYPE_LABELS
 from sentinelle.alerts.wording import alert_sentence, level_name
 from sentinelle.errors import ReportError, UsageError
 from sentinelle.geo import month_id, month_string
-from sentinelle.i18n import LANGS, Lang, Translator, translations, translator
+from sentinelle.i18n import LANGS, Lang, Translator, country_name, translations, translator
 from sentinelle.impact import (
     CHECK_ESTIMATOR,
     MAIN_ESTIMATOR,
@@ -57,13 +55,6 @@ from sentinelle.report.references import (
 from sentinelle.store.currency import SERIES_LABELS, currency_line, source_label
 
 __all__ = ["country_name", "render_html", "write_brief"]
-
-
-def country_name(iso3: str, lang: Lang) -> str:
-    """The country's name in ``lang`` from CLDR (TCD: ``Tchad`` in French); ISO3 if unknown."""
-    alpha2 = get_global("territory_aliases").get(iso3, [None])[0]
-    names = BabelLocale.parse(translator(lang).locale).territories
-    return str(names.get(alpha2, iso3))
 
 
 def day_text(value: dt.date, t: Translator) -> str:

@@ -26,9 +26,9 @@ import duckdb
 import pandas as pd
 
 from sentinelle.errors import UsageError
-from sentinelle.geo import convert_code, month_id, parse_period, year_month
+from sentinelle.geo import month_id, parse_period, year_month
 from sentinelle.geo.countries import iso3_from_name
-from sentinelle.i18n import N_, Lang, Translator, translator
+from sentinelle.i18n import N_, Lang, Translator, country_name, translator
 from sentinelle.store.aggregates import aggregate_coverage
 from sentinelle.store.panels import panel_record
 from sentinelle.store.queries import event_coverage
@@ -137,13 +137,6 @@ def source_label(source: str, lang: Lang | None = None) -> str:
     """
     label = SOURCE_LABELS.get(source, source)
     return translator(lang).gettext(label) if lang else label
-
-
-def _country_name(iso3: str) -> str:
-    try:
-        return str(convert_code(iso3, "iso3", "name"))
-    except (KeyError, ValueError):
-        return iso3
 
 
 def _event_spans(con: duckdb.DuckDBPyConnection, iso3: str | None) -> list[Coverage]:
@@ -334,7 +327,7 @@ def _when(span: Coverage, t: Translator, *, end: bool = True) -> str:
 def _qualifier(span: Coverage, t: Translator) -> str:
     parts = []
     if span.iso3:
-        parts.append(_country_name(span.iso3))
+        parts.append(country_name(span.iso3, t.lang))
     if span.series:
         parts.append(t.gettext(SERIES_LABELS.get(span.series, span.series.replace("_", " "))))
     return ", ".join(parts)
@@ -423,7 +416,7 @@ Ingest data for these months: `sentinelle ingest acled-hdx FILE`.
     t = translator(lang)
     months = parse_period(period)
     first, last = t.month(months.start), t.month(months.stop - 1)
-    where = _country_name(country) if country else None
+    where = country_name(country, lang) if country else None
     args = {"first": first, "last": last}
     if where:
         head = t.gettext("No data for %(place)s, %(first)s to %(last)s") % {**args, "place": where}
