@@ -75,6 +75,7 @@ from sentinelle.sources.ingest import (
     IngestReport,
     Target,
     first_record,
+    raw_column,
     read_csv_raw,
     run_ingest,
     sql_literal,
@@ -380,14 +381,9 @@ def _as_csv(path: Path) -> Iterator[Path]:
 # ---------------------------------------------------------------------------- stage
 
 
-def _q(column: str) -> str:
-    """``column`` of the raw row ``r`` as a quoted identifier (HDX names have spaces)."""
-    return 'r."' + column.replace('"', '""') + '"'
-
-
 def _count_checks(label: str) -> str:
     """Quarantine rules for an Events or Fatalities column (parsed into ``_<label>``)."""
-    text, value = _q(label), f"_{label.lower()}"
+    text, value = raw_column(label), f"_{label.lower()}"
     return f"""
                 WHEN {text} IS NULL THEN 'missing {label}'
                 WHEN {value} IS NULL OR {value} <> floor({value})
@@ -410,9 +406,12 @@ def _stage(
     layout = detect_layout(path, header)
     read_csv_raw(con, path, required=layout.required)
     workbook = "_row" in header
-    pcode, admin1 = f"trim({_q(layout.pcode)})", f"trim({_q('Admin1 Pcode')})"
-    name, admin1_name = f"nullif(trim({_q(layout.name)}), '')", f"nullif(trim({_q('Admin1')}), '')"
-    month = f"nullif(coalesce(list_position({sql_literal(list(MONTH_NAMES))}, lower(trim({_q('Month')}))), 0), 0)"  # noqa: E501
+    pcode, admin1 = f"trim({raw_column(layout.pcode)})", f"trim({raw_column('Admin1 Pcode')})"
+    name, admin1_name = (
+        f"nullif(trim({raw_column(layout.name)}), '')",
+        f"nullif(trim({raw_column('Admin1')}), '')",
+    )
+    month = f"nullif(coalesce(list_position({sql_literal(list(MONTH_NAMES))}, lower(trim({raw_column('Month')}))), 0), 0)"  # noqa: E501
     pattern = sql_literal("[A-Z]{2}[A-Z0-9]{1,16}")
 
     def pcode_checks(column: str, value: str) -> str:
@@ -433,9 +432,11 @@ def _stage(
     first, last = month_id_from_date(COVERAGE_START), last_month
     bound = "the as-of date" if as_of and month_id_from_date(as_of) == last else "this month"
     where = (
-        f" || ' (sheet ' || {_q('_sheet')} || ', row ' || {_q('_row')} || ')'" if workbook else ""
+        f" || ' (sheet ' || {raw_column('_sheet')} || ', row ' || {raw_column('_row')} || ')'"
+        if workbook
+        else ""
     )
-    data_columns = ", ".join(_q(c) for c in layout.required)
+    data_columns = ", ".join(raw_column(c) for c in layout.required)
     as_of_sql = f"DATE '{as_of.isoformat()}'" if as_of else "NULL::DATE"
     con.execute(
         f"""
@@ -443,9 +444,9 @@ def _stage(
         WITH p AS (
             SELECT r.*, {RAW_ORDINAL} AS _ord,
                 {month} AS _month,
-                TRY_CAST(trim({_q("Year")}) AS DOUBLE) AS _year,
-                TRY_CAST(trim({_q("Events")}) AS DOUBLE) AS _events,
-                TRY_CAST(trim({_q("Fatalities")}) AS DOUBLE) AS _fatalities
+                TRY_CAST(trim({raw_column("Year")}) AS DOUBLE) AS _year,
+                TRY_CAST(trim({raw_column("Events")}) AS DOUBLE) AS _events,
+                TRY_CAST(trim({raw_column("Fatalities")}) AS DOUBLE) AS _fatalities
             FROM _raw r
         ), checked AS (
             SELECT r.*,
@@ -455,13 +456,13 @@ def _stage(
             -- empty rows, and the HXL tag row after the header, are neither read nor
             -- quarantined
             WHERE coalesce({data_columns}) IS NOT NULL
-              AND NOT (_ord = 0 AND coalesce(starts_with(trim({_q("Month")}), '#'), false))
+              AND NOT (_ord = 0 AND coalesce(starts_with(trim({raw_column("Month")}), '#'), false))
         )
         SELECT
             '{SOURCE}' AS source,
             {sql_literal(series)} AS series,
             {as_of_sql} AS as_of,
-            trim({_q("ISO3")}) AS iso3,
+            trim({raw_column("ISO3")}) AS iso3,
             {layout.level}::SMALLINT AS admin_level,
             {pcode} AS pcode,
             {name} AS name,
@@ -475,17 +476,17 @@ def _stage(
                 {pcode_checks(layout.pcode, pcode)}
                 {pcode_checks("Admin1 Pcode", admin1) if layout.level == 2 else ""}
                 {hierarchy}
-                WHEN NOT coalesce(regexp_full_match(trim({_q("ISO3")}), '[A-Z]{{3}}'), false)
-                    THEN 'malformed ISO3: ' || coalesce({_q("ISO3")}, 'empty')
-                WHEN _month IS NULL THEN 'unknown Month: ' || coalesce({_q("Month")}, 'empty')
-                WHEN _month_id IS NULL THEN 'bad Year: ' || coalesce({_q("Year")}, 'empty')
+                WHEN NOT coalesce(regexp_full_match(trim({raw_column("ISO3")}), '[A-Z]{{3}}'), false)
+                    THEN 'malformed ISO3: ' || coalesce({raw_column("ISO3")}, 'empty')
+                WHEN _month IS NULL THEN 'unknown Month: ' || coalesce({raw_column("Month")}, 'empty')
+                WHEN _month_id IS NULL THEN 'bad Year: ' || coalesce({raw_column("Year")}, 'empty')
                 WHEN _month_id NOT BETWEEN {first} AND {last}
-                    THEN 'implausible month: ' || {_q("Year")} || '-' || lpad(_month::VARCHAR, 2, '0')
+                    THEN 'implausible month: ' || {raw_column("Year")} || '-' || lpad(_month::VARCHAR, 2, '0')
                          || ' (not between {month_string(first)} and {bound}, {month_string(last)})'
                 {_count_checks("Events")}
                 {_count_checks("Fatalities")}
                 WHEN _fatalities > 0 AND _events = 0
-                    THEN 'implausible Fatalities: ' || {_q("Fatalities")} || ' with no Events'
+                    THEN 'implausible Fatalities: ' || {raw_column("Fatalities")} || ' with no Events'
             END){where} AS _reason
         FROM checked r
         """  # noqa: E501

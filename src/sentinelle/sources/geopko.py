@@ -55,12 +55,14 @@ import duckdb
 from sentinelle.errors import SchemaError
 from sentinelle.sources.ingest import (
     DEPLOYMENTS,
-    RAW_ORDINAL,
     IngestReport,
+    count_check,
     first_record,
+    raw_column,
     read_csv_raw,
     run_ingest,
     sql_literal,
+    stage_deployments,
     unpacked_csv,
 )
 from sentinelle.steps import Step, no_step
@@ -125,11 +127,6 @@ def detect_layout(path: Path) -> Layout:
     raise SchemaError(f"{path}: not a Geo-PKO layout; expected the columns of one of {expected}")
 
 
-def _q(column: str) -> str:
-    """``column`` of the raw row ``r`` as a quoted identifier (Geo-PKO names contain dots)."""
-    return 'r."' + column.replace('"', '""') + '"'
-
-
 def _undo_double_encoding(value: str) -> str:
     """Text whose UTF-8 bytes were read as Windows-1252 ('MÃ©naka'), decoded once more.
 
@@ -143,7 +140,7 @@ def _undo_double_encoding(value: str) -> str:
 
 def _name(con: duckdb.DuckDBPyConnection, column: str) -> str:
     """SQL for a name column of ``_raw``: trimmed (blank is NULL), double encoding undone."""
-    text = _q(column)
+    text = raw_column(column)
     # Only non-ASCII values (more bytes than characters) can be doubly encoded.
     values = con.execute(
         f"SELECT DISTINCT {text} FROM _raw r WHERE strlen({text}) > length({text})"
@@ -161,57 +158,43 @@ def _stage(con: duckdb.DuckDBPyConnection, path: Path, layout: Layout) -> int:
     read_csv_raw(con, path, required=layout.columns, types=dict.fromkeys(typed, "SMALLINT"))
 
     def not_coded(column: str) -> str:
-        return f"list_contains({sql_literal(list(NOT_CODED))}, {_q(column)})"
+        return f"list_contains({sql_literal(list(NOT_CODED))}, {raw_column(column)})"
 
     def value(column: str, sql_type: str) -> str:
-        return f"CASE WHEN NOT {not_coded(column)} THEN TRY_CAST({_q(column)} AS {sql_type}) END"
-
-    def bad(field: str, column: str) -> str:
-        # Parsed into _<field>; empty cells are missing values, not errors.
         return (
-            f"WHEN NOT {not_coded(column)} AND coalesce(_{field} < 0, true) "
-            f"THEN 'bad {field}: ' || {_q(column)}"
+            f"CASE WHEN NOT {not_coded(column)} "
+            f"THEN TRY_CAST({raw_column(column)} AS {sql_type}) END"
         )
 
-    month = _q(layout.month) if layout.month else "0::SMALLINT"
+    year = raw_column(layout.year)
+    month = raw_column(layout.month) if layout.month else "0"
     month_checks = (
         f"WHEN {month} IS NULL THEN 'missing month' "
         f"WHEN {month} NOT BETWEEN 1 AND 12 THEN 'month out of range: ' || {month}"
         if layout.month
         else ""
     )
-    lat, lon = _q(layout.latitude), _q(layout.longitude)
+    lat, lon = raw_column(layout.latitude), raw_column(layout.longitude)
     coordinates = f"coalesce({lat}, 'empty') || ', ' || coalesce({lon}, 'empty')"
-    con.execute(
-        f"""
-        CREATE TEMP TABLE _stage AS
-        WITH parsed AS (
-            SELECT r.*, {RAW_ORDINAL} AS _ord,
-                {_name(con, layout.mission)} AS _mission,
-                {_name(con, layout.location)} AS _location,
-                {_name(con, layout.country)} AS _country,
-                TRY_CAST({lat} AS DOUBLE) AS _latitude, TRY_CAST({lon} AS DOUBLE) AS _longitude,
-                {value(layout.troops, "DOUBLE")} AS _troops,
-                {value(layout.police, "DOUBLE")} AS _police,
-                {value(layout.observers, "DOUBLE")} AS _observers,
-                {value(layout.hq, "SMALLINT")} AS _hq
-            FROM _raw r
-        )
-        SELECT
-            '{layout.source}' AS source,
-            _mission AS mission, _location AS location, _country AS country,
-            _latitude AS latitude, _longitude AS longitude,
-            {_q(layout.year)} AS year, {month} AS month,
-            _troops AS troops, _police AS police, _observers AS observers,
-            row_number() OVER (
-                PARTITION BY _mission, _location, {_q(layout.year)}, {month}
-                ORDER BY _ord
-            )::SMALLINT AS record,
-            _hq AS hq,
-            _ord,
-            CASE
+    counts = {"troops": layout.troops, "police": layout.police, "observers": layout.observers}
+    stage_deployments(
+        con,
+        source=layout.source,
+        parsed={
+            "_mission": _name(con, layout.mission),
+            "_location": _name(con, layout.location),
+            "_country": _name(con, layout.country),
+            "_latitude": f"TRY_CAST({lat} AS DOUBLE)",
+            "_longitude": f"TRY_CAST({lon} AS DOUBLE)",
+            **{f"_{field}": value(column, "DOUBLE") for field, column in counts.items()},
+            "_hq": value(layout.hq, "SMALLINT"),
+        },
+        year=year,
+        month=month,
+        # Empty cells are missing values, not errors.
+        checks=f"""
                 WHEN _mission IS NULL OR _location IS NULL THEN 'missing mission/location'
-                WHEN {_q(layout.year)} IS NULL THEN 'missing year'
+                WHEN {year} IS NULL THEN 'missing year'
                 {month_checks}
                 WHEN {lat} IS NULL OR {lon} IS NULL OR {not_coded(layout.latitude)}
                      OR {not_coded(layout.longitude)}
@@ -219,13 +202,11 @@ def _stage(con: duckdb.DuckDBPyConnection, path: Path, layout: Layout) -> int:
                 WHEN coalesce(_latitude NOT BETWEEN -90 AND 90, true)
                      OR coalesce(_longitude NOT BETWEEN -180 AND 180, true)
                     THEN 'coordinates out of range: ' || {coordinates}
-                {bad("troops", layout.troops)}
-                {bad("police", layout.police)}
-                {bad("observers", layout.observers)}
-                {bad("hq", layout.hq)}
-            END AS _reason
-        FROM parsed r
-        """
+                {
+            " ".join(
+                count_check(f, c, not_coded(c), f) for f, c in {**counts, "hq": layout.hq}.items()
+            )
+        }""",
     )
     return 1
 

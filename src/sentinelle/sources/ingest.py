@@ -328,6 +328,76 @@ def date_check(column: str, coverage_start: date, label: str) -> str:
                          || ' (not between {coverage_start.isoformat()} and today)'"""
 
 
+def raw_column(column: str) -> str:
+    """``column`` of the raw row ``r`` as a quoted identifier (publishers' names carry
+    dots and spaces: Geo-PKO's ``no.troops``, HDX's ``Admin2 Pcode``)."""
+    return 'r."' + column.replace('"', '""') + '"'
+
+
+def count_check(field: str, column: str, not_coded: str, label: str) -> str:
+    """A quarantine rule for a count parsed into ``_<field>`` from the raw ``column``:
+    a coded value that is not a number, or negative; ``not_coded`` is the SQL predicate
+    of a missing value (not an error) and ``label`` names it in the reason."""
+    return (
+        f"WHEN NOT {not_coded} AND coalesce(_{field} < 0, true) "
+        f"THEN 'bad {label}: ' || {raw_column(column)}"
+    )
+
+
+# The parsed values every deployment source fills (``_hq`` may be left out: NULL).
+DEPLOYMENT_FIELDS = (
+    "_mission", "_location", "_country", "_latitude", "_longitude",
+    "_troops", "_police", "_observers",
+)  # fmt: skip
+
+
+def stage_deployments(
+    con: duckdb.DuckDBPyConnection,
+    *,
+    source: str,
+    parsed: dict[str, str],
+    year: str,
+    month: str,
+    checks: str,
+) -> None:
+    """Fill ``_stage`` in the ``deployments`` layout from ``_raw`` (Geo-PKO, RADPKO).
+
+    ``parsed`` maps each of :data:`DEPLOYMENT_FIELDS` (and optionally ``_hq``) to its
+    SQL over the raw row ``r``; ``year`` and ``month`` are SQL over the parsed row
+    (``0`` for a yearly row) and ``checks`` the quarantine rules (``WHEN ... THEN
+    reason``), first match wins. A base's rows of the same period are numbered in
+    file order (``record``), so a file listing a base twice keeps both.
+    """
+    missing = [name for name in DEPLOYMENT_FIELDS if name not in parsed]
+    if missing:  # a programming error of a source module, not of its file
+        raise ValueError(f"stage_deployments: no SQL for {', '.join(missing)}")
+    columns = {**parsed, "_hq": parsed.get("_hq", "NULL::SMALLINT")}
+    con.execute(
+        f"""
+        CREATE TEMP TABLE _stage AS
+        WITH parsed AS (
+            SELECT r.*, {RAW_ORDINAL} AS _ord,
+                {", ".join(f"{sql} AS {name}" for name, sql in columns.items())}
+            FROM _raw r
+        )
+        SELECT
+            {sql_literal(source)} AS source,
+            _mission AS mission, _location AS location, _country AS country,
+            _latitude AS latitude, _longitude AS longitude,
+            ({year})::SMALLINT AS year, ({month})::SMALLINT AS month,
+            _troops AS troops, _police AS police, _observers AS observers,
+            row_number() OVER (
+                PARTITION BY _mission, _location, {year}, {month} ORDER BY _ord
+            )::SMALLINT AS record,
+            _hq AS hq,
+            _ord,
+            CASE {checks}
+            END AS _reason
+        FROM parsed r
+        """
+    )
+
+
 # One quarantine rule for every event source: a point must be on the globe.
 COORDINATES_CHECK = """
                 WHEN latitude IS NULL OR longitude IS NULL OR latitude NOT BETWEEN -90 AND 90
@@ -631,18 +701,22 @@ def _register_actors(con: duckdb.DuckDBPyConnection, ingest_id: int) -> None:
 
 __all__ = [
     "DEPLOYMENTS",
+    "DEPLOYMENT_FIELDS",
     "EVENTS",
     "RAW_ORDINAL",
     "IngestReport",
     "Predicate",
     "Stage",
     "Target",
+    "count_check",
     "date_check",
     "first_record",
     "no_step",
+    "raw_column",
     "read_csv_raw",
     "run_ingest",
     "sha256_of",
     "sql_literal",
+    "stage_deployments",
     "unordered_writes",
 ]

@@ -45,12 +45,14 @@ import duckdb
 from sentinelle.errors import SchemaError, SourceFileError
 from sentinelle.sources.ingest import (
     DEPLOYMENTS,
-    RAW_ORDINAL,
     IngestReport,
+    count_check,
     first_record,
+    raw_column,
     read_csv_raw,
     run_ingest,
     sql_literal,
+    stage_deployments,
     unpacked_csv,
 )
 from sentinelle.steps import Step, no_step
@@ -66,10 +68,6 @@ NOT_CODED = ("NA", "NaN")
 
 # Counts stored, by deployments field.
 COUNTS = {"troops": "untrp", "police": "unpol", "observers": "unmob"}
-
-
-def _q(column: str) -> str:
-    return 'r."' + column.replace('"', '""') + '"'
 
 
 def detect_layout(con: duckdb.DuckDBPyConnection, path: Path) -> str:
@@ -109,59 +107,40 @@ def _stage(con: duckdb.DuckDBPyConnection, path: Path, source: str) -> int:
     """Fill ``_stage`` from a RADPKO CSV stored as ``source``; the header is one record."""
     read_csv_raw(con, path, required=REQUIRED)
     present = {r[0] for r in con.execute("DESCRIBE _raw").fetchall()}
-    yearly = source == YEARLY_SOURCE
 
     def not_coded(column: str) -> str:
-        text = f"nullif(trim({_q(column)}), '')"
+        text = f"nullif(trim({raw_column(column)}), '')"
         return f"({text} IS NULL OR list_contains({sql_literal(list(NOT_CODED))}, {text}))"
 
     def number(column: str) -> str:
-        return f"CASE WHEN NOT {not_coded(column)} THEN TRY_CAST({_q(column)} AS DOUBLE) END"
-
-    def bad(field: str, column: str) -> str:
         return (
-            f"WHEN NOT {not_coded(column)} AND coalesce(_{field} < 0, true) "
-            f"THEN 'bad {column}: ' || {_q(column)}"
+            f"CASE WHEN NOT {not_coded(column)} THEN TRY_CAST({raw_column(column)} AS DOUBLE) END"
         )
 
-    country = "nullif(trim(r.country), '')" if "country" in present else "NULL::VARCHAR"
-    file_year = "TRY_CAST(r.year AS SMALLINT)" if "year" in present else "NULL::SMALLINT"
     year_check = (
         "WHEN r.year IS NOT NULL AND coalesce(_file_year <> year(_date), true) "
         "THEN 'year ' || r.year || ' does not match date ' || r.date"
         if "year" in present
         else ""
     )
-    month = "0::SMALLINT" if yearly else "month(_date)::SMALLINT"
-    lat, lon = _q("latitude"), _q("longitude")
+    lat, lon = raw_column("latitude"), raw_column("longitude")
     coordinates = f"coalesce({lat}, 'empty') || ', ' || coalesce({lon}, 'empty')"
-    con.execute(
-        f"""
-        CREATE TEMP TABLE _stage AS
-        WITH parsed AS (
-            SELECT r.*, {RAW_ORDINAL} AS _ord,
-                nullif(trim(r.mission), '') AS _mission,
-                nullif(trim(r.base), '') AS _location,
-                {country} AS _country,
-                TRY_CAST(trim(r.date) AS DATE) AS _date,
-                {file_year} AS _file_year,
-                {number("latitude")} AS _latitude,
-                {number("longitude")} AS _longitude,
-                {", ".join(f"{number(c)} AS _{f}" for f, c in COUNTS.items())}
-            FROM _raw r
-        )
-        SELECT
-            {sql_literal(source)} AS source,
-            _mission AS mission, _location AS location, _country AS country,
-            _latitude AS latitude, _longitude AS longitude,
-            year(_date)::SMALLINT AS year, {month} AS month,
-            _troops AS troops, _police AS police, _observers AS observers,
-            row_number() OVER (
-                PARTITION BY _mission, _location, year(_date), {month} ORDER BY _ord
-            )::SMALLINT AS record,
-            NULL::SMALLINT AS hq,
-            _ord,
-            CASE
+    stage_deployments(
+        con,
+        source=source,
+        parsed={
+            "_mission": "nullif(trim(r.mission), '')",
+            "_location": "nullif(trim(r.base), '')",
+            "_country": "nullif(trim(r.country), '')" if "country" in present else "NULL::VARCHAR",
+            "_date": "TRY_CAST(trim(r.date) AS DATE)",
+            "_file_year": "TRY_CAST(r.year AS SMALLINT)" if "year" in present else "NULL::SMALLINT",
+            "_latitude": number("latitude"),
+            "_longitude": number("longitude"),
+            **{f"_{field}": number(column) for field, column in COUNTS.items()},
+        },
+        year="year(_date)",
+        month="0" if source == YEARLY_SOURCE else "month(_date)",
+        checks=f"""
                 WHEN _mission IS NULL OR _location IS NULL THEN 'missing mission/base'
                 WHEN _date IS NULL THEN 'bad date: ' || coalesce(r.date, 'empty')
                 {year_check}
@@ -170,10 +149,7 @@ def _stage(con: duckdb.DuckDBPyConnection, path: Path, source: str) -> int:
                     THEN 'missing coordinates: ' || {coordinates}
                 WHEN _latitude NOT BETWEEN -90 AND 90 OR _longitude NOT BETWEEN -180 AND 180
                     THEN 'coordinates out of range: ' || {coordinates}
-                {" ".join(bad(f, c) for f, c in COUNTS.items())}
-            END AS _reason
-        FROM parsed r
-        """
+                {" ".join(count_check(f, c, not_coded(c), c) for f, c in COUNTS.items())}""",
     )
     return 1
 
