@@ -10,7 +10,9 @@ Errors Sentinelle raises on purpose are one red line and the error's exit status
 (``SENTINELLE_STORE_WAIT``) bounds how long a command waits for a busy store.
 ``--verbose`` (``SENTINELLE_VERBOSE=1``) lets libraries' INFO logging through (WeasyPrint's
 rendering steps, fontTools' font subsetting, ...), silenced otherwise; ``--lang``
-(``SENTINELLE_LANG``) chooses the language of tables and messages.
+(``SENTINELLE_LANG``, else the locale) chooses the language of the help, tables and
+messages: help texts are catalogue messages translated when shown (:mod:`._help`), so
+every command and group is registered with its ``cls`` and its help as a marked string.
 """
 
 from __future__ import annotations
@@ -27,9 +29,12 @@ from sentinelle.cli._common import (
     set_lang,
     set_wait,
 )
+from sentinelle.cli._help import TranslatedCommand, TranslatedGroup
+from sentinelle.i18n import N_
 
 app = typer.Typer(
-    help="Sentinelle: conflict early warning and peace-operations impact, from public data.",
+    cls=TranslatedGroup,
+    help=N_("Sentinelle: conflict early warning and peace-operations impact, from public data."),
     no_args_is_help=True,
     rich_markup_mode="rich",
 )
@@ -40,7 +45,7 @@ def _options(
     debug: Annotated[
         bool,
         typer.Option(
-            "--debug", envvar="SENTINELLE_DEBUG", help="Show the traceback of every error"
+            "--debug", envvar="SENTINELLE_DEBUG", help=N_("Show the traceback of every error")
         ),
     ] = False,
     wait: Annotated[
@@ -49,7 +54,7 @@ def _options(
             "--wait",
             envvar="SENTINELLE_STORE_WAIT",
             min=0,
-            help="Seconds to wait for a store another process holds (0: fail at once)",
+            help=N_("Seconds to wait for a store another process holds (0: fail at once)"),
         ),
     ] = DEFAULT_WAIT,
     verbose: Annotated[
@@ -57,7 +62,7 @@ def _options(
         typer.Option(
             "--verbose",
             envvar="SENTINELLE_VERBOSE",
-            help="Show libraries' progress logging (WeasyPrint, fontTools, ...)",
+            help=N_("Show libraries' progress logging (WeasyPrint, fontTools, ...)"),
         ),
     ] = False,
     lang: Annotated[
@@ -65,7 +70,7 @@ def _options(
         typer.Option(
             "--lang",
             envvar="SENTINELLE_LANG",
-            help="Language of tables and messages: en | fr (default: the locale's)",
+            help=N_("Language of help, tables and messages: en | fr (default: the locale's)"),
         ),
     ] = None,
 ) -> None:
@@ -75,21 +80,24 @@ def _options(
     configure_logging(verbose)
 
 
-app.command()(ingest.ingest)
-app.command()(ingest.fetch)
-app.command()(ingest.status)
-app.command()(ingest.quarantine)
-app.command()(ingest.undo)
+for function, text in (
+    (ingest.ingest, ingest.INGEST_HELP),
+    (ingest.fetch, ingest.FETCH_HELP),
+    (ingest.status, ingest.STATUS_HELP),
+    (ingest.quarantine, ingest.QUARANTINE_HELP),
+    (ingest.undo, ingest.UNDO_HELP),
+    (forecast.forecast, forecast.FORECAST_HELP),
+    (forecast.evaluate, forecast.EVALUATE_HELP),
+    (demo.demo, demo.DEMO_HELP),
+    (actors.actors, actors.ACTORS_HELP),
+    (actors.situation, actors.SITUATION_HELP),
+    (alerts.alerts, alerts.ALERTS_HELP),
+    (brief.brief, brief.BRIEF_HELP),
+    (serve.serve, serve.SERVE_HELP),
+):
+    app.command(cls=TranslatedCommand, help=text)(function)
 app.add_typer(panel.panel_app, name="panel")
-app.command()(forecast.forecast)
-app.command()(forecast.evaluate)
-app.command()(demo.demo)
 app.add_typer(impact.impact_app, name="impact")
-app.command()(actors.actors)
-app.command()(actors.situation)
-app.command()(alerts.alerts)
-app.command()(brief.brief)
-app.command()(serve.serve)
 app.add_typer(serve.users_app, name="users")
 
 __all__ = ["app"]

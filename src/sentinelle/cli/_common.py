@@ -16,6 +16,11 @@ writes missing values as "—" and booleans as yes/no in the reader's language (
 ``SENTINELLE_LANG``, else the locale of the environment). Libraries' own INFO logging
 (WeasyPrint, fontTools, pyfixest, ...) is silenced unless ``--verbose``
 (:func:`configure_logging`).
+
+What commands print goes through the catalogue in that same language: ``_("Written
+%(path)s", path=path)`` (:func:`_`), numbers with :func:`number`, ``label: text`` with
+the language's colon through :func:`labelled`; the command line's own usage errors are
+:class:`BadParameter` or :class:`~sentinelle.errors.UsageError` with a translated message.
 """
 
 from __future__ import annotations
@@ -41,7 +46,6 @@ from rich.console import Console
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from sentinelle.actors.registry import ACTOR_TYPE_LABELS, UNMATCHED_TYPE
 from sentinelle.config import Settings
 from sentinelle.errors import SentinelleError, StoreBusyError
 from sentinelle.i18n import LANGS, N_, Lang, translator
@@ -55,15 +59,18 @@ console = Console()
 StoreOption = Annotated[
     Path | None,
     typer.Option(
-        "--store", help="DuckDB store file (env SENTINELLE_STORE; default ./sentinelle.duckdb)"
+        "--store", help=N_("DuckDB store file (env SENTINELLE_STORE; default ./sentinelle.duckdb)")
     ),
 ]
-OutOption = Annotated[Path, typer.Option("--out", help="Directory for the files written")]
+OutOption = Annotated[Path, typer.Option("--out", help=N_("Directory for the files written"))]
 SourceOption = Annotated[
     str | None,
-    typer.Option("--source", help="Event source (ged, ged_candidate, acled); one is required "
-                 "when the store holds several, as they report the same killings"),
+    typer.Option("--source", help=N_("Event source (ged, ged_candidate, acled); one is required "
+                 "when the store holds several, as they report the same killings")),
 ]  # fmt: skip
+
+# The word before the one red line of an error.
+ERROR = N_("error:")
 
 # Seconds a command waits for a store another process holds, unless --wait says.
 DEFAULT_WAIT = 30.0
@@ -132,16 +139,43 @@ def environment_lang() -> Lang:
     return "en"
 
 
+class BadParameter(typer.BadParameter):
+    """An option value the command line refuses, said in its language (Typer's error panel)."""
+
+    def format_message(self) -> str:
+        if self.param_hint is not None or self.param is not None:
+            return super().format_message()
+        return _("Invalid value: %(message)s", message=self.message)
+
+
 def set_lang(lang: str | None) -> None:
-    """The language of tables and messages (``--lang``; else the environment's)."""
+    """The language of help, tables and messages (``--lang``; else the environment's)."""
     if lang is not None and lang not in LANGS:
-        raise typer.BadParameter(f"--lang must be one of {', '.join(LANGS)}")
+        raise BadParameter(_("--lang must be one of %(langs)s", langs=", ".join(LANGS)))
     _options.lang = lang if lang in LANGS else environment_lang()
 
 
 def cli_lang() -> Lang:
     """The language the command line speaks in this invocation."""
     return _options.lang
+
+
+def _(message: str, /, **values: object) -> str:
+    """``message`` in the command line's language (:func:`cli_lang`), its ``%(name)s``
+    placeholders filled with ``values``: ``_("Written %(path)s", path=path)``."""
+    text = translator(cli_lang()).gettext(message)
+    return text % values if values else text
+
+
+def number(value: float, digits: int = 0) -> str:
+    """``value`` with the separators of the command line's language (``12 345``)."""
+    return translator(cli_lang()).number(value, digits)
+
+
+def labelled(label: str, text: object) -> str:
+    """``label: text`` with the colon of the command line's language (``label : text``);
+    ``label`` is already translated (it may hold Rich markup)."""
+    return _("%(label)s: %(text)s", label=label, text=text)
 
 
 def set_debug(debug: bool) -> None:
@@ -167,19 +201,23 @@ def failures() -> Iterator[None]:
     except SentinelleError as exc:
         if _options.debug:
             raise
-        console.print(f"[bold red]error:[/] {exc}", soft_wrap=True)
+        console.print(f"[bold red]{_(ERROR)}[/] {exc}", soft_wrap=True)
         raise typer.Exit(exc.exit_code) from None
 
 
 def _busy(path: Path, wait: float) -> Callable[[StoreBusyError], None]:
     """What a command says, once, when it starts waiting for a busy store."""
 
-    def say(_: StoreBusyError) -> None:
-        console.print(
-            f"[yellow]store busy, retrying…[/] {path} is held by another process; "
-            f"waiting up to {wait:g} s (--wait 0 fails at once)",
-            soft_wrap=True,
+    def say(_error: StoreBusyError) -> None:
+        busy = _("store busy, retrying…")
+        seconds = f"{wait:g}"
+        held = _(
+            "%(path)s is held by another process; waiting up to %(seconds)s s "
+            "(--wait 0 fails at once)",
+            path=path,
+            seconds=seconds,
         )
+        console.print(f"[yellow]{busy}[/] {held}", soft_wrap=True)
 
     return say
 
@@ -352,6 +390,9 @@ def frame_table(
     wanted = [c for c in (columns or [str(c) for c in frame.columns]) if c in frame.columns]
     width = width or console.width
     head = frame.head(rows)
+    # The actors package loads plotting and network libraries: imported when needed.
+    from sentinelle.actors.registry import ACTOR_TYPE_LABELS, UNMATCHED_TYPE
+
     for column in (c for c in _TYPE_COLUMNS if c in head.columns):
         # A name outside the registry has no type: "—", not "unmatched".
         head = head.assign(**{column: [
@@ -468,20 +509,25 @@ def print_status(path: Path, holdings: Sequence[SourceStatus]) -> None:
 def print_ingest(report: IngestReport) -> None:
     """One line on what an ingest did, and where to see its quarantined rows."""
     if report.skipped:
-        console.print(
-            f"[yellow]{report.location}[/] was already ingested as ingest "
-            f"#{report.ingest_id} (same sha256): nothing changed."
+        already = _(
+            "was already ingested as ingest #%(ingest)s (same sha256): nothing changed.",
+            ingest=report.ingest_id,
         )
+        console.print(f"[yellow]{report.location}[/] {already}")
         return
-    console.print(
-        f"[green]ingest #{report.ingest_id}[/] {report.source} {report.version or ''}: "
-        f"read {report.rows_read:,}, inserted {report.rows_inserted:,}, "
-        f"updated {report.rows_updated:,}, unchanged {report.rows_unchanged:,}, "
-        f"marked deleted {report.rows_deleted:,}, quarantined {report.rows_quarantined:,}"
-    )
+    head = _("ingest #%(ingest)s", ingest=report.ingest_id)
+    counts = _(
+        "read %(read)s, inserted %(inserted)s, updated %(updated)s, unchanged %(unchanged)s, "
+        "marked deleted %(deleted)s, quarantined %(quarantined)s",
+        read=number(report.rows_read), inserted=number(report.rows_inserted),
+        updated=number(report.rows_updated), unchanged=number(report.rows_unchanged),
+        deleted=number(report.rows_deleted), quarantined=number(report.rows_quarantined),
+    )  # fmt: skip
+    what = f"[green]{head}[/] {report.source} {report.version or ''}".rstrip()
+    console.print(labelled(what, counts))
     if report.rows_quarantined:
         reasons = ", ".join(f"{k}: {v}" for k, v in sorted(report.quarantine_reasons.items()))
-        console.print(
-            f"[yellow]quarantined rows[/] ({reasons}); see them with "
-            f"`sentinelle quarantine --ingest {report.ingest_id}`"
-        )
+        command = f"`sentinelle quarantine --ingest {report.ingest_id}`"
+        see = _("(%(reasons)s); see them with %(command)s", reasons=reasons, command=command)
+        held = _("quarantined rows")
+        console.print(f"[yellow]{held}[/] {see}")

@@ -14,16 +14,20 @@ from rich.table import Table
 
 from sentinelle.cli._common import (
     StoreOption,
+    _,
     cli_lang,
     console,
     failures,
     fitted_table,
     job,
+    labelled,
+    number,
     print_ingest,
     print_status,
     settings,
     store_open,
 )
+from sentinelle.cli._help import help_text
 from sentinelle.errors import UsageError
 from sentinelle.i18n import N_, translator
 from sentinelle.jobs.ingest import fetchable, quarantined_rows, run_fetch, run_ingest, run_undo
@@ -33,68 +37,75 @@ from sentinelle.sources.acled_hdx import SERIES
 from sentinelle.sources.acled_hdx import SOURCE as ACLED_HDX
 from sentinelle.store.status import AggregateStatus, aggregates_status, store_status
 
+INGEST_HELP = N_(
+    "Ingest a file of SOURCE into the store, in one transaction.\n\n"
+    "Re-running a file merges it again: what later ingests changed of its rows is restored. "
+    "Rows that cannot be read are quarantined. Nothing is marked deleted because a file "
+    "lacks it, unless the file is declared a --snapshot of a scope. A URL is downloaded "
+    "first and cached with its checksum. `sentinelle undo` reverts an ingest.\n\n"
+    "Example: [bold]sentinelle ingest ged ~/Downloads/ged251-csv.zip[/]\n\n"
+    "Example: [bold]sentinelle ingest acled mali.csv --snapshot --countries Mali "
+    "--from 1997-01-01 --to 2020-10-31[/]\n\n"
+    "Example: [bold]sentinelle ingest acled-hdx mali_admin2.xlsx --series "
+    "political_violence[/]"
+)
+
 
 def ingest(
-    source: Annotated[str, typer.Argument(help=f"One of: {', '.join(SOURCES)}")],
+    source: Annotated[
+        str, typer.Argument(help=help_text(N_("One of: %(names)s"), names=", ".join(SOURCES)))
+    ],
     path: Annotated[
-        str, typer.Argument(help="File as published (CSV or zipped CSV), local path or URL")
+        str, typer.Argument(help=N_("File as published (CSV or zipped CSV), local path or URL"))
     ],
     version: Annotated[
-        str | None, typer.Option(help="Release, when the file name does not tell (e.g. 25.1)")
+        str | None, typer.Option(help=N_("Release, when the file name does not tell (e.g. 25.1)"))
     ] = None,
     series: Annotated[
         str | None,
         typer.Option(
-            help=f"acled-hdx: the series ({', '.join(SERIES)}), when the file name does not say"
+            help=help_text(
+                N_("acled-hdx: the series (%(series)s), when the file name does not say"),
+                series=", ".join(SERIES),
+            )
         ),
     ] = None,
     snapshot: Annotated[
         bool,
         typer.Option(
-            help="acled: the file is complete for --countries, --from, --to (and "
-            "--event-types): stored events of that scope missing from it are marked deleted"
+            help=N_(
+                "acled: the file is complete for --countries, --from, --to (and "
+                "--event-types): stored events of that scope missing from it are marked deleted"
+            )
         ),
     ] = False,
     countries: Annotated[
-        str | None, typer.Option(help="--snapshot: ACLED country names (Mali,Niger)")
+        str | None, typer.Option(help=N_("--snapshot: ACLED country names (Mali,Niger)"))
     ] = None,
     start: Annotated[
         datetime | None,
-        typer.Option("--from", formats=["%Y-%m-%d"], help="--snapshot: first day"),
+        typer.Option("--from", formats=["%Y-%m-%d"], help=N_("--snapshot: first day")),
     ] = None,
     end: Annotated[
-        datetime | None, typer.Option("--to", formats=["%Y-%m-%d"], help="--snapshot: last day")
+        datetime | None,
+        typer.Option("--to", formats=["%Y-%m-%d"], help=N_("--snapshot: last day")),
     ] = None,
     event_types: Annotated[
         str | None,
-        typer.Option(help="--snapshot: ACLED event types (Battles,Riots); default all"),
+        typer.Option(help=N_("--snapshot: ACLED event types (Battles,Riots); default all")),
     ] = None,
     store: StoreOption = None,
 ) -> None:
-    """Ingest a file of SOURCE into the store, in one transaction.
-
-    Re-running a file merges it again: what later ingests changed of its rows is
-    restored. Rows that cannot be read are quarantined. Nothing is marked deleted
-    because a file lacks it, unless the file is declared a --snapshot of a scope.
-    A URL is downloaded first and cached with its checksum. `sentinelle undo` reverts
-    an ingest.
-
-    Example: [bold]sentinelle ingest ged ~/Downloads/ged251-csv.zip[/]
-
-    Example: [bold]sentinelle ingest acled mali.csv --snapshot --countries Mali
-    --from 1997-01-01 --to 2020-10-31[/]
-
-    Example: [bold]sentinelle ingest acled-hdx mali_admin2.xlsx --series
-    political_violence[/]
-    """
     with failures():
         scope = _snapshot(snapshot, countries, start, end, event_types)
         version = _qualifier(source, version, series)
     if scope is not None:
-        console.print(
-            f"[yellow]snapshot[/] {scope.describe()}: stored {source} events of this scope "
-            "missing from the file will be marked deleted"
+        missing = _(
+            "stored %(source)s events of this scope missing from the file will be marked deleted",
+            source=source,
         )
+        word = _("snapshot")
+        console.print(labelled(f"[yellow]{word}[/] {scope.describe()}", missing))
     with job(store, f"ingest {source}") as (con, step):
         report = run_ingest(
             con, source, path, version, settings=settings(store), snapshot=scope, step=step
@@ -108,12 +119,14 @@ def _qualifier(source: str, version: str | None, series: str | None) -> str | No
     if source == ACLED_HDX:
         if version is not None:
             raise UsageError(
-                "acled-hdx takes no --version: a file's version is the as-of date in its "
-                "name; --series names the series"
+                _(
+                    "acled-hdx takes no --version: a file's version is the as-of date in its "
+                    "name; --series names the series"
+                )
             )
         return series
     if series is not None:
-        raise UsageError(f"--series is for acled-hdx, not {source}")
+        raise UsageError(_("--series is for acled-hdx, not %(source)s", source=source))
     return version
 
 
@@ -132,66 +145,79 @@ def _snapshot(
     """The snapshot scope the options declare, or ``None`` without ``--snapshot``."""
     if not declared:
         if countries or start or end or event_types:
-            raise UsageError("--countries, --from, --to and --event-types go with --snapshot")
+            raise UsageError(_("--countries, --from, --to and --event-types go with --snapshot"))
         return None
     if not (countries and start and end):
-        raise UsageError("--snapshot needs --countries, --from and --to")
+        raise UsageError(_("--snapshot needs --countries, --from and --to"))
     return Snapshot(_split(countries) or (), start.date(), end.date(), _split(event_types))
 
 
+UNDO_HELP = N_(
+    "Restore every row an ingest inserted, updated or marked deleted to its state before.\n\n"
+    "An ingest whose rows a later ingest changed is refused: undo the later one first.\n\n"
+    "Example: [bold]sentinelle undo 7[/]"
+)
+
+
 def undo(
-    ingest_id: Annotated[int, typer.Argument(help="The ingest to revert (see `status`)")],
+    ingest_id: Annotated[int, typer.Argument(help=N_("The ingest to revert (see `status`)"))],
     store: StoreOption = None,
 ) -> None:
-    """Restore every row an ingest inserted, updated or marked deleted to its state before.
-
-    An ingest whose rows a later ingest changed is refused: undo the later one first.
-
-    Example: [bold]sentinelle undo 7[/]
-    """
-    with job(store, f"undo ingest {ingest_id}") as (con, _):
+    with job(store, f"undo ingest {ingest_id}") as (con, _step):
         counts = run_undo(con, ingest_id)
-    written = ", ".join(f"{table} {n:,}" for table, n in counts.items())
-    console.print(f"[green]ingest #{ingest_id} undone[/]: rows restored or removed: {written}")
+    written = ", ".join(f"{table} {number(n)}" for table, n in counts.items())
+    done = _("ingest #%(ingest)s undone", ingest=ingest_id)
+    console.print(labelled(f"[green]{done}[/]", labelled(_("rows restored or removed"), written)))
+
+
+FETCH_HELP = N_(
+    "Download SOURCE from its publisher, cache the raw file with its checksum, ingest it.\n\n"
+    "Offline, it fails at once and says how to ingest a local file instead. Credentials come "
+    "from SENTINELLE_UCDP_TOKEN and SENTINELLE_ACLED_USERNAME/_PASSWORD.\n\n"
+    "Example: [bold]sentinelle fetch acled --countries Mali --from 2023-01-01 "
+    "--to 2023-12-31[/]\n\n"
+    "Example: [bold]sentinelle fetch acled-hdx --country Mali --series civilian_targeting[/]"
+)
 
 
 def fetch(
-    source: Annotated[str, typer.Argument(help=f"One of: {', '.join(fetchable())}")],
+    source: Annotated[
+        str,
+        typer.Argument(help=help_text(N_("One of: %(names)s"), names=", ".join(fetchable()))),
+    ],
     version: Annotated[
         str | None,
-        typer.Option(help="GED release (ged: 25.1) or API version (ged-api: 25.1, 25.0.9)"),
+        typer.Option(help=N_("GED release (ged: 25.1) or API version (ged-api: 25.1, 25.0.9)")),
     ] = None,
     countries: Annotated[
         str | None,
         typer.Option(
             "--countries",
             "--country",
-            help="ged-api: GW codes (432,439); acled: names (Mali,Niger); acled-hdx: one "
-            "name (Mali)",
+            help=N_(
+                "ged-api: GW codes (432,439); acled: names (Mali,Niger); acled-hdx: one name (Mali)"
+            ),
         ),
     ] = None,
     series: Annotated[
         str | None,
-        typer.Option(help=f"acled-hdx: the series ({', '.join(SERIES)}; default {SERIES[0]})"),
+        typer.Option(
+            help=help_text(
+                N_("acled-hdx: the series (%(series)s; default %(default)s)"),
+                series=", ".join(SERIES),
+                default=SERIES[0],
+            )
+        ),
     ] = None,
     start: Annotated[
-        datetime | None, typer.Option("--from", formats=["%Y-%m-%d"], help="First day")
+        datetime | None, typer.Option("--from", formats=["%Y-%m-%d"], help=N_("First day"))
     ] = None,
     end: Annotated[
-        datetime | None, typer.Option("--to", formats=["%Y-%m-%d"], help="Last day")
+        datetime | None, typer.Option("--to", formats=["%Y-%m-%d"], help=N_("Last day"))
     ] = None,
-    refresh: Annotated[bool, typer.Option(help="Download again even if cached")] = False,
+    refresh: Annotated[bool, typer.Option(help=N_("Download again even if cached"))] = False,
     store: StoreOption = None,
 ) -> None:
-    """Download SOURCE from its publisher, cache the raw file with its checksum, ingest it.
-
-    Offline, it fails at once and says how to ingest a local file instead. Credentials
-    come from SENTINELLE_UCDP_TOKEN and SENTINELLE_ACLED_USERNAME/_PASSWORD.
-
-    Example: [bold]sentinelle fetch acled --countries Mali --from 2023-01-01 --to 2023-12-31[/]
-
-    Example: [bold]sentinelle fetch acled-hdx --country Mali --series civilian_targeting[/]
-    """
     with failures():
         version = _qualifier(source, version, series)
     request = FetchRequest(
@@ -206,14 +232,18 @@ def fetch(
     print_ingest(report)
 
 
-def status(store: StoreOption = None) -> None:
-    """Show what the store holds: sources, versions, counts, date spans, last ingest.
+STATUS_HELP = N_(
+    "Show what the store holds: sources, versions, counts, date spans, last ingest.\n\n"
+    "Example: [bold]sentinelle status --store sahel.duckdb[/]"
+)
 
-    Example: [bold]sentinelle status --store sahel.duckdb[/]
-    """
+
+def status(store: StoreOption = None) -> None:
     path = settings(store).store
     if not path.exists():
-        console.print(f"No store at {path} yet: start with `sentinelle ingest` or `fetch`.")
+        console.print(
+            _("No store at %(path)s yet: start with `sentinelle ingest` or `fetch`.", path=path)
+        )
         return
     with failures(), store_open(store, read_only=True) as con:
         rows = store_status(con)
@@ -243,21 +273,23 @@ def _print_aggregates(aggregates: list[AggregateStatus]) -> None:
     console.print(table or fitted_table(title, headers, cells, numeric, None))
 
 
+QUARANTINE_HELP = N_(
+    "List quarantined rows with their file, line and reason.\n\n"
+    "Example: [bold]sentinelle quarantine --ingest 3 --limit 20[/]"
+)
+
+
 def quarantine(
-    ingest_id: Annotated[int | None, typer.Option("--ingest", help="Only this ingest")] = None,
-    limit: Annotated[int, typer.Option(help="Rows to show")] = 50,
+    ingest_id: Annotated[int | None, typer.Option("--ingest", help=N_("Only this ingest"))] = None,
+    limit: Annotated[int, typer.Option(help=N_("Rows to show"))] = 50,
     store: StoreOption = None,
 ) -> None:
-    """List quarantined rows with their file, line and reason.
-
-    Example: [bold]sentinelle quarantine --ingest 3 --limit 20[/]
-    """
     with failures(), store_open(store, read_only=True) as con:
         rows = quarantined_rows(con, ingest_id, limit)
-    table = Table(title="Quarantined rows")
-    for column in ("ingest", "source", "file", "line", "reason"):
-        table.add_column(column)
+    table = Table(title=_("Quarantined rows"))
+    for column in (N_("ingest"), N_("source"), N_("file"), N_("line"), N_("reason")):
+        table.add_column(_(column))
     for row in rows:
         table.add_row(*(str(v) for v in (row.ingest_id, row.source, row.location, row.line,
                                           row.reason)))  # fmt: skip
-    console.print(table if rows else "No quarantined rows.")
+    console.print(table if rows else _("No quarantined rows."))
