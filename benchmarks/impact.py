@@ -1,8 +1,8 @@
 """Cross-mission impact design: the Africa-wide cell-year run, its parts and its peak memory.
 
-Run: ``python benchmarks/impact.py [--store PATH] [--differences]``. Ingests RADPKO's
-yearly deployments and the GED 20.1 points of ``../shared/data`` into a fresh store
-(or uses ``--store``, which must hold both), then measures in one process:
+Run: ``python benchmarks/impact.py [--store PATH] [--differences] [--engine spark]``.
+Ingests RADPKO's yearly deployments and the GED 20.1 points of ``../shared/data`` into
+a fresh store (or uses ``--store``, which must hold both), then measures in one process:
 
 * design: :func:`sentinelle.impact.staggered.build_design` alone, every African
   mission, 2000-2017 (about 10,000 cells x 18 years): the reference of the ratios;
@@ -12,7 +12,11 @@ yearly deployments and the GED 20.1 points of ``../shared/data`` into a fresh st
   design, estimate), and writing the comparison (tables, forest plots);
 * one fit on a synthetic 10,000 cells x 216 months panel (the monthly design's size);
 * with ``--differences``: one ``differences.ATTgt`` fit (the library the per-mission
-  analysis uses) on the pooled same-cell exit panel, for its cost at this size.
+  analysis uses) on the pooled same-cell exit panel, for its cost at this size;
+* with ``--engine spark``: the design built by numpy (``engine='duckdb'``) and by Spark
+  (``local[2]``), each in a fresh process so that its peak memory is its own (Python's
+  peak RSS, plus the JVM's for Spark), twice (cold, then warm); the matrices of both
+  are checked identical.
 
 Prints a Markdown table (seconds, ratio to the design) and the peak RSS of the
 process. Goal (issue 17): the Africa-wide design under 5 minutes and 4 GB.
@@ -21,7 +25,11 @@ process. Goal (issue 17): the Africa-wide design under 5 minutes and 4 GB.
 from __future__ import annotations
 
 import argparse
+import json
+import os
 import resource
+import subprocess
+import sys
 import tempfile
 import time
 import warnings
@@ -38,6 +46,8 @@ from sentinelle.sources.ucdp_ged import ingest_ged
 from sentinelle.store import open_store
 from sentinelle.store.queries import event_precision
 
+MATRICES = ("presence", "near", "censored", "near_censored")
+
 DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
 YEARS = (2000, 2017)
 
@@ -49,11 +59,129 @@ def _timed(rows: list[tuple[str, float]], name: str, fn):  # type: ignore[no-unt
     return value
 
 
+def _events(con):  # type: ignore[no-untyped-def]
+    return con.execute(
+        "SELECT date_start, latitude, longitude, civilian_deaths FROM events "
+        "WHERE source = 'ged_extract' AND NOT deleted"
+    ).df()
+
+
+def _peak_mb(pid: int) -> float:
+    """Peak RSS (VmHWM) of process ``pid``, in MB."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return 0.0
+
+
+def _cpu_s(pids: list[int]) -> float:
+    """CPU seconds (user + system) used so far by the processes ``pids``."""
+    total = 0
+    for pid in pids:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        total += int(fields[11]) + int(fields[12])  # utime, stime
+    return total / os.sysconf("SC_CLK_TCK")
+
+
+def _children(pid: int) -> list[int]:
+    """Every live descendant of ``pid`` (the JVM behind a Spark session)."""
+    found, todo = [], [pid]
+    while todo:
+        parent = todo.pop()
+        for task in Path(f"/proc/{parent}/task").iterdir():
+            kids = (task / "children").read_text().split()
+            found += [int(k) for k in kids]
+            todo += [int(k) for k in kids]
+    return found
+
+
+def design_in_process(store: Path, engine: str, dump: Path) -> dict[str, float]:
+    """Build the design twice with ``engine`` in this (fresh) process; its times and memory."""
+    con = open_store(store, read_only=True)
+    events = _events(con)
+    precision = event_precision(con, "ged_extract")
+    out: dict[str, float] = {}
+    spark = None
+    if engine == "spark":
+        from sentinelle.panel import spark_session
+
+        started = time.perf_counter()
+        spark = spark_session()
+        spark.sparkContext.setLogLevel("ERROR")
+        out["session"] = time.perf_counter() - started
+    for run in ("cold", "warm"):
+        pids = [os.getpid(), *_children(os.getpid())]
+        started, cpu = time.perf_counter(), _cpu_s(pids)
+        design = build_design(
+            con, events, years=YEARS, event_precision_=precision, engine=engine, spark=spark
+        )
+        out[run] = time.perf_counter() - started
+        out[f"{run}_cpu"] = _cpu_s(pids) - cpu
+    con.close()
+    out["python_mb"] = _peak_mb(os.getpid())
+    out["jvm_mb"] = sum(_peak_mb(pid) for pid in _children(os.getpid()))
+    if spark is not None:
+        spark.stop()
+    np.savez(
+        dump,
+        **{name: getattr(design, name) for name in MATRICES},
+        **{f"outcome_{name}": matrix for name, matrix in design.outcomes.items()},
+    )
+    return out
+
+
+def compare_engines(store: Path, folder: Path) -> None:
+    """The design by numpy and by Spark, each in a fresh process: times, memory, equality."""
+    runs, dumps = {}, {}
+    for engine in ("duckdb", "spark"):
+        dumps[engine] = folder / f"design-{engine}.npz"
+        done = subprocess.run(
+            [sys.executable, __file__, "--design-only", engine, "--store", str(store),
+             "--dump", str(dumps[engine])],
+            check=True, capture_output=True, text=True,
+        )  # fmt: skip
+        runs[engine] = json.loads(done.stdout.strip().splitlines()[-1])
+    with np.load(dumps["duckdb"]) as a, np.load(dumps["spark"]) as b:
+        same = sorted(a.files) == sorted(b.files) and all(
+            a[k].dtype == b[k].dtype and np.array_equal(a[k], b[k]) for k in a.files
+        )
+        cells, periods = a["presence"].shape
+    ref = runs["duckdb"]
+    ref_mb = ref["python_mb"] + ref["jvm_mb"]
+    print(f"\nThe design's panel by engine, {cells:,} cells x {periods} years, each in a fresh "
+          f"process (peak RSS: Python + JVM)\n")  # fmt: skip
+    print(
+        "| engine | session start (s) | design cold (s) | design warm (s) | warm x numpy "
+        "| CPU warm, Python + JVM (s) "
+        "| peak RSS Python (MB) | peak RSS JVM (MB) | peak RSS total (MB) | memory x numpy |"
+    )
+    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+    for engine, label in (("duckdb", "numpy (default)"), ("spark", "spark, local[2]")):
+        r = runs[engine]
+        total = r["python_mb"] + r["jvm_mb"]
+        print(f"| {label} | {r.get('session', 0.0):.1f} | {r['cold']:.2f} | {r['warm']:.2f} | "
+              f"{r['warm'] / ref['warm']:.1f} | {r['warm_cpu']:.1f} | {r['python_mb']:,.0f} | "
+              f"{r['jvm_mb']:,.0f} | {total:,.0f} | {total / ref_mb:.2f} |")  # fmt: skip
+    print(f"\nmatrices identical (presence, near, censored ends, every outcome): "
+          f"{'yes' if same else 'NO'}")  # fmt: skip
+    if not same:
+        raise SystemExit(1)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--store", type=Path, help="a store holding radpko_yearly and ged_extract")
     parser.add_argument("--differences", action="store_true", help="also time differences.ATTgt")
+    parser.add_argument(
+        "--engine", choices=["duckdb", "spark"], default="duckdb",
+        help="spark: also build the design on Spark and compare it with numpy's",
+    )  # fmt: skip
+    parser.add_argument("--design-only", choices=["duckdb", "spark"], help=argparse.SUPPRESS)
+    parser.add_argument("--dump", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.design_only:
+        print(json.dumps(design_in_process(args.store, args.design_only, args.dump)))
+        return
     rows: list[tuple[str, float]] = []
     with tempfile.TemporaryDirectory() as tmp:
         if args.store is None:
@@ -64,10 +192,7 @@ def main() -> None:
             ))  # fmt: skip
         else:
             con = open_store(args.store)
-        events = con.execute(
-            "SELECT date_start, latitude, longitude, civilian_deaths FROM events "
-            "WHERE source = 'ged_extract' AND NOT deleted"
-        ).df()
+        events = _events(con)
         precision = event_precision(con, "ged_extract")
         design = _timed(rows, "design alone (reference)", lambda: build_design(
             con, events, years=YEARS, event_precision_=precision,
@@ -115,6 +240,8 @@ def main() -> None:
                 design.outcomes["any_civilian_deaths"][keep], g[keep], anticipation=1,
             ))  # fmt: skip
         con.close()
+        if args.engine == "spark":
+            compare_engines(args.store or Path(tmp) / "bench.duckdb", Path(tmp))
     reference = dict(rows)["design alone (reference)"]
     cells, periods = design.presence.shape
     print(f"\n{cells:,} cells x {periods} years, {YEARS[0]}-{YEARS[1]}, "

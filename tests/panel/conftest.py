@@ -1,9 +1,8 @@
-"""Fixtures of the panel tests: a store, hand-made events and deployments, Spark."""
+"""Fixtures of the panel tests: a store, hand-made events and deployments (Spark: ../conftest)."""
 
 from __future__ import annotations
 
-import shutil
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -48,17 +47,3 @@ def add_deployments(con: duckdb.DuckDBPyConnection, rows: Sequence[dict[str, Any
                 row["troops"], row.get("record", 1),
             ],
         )  # fmt: skip
-
-
-@pytest.fixture(scope="session")
-def spark() -> Iterator[Any]:
-    """One local[2] Spark session for the whole run (start-up costs 5-10 s)."""
-    pytest.importorskip("pyspark", reason="pyspark not installed: pip install sentinelle[spark]")
-    if shutil.which("java") is None:
-        pytest.skip("no java on PATH: Spark needs Java 17")
-    from sentinelle.panel import spark_session
-
-    session = spark_session()
-    session.sparkContext.setLogLevel("ERROR")
-    yield session
-    session.stop()

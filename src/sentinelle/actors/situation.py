@@ -38,7 +38,8 @@ from sentinelle.actors.registry import Registry, load_registry, register_sides
 from sentinelle.errors import NoDataError
 from sentinelle.geo import month_string, parse_period
 from sentinelle.geo.boundaries import default_boundaries, read_country_outlines
-from sentinelle.i18n import LANGS, N_, Lang, Translator, country_name, translator
+from sentinelle.i18n import LANGS, Lang, Translator, country_name, translator
+from sentinelle.places import DEFAULT_UNIT_WORDS, UNIT_WORDS
 from sentinelle.store.aggregates import current_aggregates
 from sentinelle.store.currency import (
     SERIES_LABELS,
@@ -339,13 +340,8 @@ def _write_currency(currency: Sequence[Coverage], out: Path) -> Path:
     return path
 
 
-# What each country calls its admin units (reader-facing, translated when shown).
-UNIT_WORDS: dict[str, tuple[str, str]] = {
-    "MLI": (N_("region"), N_("cercle")),
-    "BFA": (N_("region"), N_("province")),
-    "NER": (N_("region"), N_("department")),
-}
-DEFAULT_UNIT_WORDS = (N_("region"), N_("district"))
+# What each country calls its admin units (reader-facing, translated when shown): the
+# one table of sentinelle.places, UNIT_WORDS and DEFAULT_UNIT_WORDS imported above.
 
 # Columns of the tables of an aggregate situation.
 _COMPARED = ["events", "fatalities", "events_year_before", "fatalities_year_before"]

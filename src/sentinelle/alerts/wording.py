@@ -7,30 +7,33 @@ order, French month names, a space before the colon).
 
 Subjects say in words where and what, never an internal id: "ALERTE — Mali, région de
 Mopti : 412 décès liés aux conflits en mars 2019" / "ALERT — Mali, Mopti region: 412
-conflict fatalities in March 2019". Places are named by :func:`place_name`: the country
-from CLDR, then the admin units with their kind where the country's is known (Mali:
-régions and cercles; Burkina Faso: régions; Niger: régions and départements), and in
-French with the preposition and article an analyst writes: "région de Mopti", "région
-de la Boucle du Mouhoun", "région du Sahel", "région d'Agadez" (with the typographic
-apostrophe), "district de Bamako".
+conflict fatalities in March 2019". Places are named by :func:`place_name` of
+:mod:`sentinelle.places`, the one table of admin-unit kinds: the country from CLDR,
+then the admin units with their kind where the country's is known (Mali: régions and
+cercles; Burkina Faso: régions; Niger: régions and départements), and in French with
+the preposition and article an analyst writes: "région de Mopti", "région de la Boucle
+du Mouhoun", "région du Sahel", "région d'Agadez" (with the typographic apostrophe),
+"district de Bamako".
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from typing import Any
 
 from sentinelle.alerts.store import Alert, AlertCandidate
-from sentinelle.i18n import LANGS, N_, Lang, country_name, translator
+from sentinelle.i18n import LANGS, N_, Lang, translator
+from sentinelle.places import APOSTROPHE, french_of, place_name
 
 __all__ = [
+    "APOSTROPHE",
     "LEVELS",
     "AlertLike",
     "Lang",
     "alert_sentence",
     "alert_subject",
     "alert_text",
+    "french_of",
     "level_name",
     "place_name",
 ]
@@ -56,97 +59,6 @@ def level_name(level: int, lang: Lang) -> str:
 LEVELS: dict[Lang, dict[int, str]] = {
     lang: {level: level_name(level, lang) for level in _LEVEL_NAMES} for lang in LANGS
 }
-
-
-# What an admin-1 and an admin-2 unit is called, per country (ISO3), where Sentinelle
-# knows it; elsewhere a unit is named alone ("Nigeria, Borno").
-_ADMIN_KINDS: dict[str, tuple[str | None, str | None]] = {
-    "MLI": ("region", "cercle"),
-    "BFA": ("region", None),  # provinces take articles of their own: named alone
-    "NER": ("region", "department"),
-}
-_KIND_TEXT = {
-    "region": N_("%(name)s region"),
-    "cercle": N_("%(name)s cercle"),
-    "department": N_("%(name)s department"),
-    "district": N_("%(name)s district"),
-}
-# Units that are not of their country's usual kind.
-_SPECIAL_KINDS = {("MLI", "Bamako"): "district"}
-# French articles of unit names that take one (Burkina Faso's regions, and the like);
-# other names are town names, which take none ("région de Mopti").
-_FRENCH_ARTICLES = {
-    "Boucle du Mouhoun": "la", "Cascades": "les", "Centre": "le", "Centre-Est": "le",
-    "Centre-Nord": "le", "Centre-Ouest": "le", "Centre-Sud": "le", "Est": "l'",
-    "Hauts-Bassins": "les", "Nord": "le", "Plateau-Central": "le", "Sahel": "le",
-    "Sud-Ouest": "le", "Ouest": "l'", "Sud": "le",
-}  # fmt: skip
-APOSTROPHE = "\u2019"  # French typography's apostrophe
-# Kind words publishers append to unit names (UCDP GED: "Mopti region").
-_KIND_SUFFIX = re.compile(
-    r"\s+(region|région|province|cercle|department|département|district|prefecture|state)$",
-    re.IGNORECASE,
-)
-
-
-def french_of(name: str) -> str:
-    """``de`` and the article before a unit name: "de Mopti", "de la Boucle du Mouhoun",
-    "du Sahel", "des Cascades", "de l'Est", "d'Agadez" (the apostrophe is the typographic
-    one, U+2019, as in the rest of the French catalogue).
-
-    Examples
-    --------
-    >>> [french_of(n) for n in ("Mopti", "Boucle du Mouhoun", "Sahel")]
-    ['de Mopti', 'de la Boucle du Mouhoun', 'du Sahel']
-    >>> french_of("Agadez") == "d" + APOSTROPHE + "Agadez"
-    True
-    """
-    article = _FRENCH_ARTICLES.get(name)
-    if article == "le":
-        return f"du {name}"
-    if article == "les":
-        return f"des {name}"
-    if article == "la":
-        return f"de la {name}"
-    if article == "l'":
-        return f"de l{APOSTROPHE}{name}"
-    return f"d{APOSTROPHE}{name}" if name[:1].lower() in "aeiouyéèêâîôûh" else f"de {name}"
-
-
-def _unit(iso3: str, level: int, raw: str, lang: Lang) -> str:
-    name = _KIND_SUFFIX.sub("", raw.strip())
-    kinds = _ADMIN_KINDS.get(iso3, (None, None))
-    kind = _SPECIAL_KINDS.get((iso3, name), kinds[level - 1])
-    if kind is None:
-        return name
-    return translator(lang).gettext(_KIND_TEXT[kind]) % {
-        "name": french_of(name) if lang == "fr" else name
-    }
-
-
-def place_name(unit_type: str, unit_id: str, lang: Lang) -> str:
-    """Where an alert is, in words: "Mali, région de Mopti" / "Mali, Mopti region".
-
-    ``unit_id`` is an alert's: ``ISO3``, ``ISO3/admin1``, ``ISO3/admin1/admin2``, or
-    ``actor@ISO3/admin1`` (the actor's id is left out). Unknown shapes are returned as
-    they are.
-
-    Examples
-    --------
-    >>> place_name("admin1", "BFA/Boucle du Mouhoun", "fr")
-    'Burkina Faso, région de la Boucle du Mouhoun'
-    >>> place_name("admin2", "MLI/Ségou/Niono", "en")
-    'Mali, Ségou region, Niono cercle'
-    """
-    where = unit_id.rpartition("@")[2] if unit_type.startswith("actor") else unit_id
-    iso3, *admin = where.split("/")
-    if not re.fullmatch(r"[A-Z]{3}", iso3):
-        return unit_id
-    parts = [country_name(iso3, lang)]
-    for level, raw in enumerate(admin[:2], start=1):
-        if raw and raw not in ("None", "nan"):
-            parts.append(_unit(iso3, level, raw, lang))
-    return ", ".join(parts)
 
 
 def alert_sentence(alert: AlertLike, lang: Lang) -> str:

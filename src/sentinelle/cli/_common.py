@@ -63,6 +63,8 @@ StoreOption = Annotated[
     ),
 ]
 OutOption = Annotated[Path, typer.Option("--out", help=N_("Directory for the files written"))]
+# The engine that builds a panel: DuckDB in the store, or Apache Spark (local[2]).
+EngineOption = Annotated[str, typer.Option(help=N_("duckdb | spark"))]
 SourceOption = Annotated[
     str | None,
     typer.Option("--source", help=N_("Event source (ged, ged_candidate, acled); one is required "

@@ -13,6 +13,7 @@ if TYPE_CHECKING:
 
 from sentinelle.cli._common import (
     BadParameter,
+    EngineOption,
     OutOption,
     SourceOption,
     StoreOption,
@@ -127,6 +128,7 @@ def impact(
     last_year: ToOption = None,
     event: EventOption = None,
     min_treated: MinTreatedOption = 10,
+    engine: EngineOption = "duckdb",
     out: OutOption = Path("out/impact"),
     store: StoreOption = None,
 ) -> None:
@@ -138,7 +140,7 @@ def impact(
             raise BadParameter(_("--missions is required (all, or e.g. MINUSMA,UNAMID)"))
         _run_staggered(
             chosen, region, _years(first_year, last_year), _events(event), source, outcome,
-            min_treated, out, store,
+            min_treated, engine, out, store,
         )  # fmt: skip
         return
     if not mission:
@@ -190,6 +192,7 @@ def _run_staggered(
     source: str | None,
     outcome: str | None,
     min_treated: int,
+    engine: str,
     out: Path,
     store: Path | None,
 ) -> None:
@@ -200,7 +203,7 @@ def _run_staggered(
         run = run_impact_staggered(
             con, out, missions=names, region=region, years=years, events=events,
             event_source=source, outcomes=outcome.split(",") if outcome else None,
-            min_treated=min_treated, step=step,
+            min_treated=min_treated, engine=engine, step=step,
         )  # fmt: skip
     result = run.result
     title = (
@@ -241,6 +244,7 @@ def impact_compare(
     last_year: ToOption = None,
     event: EventOption = None,
     min_treated: MinTreatedOption = 10,
+    engine: EngineOption = "duckdb",
     out: OutOption = Path("out/impact/compare"),
     store: StoreOption = None,
 ) -> None:
@@ -251,7 +255,7 @@ def impact_compare(
         comparison = run_impact_compare(
             con, names, out, outcome=outcome, event_source=source,
             years=_years(first_year, last_year), events=_events(event),
-            min_treated=min_treated, step=step,
+            min_treated=min_treated, engine=engine, step=step,
         )  # fmt: skip
     for mission, why in comparison.skipped.items():
         console.print(labelled(f"[yellow]{mission}[/]", why))

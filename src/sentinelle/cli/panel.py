@@ -8,6 +8,7 @@ from typing import Annotated
 import typer
 
 from sentinelle.cli._common import (
+    EngineOption,
     StoreOption,
     _,
     console,
@@ -55,7 +56,7 @@ def panel_build(
     boundaries: Annotated[
         Path | None, typer.Option(help=N_("Admin boundary file (admin1/admin2)"))
     ] = None,
-    engine: Annotated[str, typer.Option(help=N_("duckdb | spark"))] = "duckdb",
+    engine: EngineOption = "duckdb",
     parquet: Annotated[Path | None, typer.Option(help=N_("Also export to this Parquet"))] = None,
     store: StoreOption = None,
 ) -> None:

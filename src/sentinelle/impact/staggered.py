@@ -62,14 +62,24 @@ Outcomes
     ...", ACLED's "Military/Police Forces of ...") and ``..._rebel`` (every other
     perpetrator: rebels and other non-state groups). Without sides the split is
     refused and said so (:func:`~sentinelle.store.queries.missing_event_fields`).
+
+Engines
+    The panel (outcome matrices, presence, neighbours' presence, censored ends) is
+    built with numpy in this process by default (``engine='duckdb'``, the store being
+    read through DuckDB). ``engine='spark'`` computes the same matrices with Spark SQL
+    (:mod:`~sentinelle.impact.staggered_sql`, run by the panel engines of
+    :data:`sentinelle.panel.ENGINES`, the inputs handed over as Parquet); both give
+    identical matrices, and the estimator runs on them unchanged.
 """
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
+from typing import TYPE_CHECKING
 
 import duckdb
 import geopandas as gpd
@@ -87,11 +97,17 @@ from sentinelle.geo.priogrid import ring_pairs
 from sentinelle.impact.estimators.cs_fast import StaggeredFit, staggered_att
 from sentinelle.impact.results import EFFECT_COLUMNS as RESULT_EFFECT_COLUMNS
 from sentinelle.impact.results import EVENT_STUDY_COLUMNS, ImpactResult
+from sentinelle.impact.staggered_sql import panel_matrices
 from sentinelle.impact.timeline import MONTHLY_SOURCES, base_timeline
+from sentinelle.panel.engines import ENGINES, EngineRunner
 from sentinelle.store.queries import event_precision, missing_event_fields, pick_event_source
+
+if TYPE_CHECKING:
+    from pyspark.sql import SparkSession
 
 __all__ = [
     "ANTICIPATION",
+    "DEFAULT_ENGINE",
     "EVENTS",
     "MIN_TREATED",
     "OUTCOMES",
@@ -126,7 +142,11 @@ MIN_TREATED = 10
 ANTICIPATION = 1
 # UCDP names governments "Government of X"; ACLED "Military Forces of X (...)",
 # "Police Forces of X (...)".
-GOVERNMENT = r"^(?:Government of|Military Forces of|Police Forces of)"
+GOVERNMENT_PREFIXES = ("Government of", "Military Forces of", "Police Forces of")
+GOVERNMENT = "^(?:" + "|".join(map(re.escape, GOVERNMENT_PREFIXES)) + ")"
+# The engine that builds the panel by default: numpy in this process. Any other name of
+# sentinelle.panel.ENGINES ('spark') runs the SQL of sentinelle.impact.staggered_sql.
+DEFAULT_ENGINE = "duckdb"
 # Leads and lags of the event study, in periods.
 WINDOW = {"year": 10, "month": 36}
 
@@ -532,6 +552,19 @@ def _missions_in(con: duckdb.DuckDBPyConnection | pd.DataFrame, countries: set[s
     return sorted(set(rows["mission"]))
 
 
+def _engine(name: str) -> EngineRunner | None:
+    """The panel engine running the design's SQL; None for the numpy path (the default).
+
+    Raises
+    ------
+    UsageError
+        (:class:`~sentinelle.errors.UnknownNameError`) if ``name`` is no engine of
+        :data:`sentinelle.panel.ENGINES`; the message lists them.
+    """
+    runner = ENGINES[name]
+    return None if name == DEFAULT_ENGINE else runner
+
+
 def build_design(
     deployments: duckdb.DuckDBPyConnection | pd.DataFrame,
     events: pd.DataFrame,
@@ -545,6 +578,8 @@ def build_design(
     deployment_source: str | None = None,
     closures: pd.DataFrame | None = None,
     cells: pd.DataFrame | None = None,
+    engine: str = DEFAULT_ENGINE,
+    spark: SparkSession | None = None,
 ) -> StaggeredDesign:
     """The cells x periods design of ``missions`` (every mission of ``region`` if None).
 
@@ -574,15 +609,24 @@ def build_design(
         Curated closure table (the shipped one if None).
     cells : pandas.DataFrame, optional
         ``gid, iso3`` of the units, instead of the region's (tests).
+    engine : str, default 'duckdb'
+        What computes the panel (outcome, presence and neighbour matrices): numpy in
+        this process (``'duckdb'``), or ``'spark'`` (any other engine of
+        :data:`sentinelle.panel.ENGINES`), which runs the SQL of
+        :mod:`sentinelle.impact.staggered_sql`; both give identical matrices.
+    spark : pyspark.sql.SparkSession, optional
+        Session for ``engine='spark'`` (a ``local[2]`` one by default).
 
     Raises
     ------
     UsageError
-        For an unknown region, precision or event, or months asked of yearly data.
+        For an unknown region, precision, event or engine, or months asked of yearly
+        data.
     NoDataError
         If no mission has deployments, or the events and deployments share no year.
     """
     notes: list[str] = []
+    runner = _engine(engine)
     countries = region_countries(region)
     names = list(missions) if missions else _missions_in(deployments, countries)
     if not names:
@@ -678,14 +722,24 @@ def build_design(
         ]
     ).reindex(timeline.index)
     shape = (len(units), len(periods))
-    presence, censored = _exposure(cell, spells, shape)
     src_gid, nbr_gid = ring_pairs(units["gid"].to_numpy())
     nbr = index.reindex(nbr_gid).to_numpy()
     ok = ~np.isnan(nbr)
     src = index.reindex(src_gid[ok]).to_numpy(dtype=np.int64)
     nbr_idx = nbr[ok].astype(np.int64)
-    near = _spread(presence, src, nbr_idx)
-    near_censored = _spread(censored, src, nbr_idx)
+    if runner is None:
+        presence, censored = _exposure(cell, spells, shape)
+        near = _spread(presence, src, nbr_idx)
+        near_censored = _spread(censored, src, nbr_idx)
+        outcomes = _outcome_matrices(events, index, periods, precision, with_sides)
+    else:
+        exposure, outcomes = panel_matrices(
+            events, units["gid"].to_numpy(), periods, precision,
+            spells.assign(gid=base_gid), (src, nbr_idx),
+            government=GOVERNMENT_PREFIXES, with_sides=with_sides, runner=runner, spark=spark,
+        )  # fmt: skip
+        presence, censored = exposure["presence"], exposure["censored"]
+        near, near_censored = exposure["near"], exposure["near_censored"]
     ended = sorted(set(timeline.loc[spells["censored"].to_numpy(), "mission"]))
     if ended:
         notes.append(
@@ -702,7 +756,6 @@ def build_design(
         end=spells["end"].to_numpy(),
         censored=spells["censored"].to_numpy(),
     )
-    outcomes = _outcome_matrices(events, index, periods, precision, with_sides)
     return StaggeredDesign(
         cells=units,
         periods=periods,
@@ -879,6 +932,8 @@ def run_staggered(
     per_mission: bool = True,
     min_treated: int = MIN_TREATED,
     cells: pd.DataFrame | None = None,
+    engine: str = DEFAULT_ENGINE,
+    spark: SparkSession | None = None,
 ) -> StaggeredResult:
     """Entry and exit effects of peacekeeping bases, pooled over missions and per mission.
 
@@ -905,6 +960,11 @@ def run_staggered(
         Period; by default from the data (see :func:`build_design`).
     deployment_source, closures, cells
         See :func:`build_design`.
+    engine : str, default 'duckdb'
+        What computes the panel: numpy (``'duckdb'``) or ``'spark'`` (see
+        :func:`build_design`); the estimator is the same.
+    spark : pyspark.sql.SparkSession, optional
+        Session for ``engine='spark'``.
     per_mission : bool, default True
         Also estimate each mission with at least ``min_treated`` treated cells.
 
@@ -921,6 +981,7 @@ def run_staggered(
     for event in events:
         if event not in EVENTS:
             raise UsageError(f"event must be one of {EVENTS}, got {event!r}")
+    _engine(engine)  # an unknown engine fails before any data is read
     notes: list[str] = []
     if event_data is not None:
         ev, source = event_data, event_source
@@ -977,6 +1038,8 @@ def run_staggered(
         deployment_source=deployment_source,
         closures=closures,
         cells=cells,
+        engine=engine,
+        spark=spark,
     )
     built = time.perf_counter()
     held = set(design.bases["mission"])

@@ -20,6 +20,7 @@ from sentinelle import impact
 from sentinelle.errors import UsageError
 from sentinelle.geo import read_admin
 from sentinelle.impact.staggered import (
+    DEFAULT_ENGINE,
     EVENTS,
     MIN_TREATED,
     RINGS,
@@ -106,12 +107,15 @@ def run_impact_staggered(
     outcomes: Sequence[str] | None = None,
     min_treated: int = MIN_TREATED,
     store: bool = True,
+    engine: str = DEFAULT_ENGINE,
     step: Step = no_step,
 ) -> StaggeredRun:
     """Entries and exits of ``missions`` (all of ``region`` if None): estimate, store, write.
 
     The files go to ``out/<label in lower case>`` (``out/all-africa``); the pooled run
     is stored as ``'ALL:<region>'`` and each mission estimated under its name.
+    ``engine`` builds the cells x periods panel: ``'duckdb'`` (numpy, the default) or
+    ``'spark'`` (identical matrices; an unknown name is a ``UsageError``).
 
     Examples
     --------
@@ -121,7 +125,7 @@ def run_impact_staggered(
     step("building the cells x periods design and estimating")
     result = run_staggered(
         con, missions=missions, region=region, years=years, events=events,
-        event_source=event_source, outcomes=outcomes, min_treated=min_treated,
+        event_source=event_source, outcomes=outcomes, min_treated=min_treated, engine=engine,
     )  # fmt: skip
     step("writing the comparison")
     run_ids = store_staggered(con, result) if store else {}
@@ -152,6 +156,7 @@ def run_impact_compare(
     years: tuple[int, int] | None = None,
     events: Sequence[str] = EVENTS,
     min_treated: int = MIN_TREATED,
+    engine: str = DEFAULT_ENGINE,
     step: Step = no_step,
 ) -> ImpactComparison:
     """Entries and exits of ``missions`` side by side: pooled over them and per mission.
@@ -160,14 +165,15 @@ def run_impact_compare(
     deployments share unless ``years``), writes ``out/compare.csv`` (English),
     ``compare_fr.csv``, ``compare.xlsx``, ``forest_en.png``/``forest_fr.png`` and the
     caveats, and stores nothing. A mission with no estimate is in ``skipped`` with
-    why (no deployments, too few treated cells, no comparison cell).
+    why (no deployments, too few treated cells, no comparison cell). ``engine`` as for
+    :func:`run_impact_staggered`.
     """
     if not missions:
         raise UsageError("name the missions to compare, e.g. MINUSMA,UNAMID,MONUSCO")
     step(", ".join(missions))
     result = run_staggered(
         con, missions=list(missions), years=years, events=events, event_source=event_source,
-        outcomes=[outcome] if outcome else None, min_treated=min_treated,
+        outcomes=[outcome] if outcome else None, min_treated=min_treated, engine=engine,
     )  # fmt: skip
     files = write_comparison(result, out)
     path = write_csv(result.effects, out / "compare.csv")
