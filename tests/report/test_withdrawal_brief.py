@@ -31,10 +31,16 @@ from sentinelle.jobs.brief import last_complete_month
 from sentinelle.report import Brief, collect_brief, render_html
 from sentinelle.report.collect import _why_not, latest_complete_month
 from sentinelle.report.render import closure_text, day_text
+from sentinelle.sources.closures import load_closures
 from sentinelle.store import open_store
 from tests.report.conftest import MLI
 
 DEC_2024 = month_id(2024, 12)
+# What the curated closure table says of Mopti/Sévaré (its English, as runs store it).
+MOPTI_EVENT = (
+    "main camp handed over on a Friday in early December (annexes OPAM and Office du Riz "
+    "handed over 2023-11-22)"
+)
 # Two cercles of two regions (names as ACLED writes them on HDX), and their deaths.
 CERCLES = [("ML0802", "Kidal", "ML08", "Kidal"), ("ML0506", "Mopti", "ML05", "Mopti")]
 
@@ -106,7 +112,7 @@ def _new_run(con: object) -> None:
              "before_12m": 21.0, "after_12m": 205.0},
             {**base, "base": "Mopti/Sevare", "unit_name": "Mopti",
              "closure_date": dt.date(2023, 12, 1), "date_precision": "month",
-             "cohort_month": month_id(2024, 1), "what_happened": "main camp handed over",
+             "cohort_month": month_id(2024, 1), "what_happened": MOPTI_EVENT,
              "before_12m": 223.0, "after_12m": 151.0},
         ]),
     )  # fmt: skip
@@ -227,6 +233,20 @@ def test_impact_of_the_2023_closures_with_its_bases(december: tuple[Brief, str, 
     assert "décembre 2023" in fr and "31 octobre 2023" in fr
     assert "1 décembre 2023" not in fr and "1er décembre 2023" not in fr
     assert "0.77" not in en  # the 2014-2019 run is not the withdrawal of 2024-12
+
+
+def test_closure_texts_are_in_the_readers_language(december: tuple[Brief, str, str]) -> None:
+    _, en, fr = december
+    table = load_closures().set_index("base")
+    for base in ("Kidal", "Mopti/Sévaré"):
+        assert table.loc[base, "event"] in en
+        assert table.loc[base, "event_fr"] in fr, base
+    for column in ("event", "taken_over_by", "note"):
+        for english in table[column].dropna():
+            if english not in ("CSP", "FAMa"):  # names stay as they are
+                assert english not in fr, english
+    assert "(en anglais dans la source)" not in fr  # every text has its French
+    assert "<td>CSP</td>" in fr
 
 
 def test_a_mismatched_run_is_not_shown_as_the_withdrawal(stores: dict[str, Path]) -> None:

@@ -85,7 +85,9 @@ def per_base_table(
     closures : pandas.DataFrame
         The curated closure table (:func:`~sentinelle.impact.timeline.load_closures`):
         its ``event`` and ``taken_over_by`` columns, matched by ``mission`` and
-        ``geopko_location``, say what happened to each site.
+        ``geopko_location``, say what happened to each site. The table's English is
+        kept (stored and exported as written); readers get it in their language
+        where it is shown (:func:`~sentinelle.sources.closures.closure_wording`).
     extra : mapping of str to pandas.DataFrame, optional
         Other outcome panels of the same units; ``'events'`` fills the
         ``events_*`` columns.

@@ -29,6 +29,7 @@ from sentinelle.impact.estimators import (
     estimator_label,
 )
 from sentinelle.impact.results import MISSING, ImpactResult, effect_strings
+from sentinelle.sources.closures import closure_wording
 from sentinelle.tables import write_csv
 
 __all__ = ["OUTCOME_LABELS", "summary", "write_report"]
@@ -291,10 +292,17 @@ def _bases_md(result: ImpactResult, t: Translator) -> str:
     return f"\n## {heading}\n\n" + _markdown(table) + f"\n{note}\n"
 
 
+# Per-base columns that carry a text of the closure table, and its column there.
+_CLOSURE_TEXTS = {"what_happened": "event", "taken_over_by": "taken_over_by"}
+
+
 def _cell(column: str, value: object, t: Translator) -> str:
-    """A per-base table cell as a reader sees it."""
-    if value is None:
-        return MISSING
+    """A per-base table cell as a reader sees it (the closure table's texts in the
+    reader's language: :func:`~sentinelle.sources.closures.closure_wording`)."""
+    if value is None or pd.isna(value):  # type: ignore[call-overload]
+        return MISSING  # a float column keeps NaN where the table has no value
+    if column in _CLOSURE_TEXTS:
+        return closure_wording(value, t.lang, _CLOSURE_TEXTS[column]) or MISSING
     if column == "closure_date":
         return t.date(pd.Timestamp(value).date())  # type: ignore[arg-type]
     if isinstance(value, float):

@@ -3,8 +3,9 @@
 Pure functions of a collected :class:`~sentinelle.report.collect.Brief` and the
 reader's :class:`~sentinelle.i18n.Translator` (legends, axes and month names are in
 the briefing's language): :func:`draw_charts` gives the events map, the forecast risk
-map, the trend chart and the forecast chart, each as a ``data:image/png`` URI so the
-page embeds it and needs no file or network, or None where the data do not allow it.
+map, the trend chart, the forecast chart and the chart of subnational hotspots, each
+as a ``data:image/png`` URI so the page embeds it and needs no file or network, or
+None where the data do not allow it.
 """
 
 from __future__ import annotations
@@ -193,6 +194,38 @@ def _forecast_chart(brief: Brief, t: Translator) -> str:
     return _png(fig)
 
 
+def _hotspot_chart(brief: Brief, t: Translator) -> str | None:
+    """The hotspot units of next month and of the next 12 months side by side: median
+    and mean with the 90% interval of each unit's deaths (None: no unit to show)."""
+    found = brief.hotspots
+    if found is None or (found.next_month.empty and found.year.empty):
+        return None
+    first, last = found.months
+    panels = [
+        (found.next_month, t.month(found.month)),
+        (found.year, f"{t.month(first, short=True)} \u2013 {t.month(last, short=True)}"),
+    ]
+    fig, axes = plt.subplots(1, 2, figsize=(7.5, 2.8))
+    for ax, (frame, title) in zip(axes, panels, strict=True):
+        y = np.arange(len(frame))[::-1]  # the unit with most deaths on top
+        median = frame["median"].to_numpy(float)
+        spread = np.vstack([median - frame["q05"].to_numpy(float),
+                            frame["q95"].to_numpy(float) - median])  # fmt: skip
+        ax.errorbar(median, y, xerr=spread.clip(min=0), fmt="o", color="#d94801", ms=4,
+                    ecolor="#fdae6b", elinewidth=3, label=t.gettext("median"))  # fmt: skip
+        ax.plot(frame["mean"].to_numpy(float), y, "x", color="black", ms=4,
+                label=t.gettext("mean"))  # fmt: skip
+        ax.set_yticks(y, frame["unit_name"].astype(str).tolist(), fontsize=7)
+        ax.set_title(title, fontsize=8)
+        ax.set_xlabel(t.gettext("deaths"), fontsize=7)
+        ax.tick_params(axis="x", labelsize=7)
+        ax.set_xlim(left=0)
+        ax.spines[["top", "right"]].set_visible(False)
+    axes[0].legend(fontsize=6, loc="lower right")  # the caption names the bars
+    fig.tight_layout()
+    return _png(fig)
+
+
 def draw_charts(brief: Brief, t: Translator) -> dict[str, str | None]:
     """Data URIs of the charts and maps the data allow (None where it does not)."""
     return {
@@ -200,4 +233,5 @@ def draw_charts(brief: Brief, t: Translator) -> dict[str, str | None]:
         "risk_map": _risk_map(brief, t) if brief.risk_unit else None,
         "trends": _trend_chart(brief, t) if not brief.trends.empty else None,
         "forecast": _forecast_chart(brief, t) if not brief.forecast.empty else None,
+        "hotspots": _hotspot_chart(brief, t),
     }

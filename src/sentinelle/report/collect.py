@@ -26,9 +26,15 @@ Each origin says so on the page; a section with no data is left empty for the pa
 say what is missing. Event sources are never mixed in one number, since GED and ACLED
 describe the same killings differently.
 
+Subnational hotspots (:attr:`Brief.hotspots`) name the admin units with the highest
+expected deaths next month and over the next 12 months, from the newest stored
+forecast of the country's cercles or provinces (else its regions) on ACLED's HDX
+aggregates.
+
 Nothing in a briefing is computed from data after its month where that would put the
-future in it: forecasts and forecast alerts come from runs whose origin is at or
-before the month, observed alerts from the month and the two before it. The impact
+future in it: forecasts (country, cell and subnational) and forecast alerts come from
+runs whose origin is at or before the month, observed alerts from the month and the
+two before it. The impact
 section shows the stored run that estimates the mission's withdrawal of the briefing
 window (its latest closures up to the month and those of the
 :data:`~sentinelle.report.references.WITHDRAWAL_SPAN` months before), never a run of
@@ -51,6 +57,7 @@ import pandas as pd
 
 from sentinelle.actors import actor_activity, dyads
 from sentinelle.errors import UsageError
+from sentinelle.forecast.export import units_of
 from sentinelle.forecast.store import forecast_summary, latest_forecast_run
 from sentinelle.geo import (
     convert_code,
@@ -75,12 +82,13 @@ from sentinelle.report.references import (
     PGM_THRESHOLD,
     WITHDRAWAL_SPAN,
 )
+from sentinelle.store import records
 from sentinelle.store.aggregates import aggregate_coverage, current_aggregates
 from sentinelle.store.currency import Coverage, data_currency, panel_currency
 from sentinelle.store.queries import event_coverage, month_sql, scope_sql
 from sentinelle.store.schema import VIOLENCE_TYPES
 
-__all__ = ["Brief", "collect_brief", "latest_complete_month"]
+__all__ = ["Brief", "Hotspots", "collect_brief", "latest_complete_month"]
 
 TREND_MONTHS = 36
 ACTOR_MONTHS = 12
@@ -105,6 +113,48 @@ AREA_COLUMNS = [
     "civilian_targeting", "civilian_targeting_12m",
 ]  # fmt: skip
 _EFFECT_ROW_COLUMNS = [c for c in EFFECT_COLUMNS if c not in ("mission", "outcome")]
+# Subnational forecasts of the hotspots: finest level first, from ACLED's HDX aggregates.
+HOTSPOT_UNITS = ("admin2", "admin1")
+HOTSPOT_SOURCE = AGGREGATE_SOURCE
+HOTSPOT_TARGET = "fatalities"
+# Units named in each hotspot table.
+TOP_HOTSPOTS = 5
+# Columns of the hotspot tables (Hotspots.next_month, Hotspots.year).
+HOTSPOT_COLUMNS = ["unit_id", "unit_code", "unit_name", "admin1_name", "mean", "median", "q05",
+                   "q95"]  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Hotspots:
+    """The admin units with the highest expected deaths, from a stored subnational forecast.
+
+    Attributes
+    ----------
+    unit : {'admin2', 'admin1'}
+        Level of the forecast (admin-2 when one fits the briefing, else admin-1).
+    run : dict
+        Its ``forecast_runs`` row (origin at or before the briefing month).
+    month : int
+        The first forecast month after the briefing month.
+    next_month : pandas.DataFrame
+        :data:`HOTSPOT_COLUMNS` of the :data:`TOP_HOTSPOTS` units with the highest mean
+        deaths in ``month`` (mean, median and 5th and 95th percentiles of the draws).
+    months : tuple of int
+        First and last forecast month of ``year``: the 12 months after the briefing
+        month, or fewer when the forecast ends sooner.
+    year : pandas.DataFrame
+        The same for deaths over ``months``: each draw's months added up.
+    currency : tuple of Coverage
+        The months the forecast's source covers in the country.
+    """
+
+    unit: str
+    run: dict[str, Any]
+    month: int
+    next_month: pd.DataFrame
+    months: tuple[int, int]
+    year: pd.DataFrame
+    currency: tuple[Coverage, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -195,6 +245,12 @@ class Brief:
     withdrawal : tuple of int or None
         First and last closure month of the briefing window's withdrawal, as known
         from the curated closure table and the stored runs.
+    hotspots : Hotspots or None
+        Units with the highest expected deaths, from the newest subnational forecast
+        (:data:`HOTSPOT_UNITS`, source :data:`HOTSPOT_SOURCE`) of the country made with
+        data up to ``month`` and covering the month after it; None without one.
+    hotspot_latest_origin : int or None
+        Newest origin of such a forecast of the country in the store, used or not.
     """
 
     country_iso3: str
@@ -233,6 +289,8 @@ class Brief:
     currency: tuple[Coverage, ...] = ()
     impact_withheld: dict[str, Any] | None = None
     withdrawal: tuple[int, int] | None = None
+    hotspots: Hotspots | None = None
+    hotspot_latest_origin: int | None = None
 
     @property
     def last_event_month(self) -> int | None:
@@ -701,6 +759,100 @@ def _risk(
     return None, None, empty
 
 
+def _hotspot_runs(con: duckdb.DuckDBPyConnection, unit: str, iso3: str) -> list[dict[str, Any]]:
+    """Stored forecasts of ``unit`` areas of ``iso3`` alone, from :data:`HOTSPOT_SOURCE`,
+    latest origin first (then newest), as :func:`latest_forecast_run` orders them."""
+    return records(
+        con.execute(
+            "SELECT * FROM forecast_runs WHERE unit = ? AND target = ? "
+            "AND json_extract_string(meta, '$.countries') = ? "
+            "AND json_extract_string(meta, '$.source') = ? "
+            "ORDER BY origin DESC, created_at DESC, run_id DESC",
+            [unit, HOTSPOT_TARGET, iso3, HOTSPOT_SOURCE],
+        )
+    )
+
+
+def _hotspot_table(
+    con: duckdb.DuckDBPyConnection,
+    run: dict[str, Any],
+    months: tuple[int, int],
+    regions: dict[str, str],
+) -> pd.DataFrame:
+    """The :data:`TOP_HOTSPOTS` units of ``run`` with the highest mean deaths over
+    ``months`` (each draw's months added up), with their names and regions.
+
+    Units whose every draw is zero are no hotspot and are left out.
+    """
+    stats = con.execute(
+        """
+        WITH totals AS (
+            SELECT unit_id, draw, sum(outcome) AS total FROM forecast_draws
+            WHERE run_id = ? AND month_id BETWEEN ? AND ? GROUP BY unit_id, draw
+        )
+        SELECT unit_id, avg(total) AS mean, quantile_cont(total, 0.5) AS median,
+               quantile_cont(total, 0.05) AS q05, quantile_cont(total, 0.95) AS q95
+        FROM totals GROUP BY unit_id
+        """,
+        [int(run["run_id"]), months[0], months[1]],
+    ).df()
+    stats = stats[stats["mean"] > 0]
+    units = units_of(json.loads(str(run["meta"]))) if run.get("meta") else None
+    if units is None:
+        units = pd.DataFrame({"unit_id": stats["unit_id"], "unit_code": "", "unit_name": ""})
+    table = stats.merge(units, on="unit_id", how="left").fillna({"unit_code": "", "unit_name": ""})
+    table["unit_name"] = table["unit_name"].where(table["unit_name"] != "", table["unit_code"])
+    table["admin1_name"] = table["unit_code"].map(regions)
+    table = table.sort_values(
+        ["mean", "median", "unit_name"], ascending=[False, False, True], ignore_index=True
+    )
+    return table.head(TOP_HOTSPOTS).reindex(columns=HOTSPOT_COLUMNS)
+
+
+def _hotspots(
+    con: duckdb.DuckDBPyConnection, iso3: str, month: int
+) -> tuple[Hotspots | None, int | None]:
+    """The hotspots of the newest subnational forecast made with data up to ``month``
+    that covers the month after it (admin-2 first, else admin-1); and the newest
+    origin of any subnational forecast of the country, used or not."""
+    found: Hotspots | None = None
+    latest: int | None = None
+    for unit in HOTSPOT_UNITS:
+        runs = _hotspot_runs(con, unit, iso3)
+        if runs:
+            newest = int(runs[0]["origin"])
+            latest = newest if latest is None else max(latest, newest)
+        run = next(
+            (r for r in runs if int(r["origin"]) <= month and int(r["last_month"]) > month), None
+        )
+        if run is None or found is not None:
+            continue
+        level = int(unit[-1])
+        # The region of each cercle or province, as the aggregates name it.
+        names = con.execute(
+            "SELECT pcode, max(admin1_name) FROM admin_aggregates "
+            "WHERE source = ? AND iso3 = ? AND admin_level = 2 GROUP BY pcode",
+            [HOTSPOT_SOURCE, iso3],
+        ).fetchall()
+        regions = {str(code): str(name) for code, name in names if name} if level == 2 else {}
+        year = (month + 1, min(month + FORECAST_MONTHS, int(run["last_month"])))
+        spans = [
+            s
+            for s in data_currency(con, country=iso3, kinds=("aggregates",))
+            if s.source == HOTSPOT_SOURCE
+        ]
+        found = Hotspots(
+            unit=unit,
+            run=run,
+            month=month + 1,
+            next_month=_hotspot_table(con, run, (month + 1, month + 1), regions),
+            months=year,
+            year=_hotspot_table(con, run, year, regions),
+            currency=tuple(s for s in spans if s.level == level) or tuple(spans),
+        )
+    return found, latest
+
+
 def _ingests(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     frame = con.execute(
         "SELECT source, source_version, location, sha256, rows_read AS rows, finished_at "
@@ -903,11 +1055,14 @@ def collect_brief(
                 .astype({"month_id": int})
             )
     risk_unit, risk_month, risk = _risk(con, mid, shapes, region)
+    hotspots, hotspot_latest = _hotspots(con, iso3, mid)
 
     origins = {key_origin, trend_origin}
     used = {source} if source and "events" in origins else set()
     if "aggregates" in origins:
         used.add(AGGREGATE_SOURCE)
+    if hotspots is not None:
+        used.add(HOTSPOT_SOURCE)
     if impact is not None and impact.run.get("event_source"):
         used.add(str(impact.run["event_source"]))
     if mission:
@@ -956,4 +1111,6 @@ def collect_brief(
         currency=currency,
         impact_withheld=withheld,
         withdrawal=withdrawal,
+        hotspots=hotspots,
+        hotspot_latest_origin=hotspot_latest,
     )

@@ -38,6 +38,7 @@ from sentinelle.impact import (
 )
 from sentinelle.impact.report import OUTCOME_LABELS, ring_text
 from sentinelle.impact.results import MISSING
+from sentinelle.places import unit_phrase
 from sentinelle.report.charts import draw_charts
 from sentinelle.report.collect import Brief
 from sentinelle.report.references import (
@@ -52,6 +53,7 @@ from sentinelle.report.references import (
     WITHDRAWAL_DEMANDED,
     citations,
 )
+from sentinelle.sources.closures import closure_wording
 from sentinelle.store.currency import SERIES_LABELS, currency_line, source_label
 
 __all__ = ["country_name", "render_html", "write_brief"]
@@ -92,7 +94,8 @@ def _number(value: object, t: Translator) -> str:
 
 
 def _base_rows(impact: StoredImpact, t: Translator) -> list[dict[str, Any]]:
-    """The per-base table as the briefing shows it: one dict of texts per base."""
+    """The per-base table as the briefing shows it: one dict of texts per base (what
+    the closure table says in the reader's language)."""
     rows = []
     for base in impact.bases.to_dict("records"):
         months = base.get("months_after")
@@ -101,8 +104,9 @@ def _base_rows(impact: StoredImpact, t: Translator) -> list[dict[str, Any]]:
                 "base": str(base["base"]),
                 "unit": str(base.get("unit_name") or base.get("unit_code") or MISSING),
                 "closed": closure_text(base.get("closure_date"), base.get("date_precision"), t),
-                "said": base.get("what_happened") or MISSING,
-                "taken_over_by": base.get("taken_over_by") or MISSING,
+                "said": closure_wording(base.get("what_happened"), t.lang) or MISSING,
+                "taken_over_by": closure_wording(base.get("taken_over_by"), t.lang, "taken_over_by")
+                or MISSING,
                 "before": _number(base.get("before_12m"), t),
                 "after": _number(base.get("after_12m"), t),
                 "months_after": None if months is None or pd.isna(months) else int(months),
@@ -230,6 +234,66 @@ def _findings(brief: Brief, lang: Lang) -> dict[str, Any]:
     }
 
 
+def _hotspot_words(brief: Brief, lang: Lang) -> dict[str, Any] | None:
+    """The hotspot section's texts in ``lang`` (None without a subnational forecast).
+
+    ``next`` and ``year`` hold one dict of texts per unit (``name``; ``place``, the unit
+    with its kind as :func:`sentinelle.places.unit_phrase` names it, "cercle de
+    Bandiagara"; ``region``, ``region_place``; ``median``, ``mean``, ``low``, ``high``),
+    ``next_lead`` and ``year_lead`` the sentences naming the first unit of each;
+    ``unit`` is the catalogue message of the unit kind (e.g. "Cercle"), ``currency``
+    the data-currency line of the forecast's source.
+    """
+    found = brief.hotspots
+    if found is None:
+        return None
+    t = translator(lang)
+    iso3 = brief.country_iso3
+    level = int(found.unit[-1])
+
+    def rows(frame: pd.DataFrame) -> list[dict[str, str]]:
+        out = []
+        for r in frame.to_dict("records"):
+            region = r.get("admin1_name")
+            has_region = isinstance(region, str) and region != ""
+            out.append(
+                {
+                    "name": str(r["unit_name"]),
+                    "place": unit_phrase(iso3, level, str(r["unit_name"]), lang),
+                    "region": str(region) if has_region else MISSING,
+                    "region_place": unit_phrase(iso3, 1, str(region), lang) if has_region else "",
+                    "median": t.number(float(r["median"])),
+                    "mean": t.number(float(r["mean"]), 1),
+                    "low": t.number(float(r["q05"])),
+                    "high": t.number(float(r["q95"])),
+                }
+            )
+        return out
+
+    def lead(units: list[dict[str, str]], when: str) -> str | None:
+        if not units:
+            return None
+        first = units[0]
+        place = first["place"] + (f" ({first['region_place']})" if first["region_place"] else "")
+        return t.gettext(
+            "Highest expected deaths %(when)s: %(place)s, median %(median)s, mean %(mean)s "
+            "(90%% forecast interval %(low)s to %(high)s)."
+        ) % {**first, "place": place, "when": when}
+
+    upcoming, year = rows(found.next_month), rows(found.year)
+    first, last = found.months
+    span = {"start": t.month(first), "end": t.month(last)}
+    return {
+        "next": upcoming,
+        "year": year,
+        "next_lead": lead(upcoming, t.gettext("in %(month)s") % {"month": t.month(found.month)}),
+        "year_lead": lead(year, t.gettext("over %(start)s \u2013 %(end)s") % span),
+        "span": span,
+        "unit": ADMIN_UNIT_LABELS.get((iso3, level), ADMIN_LEVEL_LABELS[level]),
+        "currency": currency_line(list(found.currency), lang) if found.currency else "",
+    }
+
+
 def _area_words(brief: Brief) -> dict[str, str]:
     """Catalogue messages naming the briefing's admin areas (``unit``: level 2 or the
     level read, ``region``: level 1), e.g. "Cercle" and "Region" for Mali."""
@@ -296,6 +360,7 @@ def render_html(brief: Brief, lang: Lang) -> str:
                 withheld=findings["withheld"],
                 currency=currency_line(list(brief.currency), lang) if brief.currency else "",
                 areas=_area_words(brief),
+                hotspots=_hotspot_words(brief, lang),
                 alerts=findings["alerts"],
                 citations=citations(brief.ingests["source"], brief.forecast_run is not None),
                 aggregate_source=AGGREGATE_SOURCE,
