@@ -47,16 +47,24 @@ class UnitKind:
     word: str
     plural: str
     phrase: str | None
+    heading: str
 
 
+# Each kind's word, plural, phrase naming one unit, and column heading.
 KINDS: dict[str, UnitKind] = {
-    "region": UnitKind("region", N_("region"), N_("regions"), N_("%(name)s region")),
-    "cercle": UnitKind("cercle", N_("cercle"), N_("cercles"), N_("%(name)s cercle")),
-    "province": UnitKind("province", N_("province"), N_("provinces"), None),
+    "region": UnitKind("region", N_("region"), N_("regions"), N_("%(name)s region"), N_("Region")),
+    "cercle": UnitKind("cercle", N_("cercle"), N_("cercles"), N_("%(name)s cercle"), N_("Cercle")),
+    "province": UnitKind("province", N_("province"), N_("provinces"), None, N_("Province")),
     "department": UnitKind(
-        "department", N_("department"), N_("departments"), N_("%(name)s department")
+        "department",
+        N_("department"),
+        N_("departments"),
+        N_("%(name)s department"),
+        N_("Department"),
     ),
-    "district": UnitKind("district", N_("district"), N_("districts"), N_("%(name)s district")),
+    "district": UnitKind(
+        "district", N_("district"), N_("districts"), N_("%(name)s district"), N_("District")
+    ),
 }
 # The kinds of a country's admin-1 and admin-2 units (ISO3), where Sentinelle knows them.
 COUNTRY_KINDS: dict[str, tuple[str, str]] = {

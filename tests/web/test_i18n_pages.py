@@ -231,7 +231,7 @@ def test_api_errors_say_it_in_the_readers_language(app_client: TestClient) -> No
     assert fr.status_code == 404
     body = fr.json()
     assert "UNMISS" in body["detail"]  # the API's contract, as before
-    assert body["message"] == "aucune analyse d\u2019impact enregistrée"
+    assert body["message"].startswith("aucune analyse d\u2019impact enregistrée pour UNMISS")
     assert body["title"] == "Introuvable"
     en = app_client.get("/api/impact?mission=UNMISS", headers={"Accept-Language": "en"})
     assert en.json()["message"] == en.json()["detail"] and en.json()["title"] == "Not found"

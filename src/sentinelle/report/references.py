@@ -11,8 +11,9 @@ them, marked for the catalogue of :mod:`sentinelle.i18n`):
   the forecast sections;
 - :data:`WITHDRAWAL_DEMANDED`: dated facts the impact caveats depend on;
   :data:`WITHDRAWAL_SPAN`: how far back from its last closure a withdrawal reaches;
-- :data:`AGGREGATE_SOURCE`, :data:`AGGREGATE_SERIES` and :data:`ADMIN_UNIT_LABELS`:
-  the subnational monthly aggregates a briefing falls back to, and their units' names;
+- :data:`AGGREGATE_SOURCE`, :data:`AGGREGATE_SERIES` and :data:`ADMIN_LEVEL_LABELS`:
+  the subnational monthly aggregates a briefing falls back to, and the generic names of
+  their units (a country's own are in :mod:`sentinelle.places`);
 - :data:`CITATIONS` and :func:`citations`: the publications behind the store's sources.
 """
 
@@ -44,15 +45,8 @@ WITHDRAWAL_SPAN = 12
 # HDX publishes it (Burkina Faso in the shared files).
 AGGREGATE_SOURCE = "acled-hdx"
 AGGREGATE_SERIES = ("political_violence", "civilian_targeting")
-# What a country calls its admin units (level 1, level 2); others get the generic words.
-ADMIN_UNIT_LABELS = {
-    ("MLI", 1): N_("Region"),
-    ("MLI", 2): N_("Cercle"),
-    ("BFA", 1): N_("Region"),
-    ("BFA", 2): N_("Province"),
-    ("NER", 1): N_("Region"),
-    ("NER", 2): N_("Department"),
-}
+# Column headings of admin units where the country's kind is unknown (else
+# sentinelle.places names it: "Cercle").
 ADMIN_LEVEL_LABELS = {1: N_("Admin. area (level 1)"), 2: N_("Admin. area (level 2)")}
 
 VIOLENCE_LABELS = {

@@ -38,12 +38,11 @@ from sentinelle.impact import (
 )
 from sentinelle.impact.report import OUTCOME_LABELS, ring_text
 from sentinelle.impact.results import MISSING
-from sentinelle.places import unit_phrase
+from sentinelle.places import unit_kind, unit_phrase
 from sentinelle.report.charts import draw_charts
 from sentinelle.report.collect import Brief
 from sentinelle.report.references import (
     ADMIN_LEVEL_LABELS,
-    ADMIN_UNIT_LABELS,
     AGGREGATE_SOURCE,
     CM_THRESHOLD,
     INDICATOR_LABELS,
@@ -289,9 +288,16 @@ def _hotspot_words(brief: Brief, lang: Lang) -> dict[str, Any] | None:
         "next_lead": lead(upcoming, t.gettext("in %(month)s") % {"month": t.month(found.month)}),
         "year_lead": lead(year, t.gettext("over %(start)s \u2013 %(end)s") % span),
         "span": span,
-        "unit": ADMIN_UNIT_LABELS.get((iso3, level), ADMIN_LEVEL_LABELS[level]),
+        "unit": _unit_heading(iso3, level),
         "currency": currency_line(list(found.currency), lang) if found.currency else "",
     }
+
+
+def _unit_heading(iso3: str, level: int) -> str:
+    """The catalogue heading of ``iso3``'s admin units of ``level`` ("Cercle"), or the
+    generic "Admin. area (level 2)" where the country's kind is unknown."""
+    kind = unit_kind(iso3, level)
+    return kind.heading if kind is not None else ADMIN_LEVEL_LABELS[level]
 
 
 def _area_words(brief: Brief) -> dict[str, str]:
@@ -299,8 +305,8 @@ def _area_words(brief: Brief) -> dict[str, str]:
     level read, ``region``: level 1), e.g. "Cercle" and "Region" for Mali."""
     level = brief.aggregate_level or 2
     return {
-        "unit": ADMIN_UNIT_LABELS.get((brief.country_iso3, level), ADMIN_LEVEL_LABELS[level]),
-        "region": ADMIN_UNIT_LABELS.get((brief.country_iso3, 1), ADMIN_LEVEL_LABELS[1]),
+        "unit": _unit_heading(brief.country_iso3, level),
+        "region": _unit_heading(brief.country_iso3, 1),
     }
 
 

@@ -31,13 +31,22 @@ from typing import Any, TypeVar, cast
 import duckdb
 
 from sentinelle.errors import StoreBusyError
+from sentinelle.i18n import N_
 from sentinelle.store import open_store
+from sentinelle.web.messages import Explained
 
-__all__ = ["RETRY_AFTER_S", "MainStore"]
+__all__ = ["RETRY_AFTER_S", "MainStore", "StoreBusy"]
 
 log = logging.getLogger(__name__)
 
 RETRY_AFTER_S = 5  # what a 503 tells the client: an ingest takes seconds to minutes
+
+
+class StoreBusy(Explained, StoreBusyError):
+    """The main store is still held by a writer after the bounded wait (the app answers
+    503 with ``Retry-After``), said as a catalogue message."""
+
+
 MEMO_ENTRIES = 64  # aggregates kept by MainStore.memo, least recently used dropped
 
 T = TypeVar("T")
@@ -123,7 +132,11 @@ class MainStore:
                 on_busy=lambda _: log.info("store %s busy, retrying…", self.path),
             )
         except StoreBusyError as exc:
-            raise StoreBusyError(
-                f"the store {self.path} is being written by another process "
-                f"(an ingest?): retry in {RETRY_AFTER_S} s"
+            raise StoreBusy(
+                N_(
+                    "the store %(path)s is being written by another process (an ingest?): "
+                    "retry in %(retry)s s"
+                ),
+                path=self.path,
+                retry=RETRY_AFTER_S,
             ) from exc

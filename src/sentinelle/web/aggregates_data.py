@@ -14,6 +14,17 @@ Bases are a mission's sites from :func:`sentinelle.impact.timeline.base_timeline
 (Geo-PKO refined by the curated closure table), with their status at a month, the
 unit holding them (point in polygon) and what the closure table's sources say
 happened to the site; nothing is added that the table does not say.
+
+Place names (:func:`place_labels`) come only from data the map already holds: the
+countries of the outlines (named from CLDR in the page's language), the admin-1 and
+admin-2 units of the boundary files and the stored aggregates (placed at a point inside
+their polygons), and the towns where the deployments put a base (Geo-PKO's location
+names and coordinates). No coordinate is made up.
+
+Subnational forecasts (:func:`unit_forecast`) are the latest stored ``admin1``/``admin2``
+run of a country and source (``sentinelle forecast --unit admin2 --source acled-hdx
+--country MLI``), summarised per unit for one month, with the run's origin and how far
+the aggregates behind it go.
 """
 
 from __future__ import annotations
@@ -31,7 +42,8 @@ import pandas as pd
 
 from sentinelle.errors import NoDataError, SentinelleError
 from sentinelle.geo import country_table, month_id_from_str, month_string
-from sentinelle.i18n import Lang
+from sentinelle.i18n import Lang, country_name
+from sentinelle.places import unit_phrase
 from sentinelle.store.aggregates import aggregate_coverage, current_aggregates
 from sentinelle.store.currency import currency_line as currency_line_of
 from sentinelle.store.currency import data_currency, source_label
@@ -48,7 +60,10 @@ __all__ = [
     "bases_at",
     "choropleth_values",
     "currency_line",
+    "has_unit_forecast",
+    "place_labels",
     "read_units",
+    "unit_forecast",
     "units_geojson",
 ]
 
@@ -222,7 +237,8 @@ def currency_line(con: duckdb.DuckDBPyConnection, iso3: str, lang: Lang = "en") 
 
 
 def _read_one(path: Path) -> gpd.GeoDataFrame:
-    """Units of one boundary file: ``level, pcode, unit_name, geometry``.
+    """Units of one boundary file: ``level, pcode, unit_name, parent_pcode, parent_name,
+    geometry`` (the parent unit's code and name where the file has them, else None).
 
     Read at admin level 2, else 1 (the level whose P-code field the file has).
     """
@@ -235,9 +251,14 @@ def _read_one(path: Path) -> gpd.GeoDataFrame:
         except SentinelleError as exc:
             errors.append(str(exc))
             continue
-        return units.rename(
-            columns={f"admin{level}_id": "pcode", f"admin{level}_name": "unit_name"}
-        ).assign(level=level)[["level", "pcode", "unit_name", "geometry"]]
+        parent = {f"admin{level - 1}_id": "parent_pcode", f"admin{level - 1}_name": "parent_name"}
+        units = units.rename(
+            columns={f"admin{level}_id": "pcode", f"admin{level}_name": "unit_name", **parent}
+        ).assign(level=level)
+        for column in parent.values():
+            if column not in units.columns:
+                units[column] = None
+        return units[["level", "pcode", "unit_name", *parent.values(), "geometry"]]
     raise NoDataError(f"{path}: not an admin-1 or admin-2 boundary file ({'; '.join(errors)})")
 
 
@@ -269,9 +290,8 @@ def read_units(paths: Sequence[Path]) -> tuple[gpd.GeoDataFrame, list[str]]:
             problems.append(f"{path}: {exc}" if isinstance(exc, OSError) else str(exc))
             log.warning("admin boundaries skipped: %s", problems[-1])
     if not frames:
-        empty = gpd.GeoDataFrame(
-            {"level": [], "pcode": [], "unit_name": []}, geometry=[], crs="EPSG:4326"
-        )
+        columns = ("level", "pcode", "unit_name", "parent_pcode", "parent_name")
+        empty = gpd.GeoDataFrame({c: [] for c in columns}, geometry=[], crs="EPSG:4326")
         return empty, problems
     units = pd.concat(frames, ignore_index=True)
     return gpd.GeoDataFrame(units, geometry="geometry", crs="EPSG:4326"), problems
@@ -418,3 +438,296 @@ def _text(value: object) -> str | None:
         return None
     text = str(value).strip()
     return text or None
+
+
+# ------------------------------------------------------------------------------- labels
+
+# How far around a country its neighbours are named (degrees).
+_NEIGHBOUR_MARGIN = 3.0
+
+
+def _point(geometry: Any) -> tuple[float, float]:
+    """A point inside ``geometry`` (latitude, longitude), rounded like the polygons."""
+    point = geometry.representative_point()
+    return round(float(point.y), _DECIMALS), round(float(point.x), _DECIMALS)
+
+
+def _town_name(location: str, lang: Lang) -> str:
+    """A deployment location as a town label: "Tombouctou (Timbuktu)" is Geo-PKO's
+    French name with the English one in brackets, shown as the page's language reads it.
+
+    Examples
+    --------
+    >>> _town_name("Tombouctou (Timbuktu)", "en"), _town_name("Tombouctou (Timbuktu)", "fr")
+    ('Timbuktu', 'Tombouctou')
+    >>> _town_name("Gao", "en")
+    'Gao'
+    """
+    head, bracket, rest = location.partition(" (")
+    if not bracket or not rest.endswith(")"):
+        return location.strip()
+    return (rest[:-1] if lang == "en" else head).strip()
+
+
+def place_labels(
+    con: duckdb.DuckDBPyConnection,
+    paths: Sequence[Path],
+    iso3: str,
+    outlines: gpd.GeoDataFrame | None,
+    lang: Lang = "en",
+    source: str = DEFAULT_SOURCE,
+) -> dict[str, Any]:
+    """The names the map writes on a country: countries, admin-1 and admin-2 units, towns.
+
+    Returns
+    -------
+    dict
+        ``country``, ``level`` (finest aggregate level, None without aggregates) and
+        ``labels``: ``[{kind, name, place, pcode, latitude, longitude}]`` where ``kind``
+        is ``country``, ``admin1``, ``admin2`` or ``town``; ``name`` is the label and
+        ``place`` the unit named in a sentence, in ``lang`` ("cercle de Bandiagara").
+        Countries are ``iso3`` and its neighbours (CLDR names), placed inside the part
+        of their outline near ``iso3``; units are those of the stored aggregates that
+        have a polygon in the boundary files, admin-1 units placed inside the union of
+        their admin-2 units; towns are the deployments' locations inside ``iso3``.
+    """
+    import shapely
+
+    labels: list[dict[str, Any]] = []
+    shape = None
+    if outlines is not None and len(outlines):
+        mine = outlines[outlines["iso3"] == iso3]
+        if len(mine):
+            shape = mine.geometry.union_all()
+            west, south, east, north = shape.bounds
+            box = shapely.box(
+                west - _NEIGHBOUR_MARGIN, south - _NEIGHBOUR_MARGIN,
+                east + _NEIGHBOUR_MARGIN, north + _NEIGHBOUR_MARGIN,
+            )  # fmt: skip
+            near = outlines[outlines.intersects(box) & outlines["iso3"].notna()]
+            for code, rows in near.groupby("iso3", sort=True):
+                part = rows.geometry.union_all().intersection(box)
+                if part.is_empty:
+                    continue
+                lat, lon = _point(part)
+                name = country_name(str(code), lang)
+                labels.append(_label("country", name, name, str(code), lat, lon))
+    level = _finest_level(con, iso3, source)
+    if level is not None:
+        labels += _unit_labels(con, paths, iso3, level, lang, source)
+    if shape is not None:
+        labels += _town_labels(con, shape, lang)
+    return {"country": iso3, "level": level, "labels": labels}
+
+
+def _label(
+    kind: str, name: str, place: str, pcode: str | None, lat: float, lon: float
+) -> dict[str, Any]:
+    return {"kind": kind, "name": name, "place": place, "pcode": pcode,
+            "latitude": lat, "longitude": lon}  # fmt: skip
+
+
+def _unit_labels(
+    con: duckdb.DuckDBPyConnection,
+    paths: Sequence[Path],
+    iso3: str,
+    level: int,
+    lang: Lang,
+    source: str,
+) -> list[dict[str, Any]]:
+    """Labels of the admin-1 and (at level 2) admin-2 units with a polygon."""
+    stored = con.execute(
+        "SELECT pcode, any_value(name) AS name, any_value(admin1_pcode) AS admin1_pcode, "
+        "any_value(admin1_name) AS admin1_name FROM admin_aggregates "
+        "WHERE iso3 = ? AND admin_level = ? AND source = ? GROUP BY pcode ORDER BY pcode",
+        [iso3, level, source],
+    ).df()
+    units, _ = read_units(paths)
+    mine = units[(units["level"] == level) & units["pcode"].isin(set(stored["pcode"]))]
+    mine = mine.drop_duplicates("pcode").merge(stored, on="pcode", how="left")
+    out = []
+    if level == 1:
+        for pcode, name, geometry in zip(
+            mine["pcode"], mine["unit_name"], mine.geometry, strict=True
+        ):
+            lat, lon = _point(geometry)
+            text = _text(name) or str(pcode)
+            out.append(_label("admin1", text, unit_phrase(iso3, 1, text, lang), pcode, lat, lon))
+        return out
+    # Regions: the boundary file's parent code and name, else the aggregates'.
+    mine = mine.assign(
+        region_pcode=mine["parent_pcode"].where(mine["parent_pcode"].notna(), mine["admin1_pcode"]),
+        region_name=mine["parent_name"].where(mine["parent_name"].notna(), mine["admin1_name"]),
+    )
+    grouped = mine[mine["region_pcode"].notna()].groupby("region_pcode", sort=True)
+    for code, rows in grouped:
+        names = rows["region_name"].dropna()
+        name = _text(names.iloc[0] if len(names) else None) or str(code)
+        lat, lon = _point(rows.geometry.union_all())
+        out.append(_label("admin1", name, unit_phrase(iso3, 1, name, lang), str(code), lat, lon))
+    for pcode, own, stored_name, geometry in zip(
+        mine["pcode"], mine["unit_name"], mine["name"], mine.geometry, strict=True
+    ):
+        text = _text(own) or _text(stored_name) or str(pcode)
+        lat, lon = _point(geometry)
+        out.append(_label("admin2", text, unit_phrase(iso3, 2, text, lang), pcode, lat, lon))
+    return out
+
+
+def _town_labels(con: duckdb.DuckDBPyConnection, shape: Any, lang: Lang) -> list[dict[str, Any]]:
+    """The deployments' locations inside ``shape``, one label per location name, the
+    sites that held the most troops first (they claim room on the map first).
+
+    A coarse outline takes in sites across a border (Tingréla, Côte d'Ivoire, inside
+    Natural Earth's low-resolution Mali): sites whose ``country`` differs from the one
+    most sites inside the outline carry are left out.
+    """
+    import shapely
+
+    sites = con.execute(
+        "SELECT location, mode(country) AS country, median(latitude) AS lat, "
+        "median(longitude) AS lon, coalesce(max(troops), 0) AS troops FROM deployments "
+        "WHERE location IS NOT NULL AND latitude IS NOT NULL AND longitude IS NOT NULL "
+        "GROUP BY location ORDER BY troops DESC, location"
+    ).df()
+    if sites.empty:
+        return []
+    sites = sites[shapely.contains_xy(shape, sites["lon"].to_numpy(), sites["lat"].to_numpy())]
+    named = sites["country"].dropna()
+    if len(named):
+        usual = named.mode().iloc[0]
+        sites = sites[sites["country"].isna() | (sites["country"] == usual)]
+    out = []
+    for location, lat, lon in zip(sites["location"], sites["lat"], sites["lon"], strict=True):
+        name = _town_name(str(location), lang)
+        out.append(
+            _label("town", name, name, None, round(float(lat), _DECIMALS),
+                   round(float(lon), _DECIMALS))
+        )  # fmt: skip
+    return out
+
+
+# ---------------------------------------------------------------------------- forecasts
+
+_UNIT_LEVELS = {"admin1": 1, "admin2": 2}
+_RUN_OF = (
+    "FROM forecast_runs WHERE unit = ? AND json_extract_string(meta, '$.countries') = ? "
+    "AND json_extract_string(meta, '$.source') = ?"
+)
+
+
+def has_unit_forecast(
+    con: duckdb.DuckDBPyConnection, iso3: str, unit: str, source: str = DEFAULT_SOURCE
+) -> bool:
+    """Whether a forecast of ``iso3``'s ``unit`` units made from ``source`` is stored."""
+    return con.execute(f"SELECT count(*) {_RUN_OF}", [unit, iso3, source]).fetchone() != (0,)
+
+
+def unit_forecast(
+    con: duckdb.DuckDBPyConnection,
+    iso3: str,
+    unit: str = "admin2",
+    source: str = DEFAULT_SOURCE,
+    month: str | None = None,
+    threshold: float = 25,
+    lang: Lang = "en",
+) -> dict[str, Any]:
+    """The latest stored forecast of ``iso3``'s admin units, summarised per unit for a month.
+
+    The run is the latest (origin, then newest) of ``unit`` whose meta says it was made
+    from ``source`` for ``iso3`` alone.
+
+    Parameters
+    ----------
+    month : str, optional
+        ``'YYYY-MM'`` among the run's months; the first (the month after the origin)
+        when omitted.
+
+    Returns
+    -------
+    dict
+        ``country, unit, level, source, run`` (provenance, ``origin_month``), ``month``,
+        ``months`` (every month the run forecasts), ``threshold``, ``data_last_month``
+        and ``as_of`` (how far the aggregates go, the publisher's version),
+        ``currency`` (the same in words, ``lang``) and ``rows``: ``[{pcode, name,
+        admin1_name, place, mean, median, q05, q25, q75, q95, p_exceed}]``.
+
+    Raises
+    ------
+    NoDataError
+        If no such run is stored (the message gives the command), or ``month`` is not
+        one it forecasts.
+    """
+    from sentinelle.forecast.store import forecast_summary
+    from sentinelle.store import records
+
+    level = _UNIT_LEVELS[unit]
+    found = records(
+        con.execute(
+            f"SELECT * {_RUN_OF} ORDER BY origin DESC, created_at DESC, run_id DESC LIMIT 1",
+            [unit, iso3, source],
+        )
+    )
+    if not found:
+        raise NoDataError(
+            f"no {unit} forecast of {iso3} from {source} in the store: run `sentinelle forecast "
+            f"--unit {unit} --source {source} --country {iso3}`"
+        )
+    run = found[0]
+    first, last = int(run["first_month"]), int(run["last_month"])
+    wanted = month_id_from_str(month) if month else first
+    if not first <= wanted <= last:
+        raise NoDataError(
+            f"the {unit} forecast of {iso3} (run {run['run_id']}) covers {month_string(first)} "
+            f"to {month_string(last)}, not {month}"
+        )
+    summary = forecast_summary(con, int(run["run_id"]), threshold=threshold)
+    summary = summary[summary["month_id"] == wanted]
+    regions = dict(
+        con.execute(
+            "SELECT pcode, any_value(admin1_name) FROM admin_aggregates WHERE iso3 = ? "
+            "AND admin_level = ? AND source = ? GROUP BY pcode",
+            [iso3, level, source],
+        ).fetchall()
+    )
+    rows = []
+    for r in summary.to_dict("records"):
+        pcode = _text(r.get("unit_code")) or str(int(r["unit_id"]))
+        name = _text(r.get("unit_name"))
+        rows.append(
+            {
+                "pcode": pcode,
+                "name": name,
+                "admin1_name": _text(regions.get(pcode)),
+                "place": unit_phrase(iso3, level, name, lang) if name else pcode,
+                **{k: float(r[k]) for k in ("mean", "median", "q05", "q25", "q75", "q95")},
+                "p_exceed": float(r["p_exceed"]),
+            }
+        )
+    spans = data_currency(con, country=iso3, kinds=("aggregates",), sources=[source])
+    spans = [s for s in spans if s.level == level] or spans
+    data_last = max((s.last_month for s in spans), default=None)
+    as_of = max((s.as_of for s in spans if s.as_of is not None), default=None)
+    return {
+        "country": iso3,
+        "unit": unit,
+        "level": level,
+        "source": source,
+        "run": {
+            "run_id": int(run["run_id"]),
+            "model": str(run["model"]),
+            "target": str(run["target"]),
+            "origin": int(run["origin"]),
+            "origin_month": month_string(int(run["origin"])),
+            "n_draws": int(run["n_draws"]),
+            "data_version": str(run["data_version"]),
+            "created_at": run.get("created_at"),
+        },
+        "month": month_string(wanted),
+        "months": [month_string(m) for m in range(first, last + 1)],
+        "threshold": threshold,
+        "data_last_month": None if data_last is None else month_string(data_last),
+        "as_of": None if as_of is None else as_of.isoformat(),
+        "currency": currency_line_of(spans, lang) if spans else "",
+        "rows": rows,
+    }

@@ -8,6 +8,13 @@ same-origin referrer policy. Request bodies are limited to :data:`MAX_BODY_BYTES
 whole body back, nor fails on a ``NaN`` it cannot write as JSON. FastAPI's ``/docs``
 and ``/redoc`` would load Swagger UI and ReDoc from a CDN, so they are off; ``/docs``
 is a page rendered here from the schema, which is published at ``/openapi.json``.
+
+Errors are raised where they are decided as catalogue messages
+(:mod:`~sentinelle.web.messages`: a ``WebError`` or a validator's ``InvalidValue``
+carrying an ``N_`` msgid and its values); the handlers here translate them once, in
+the request's language (:func:`~sentinelle.web.language.request_lang`). An API error's
+body is ``{"detail": English (the contract), "message": the reader's language,
+"title": the status in words}``; a 422's ``msg`` is in the reader's language.
 """
 
 from __future__ import annotations
@@ -16,12 +23,13 @@ import contextlib
 import logging
 import math
 import re
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
+from http import HTTPStatus
 from typing import Any
 
 import duckdb
-from fastapi import Depends, FastAPI, HTTPException, Request
+from fastapi import Depends, FastAPI, Request
 from fastapi.encoders import jsonable_encoder
 from fastapi.exception_handlers import http_exception_handler
 from fastapi.exceptions import RequestValidationError
@@ -29,7 +37,9 @@ from fastapi.responses import JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.sessions import SessionMiddleware
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.requests import Request as StarletteRequest
+from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.types import Message as ASGIMessage
 
 from sentinelle.config import Settings
 from sentinelle.errors import StoreBusyError
@@ -39,6 +49,7 @@ from sentinelle.web import api, exports, pages
 from sentinelle.web.access import RETRY_AFTER_S, MainStore
 from sentinelle.web.auth import csrf_protect, current_user, session_secret
 from sentinelle.web.language import request_lang
+from sentinelle.web.messages import Explained, Message, WebError
 from sentinelle.web.state import WebState
 from sentinelle.web.webstore import open_web_store
 
@@ -81,7 +92,7 @@ class SecurityHeaders:
             await self.app(scope, receive, send)
             return
 
-        async def send_with_headers(message: Message) -> None:
+        async def send_with_headers(message: ASGIMessage) -> None:
             if message["type"] == "http.response.start":
                 message["headers"] = [*message.get("headers", []), *_SECURITY_HEADERS]
             await send(message)
@@ -106,24 +117,27 @@ class BodyLimit:
             return
         declared = dict(scope["headers"]).get(b"content-length", b"0")
         if not declared.isdigit() or int(declared) > self.max_bytes:
-            response = JSONResponse({"detail": self._detail()}, status_code=413)
+            response = api_error(413, self._message(), request_lang(StarletteRequest(scope)))
             await response(scope, receive, send)
             return
         received = 0
 
-        async def counted() -> Message:
+        async def counted() -> ASGIMessage:
             nonlocal received
             message = await receive()
             received += len(message.get("body", b""))
             if received > self.max_bytes:
                 # Raised where the route reads its body: FastAPI answers it.
-                raise HTTPException(413, self._detail())
+                raise WebError.of(413, self._message())
             return message
 
         await self.app(scope, counted, send)
 
-    def _detail(self) -> str:
-        return f"request body too large: the limit is {self.max_bytes // 1024} KiB"
+    def _message(self) -> Message:
+        return Message(
+            N_("request body too large: the limit is %(kib)s KiB"),
+            {"kib": self.max_bytes // 1024},
+        )
 
 
 def _echo_safe(errors: Any) -> Any:
@@ -142,15 +156,16 @@ def _echo_safe(errors: Any) -> Any:
     return _finite(jsonable_encoder(cleaned))
 
 
-def _translated(errors: Any, lang: Lang) -> Any:
-    """Validation errors whose reason is a catalogue message (a validator's
-    ``ValueError(N_(...))``, e.g. the period's), with ``msg`` in ``lang``."""
-    t = translator(lang)
+def _said(errors: Any, lang: Lang) -> Any:
+    """Validation errors with the ``msg`` of a catalogue refusal (a validator's
+    :class:`~sentinelle.web.messages.InvalidValue`) in ``lang``; the refusal object
+    itself is not echoed."""
     out = []
     for error in errors:
-        reason = str((error.get("ctx") or {}).get("error", ""))
-        if reason and error.get("type") == "value_error" and t.gettext(reason) != reason:
-            error = {**error, "msg": t.gettext(reason)}
+        ctx = error.get("ctx") or {}
+        reason = ctx.get("error")
+        if isinstance(reason, Explained):
+            error = {**error, "msg": reason.message.say(lang), "ctx": {**ctx, "error": {}}}
         out.append(error)
     return out
 
@@ -178,36 +193,11 @@ STATUS_TITLES = {
     429: N_("Too many requests"),
     503: N_("Store busy"),
 }
-# The API's error details, matched to their catalogue messages: ``detail`` stays the
-# English of the API's contract, ``message`` says it in the reader's language.
-_API_MESSAGES = [
-    (re.compile(pattern), message)
-    for pattern, message in (
-        (r"sign in first \(POST /api/login\)", N_("sign in first (POST /api/login)")),
-        (r"wrong user name or password", N_("wrong user name or password")),
-        (
-            r"CSRF token missing or invalid.*",
-            N_("the form has expired or came from elsewhere: reload the page and try again"),
-        ),
-        (
-            r"this needs the (?P<role>\w+) role; you are (?P<current>\w+)",
-            N_("this needs the %(role)s role; you are %(current)s"),
-        ),
-        (
-            r"too many requests: the limit is (?P<limit>.+); retry in (?P<retry>\d+) s",
-            N_("too many requests: the limit is %(limit)s; retry in %(retry)s s"),
-        ),
-        (
-            r"request body too large: the limit is (?P<kib>\d+) KiB",
-            N_("request body too large: the limit is %(kib)s KiB"),
-        ),
-        (r"admins cannot (change their own account|demote or disable themselves)",
-         N_("admins cannot change their own account")),
-        (r"no impact analysis stored.*", N_("no impact analysis stored")),
-        (r"no such table or format", N_("no such table or format")),
-        (r"Not Found", N_("this page does not exist")),
-    )
-]  # fmt: skip
+# What Starlette's own errors (no route for the path, a method it does not take) say.
+_FRAMEWORK_MESSAGES = {
+    404: N_("this page does not exist"),
+    405: N_("this address does not accept this method"),
+}
 # What a page's query parameters expect, said when a value is refused.
 _FIELD_HINTS = {
     "period": N_("a month range such as 2023-07..2024-06"),
@@ -219,20 +209,47 @@ _FIELD_HINTS = {
 }
 
 
-def _message(detail: object, lang: Lang) -> str:
-    """An error detail in ``lang`` when the catalogue has it, else as it is (English
-    details are the API's own words)."""
-    text = str(detail)
-    if lang == "en":
-        return text
-    t = translator(lang)
-    for pattern, message in _API_MESSAGES:
-        found = pattern.fullmatch(text)
-        if found:
-            return (
-                t.gettext(message) % found.groupdict() if found.groupdict() else t.gettext(message)
-            )
-    return text
+def _message(exc: StarletteHTTPException) -> Message | None:
+    """What an HTTP error says, as a catalogue message.
+
+    A :class:`~sentinelle.web.messages.WebError` carries its own. An error Starlette
+    raises itself (no route, a method not allowed) has the status's standard phrase
+    as its detail and says :data:`_FRAMEWORK_MESSAGES` (else its status title). Any
+    other detail (a library's) has none: it is shown as it is.
+    """
+    if isinstance(exc, WebError):
+        return exc.message
+    try:
+        phrase = HTTPStatus(exc.status_code).phrase
+    except ValueError:
+        return None
+    if exc.detail == phrase:
+        known = _FRAMEWORK_MESSAGES.get(exc.status_code) or STATUS_TITLES.get(exc.status_code)
+        return Message(known) if known else None
+    return None
+
+
+def api_error(
+    status_code: int,
+    message: Message | None,
+    lang: Lang,
+    *,
+    detail: object = None,
+    headers: Mapping[str, str] | None = None,
+) -> JSONResponse:
+    """The JSON body of an API error: ``detail`` the English of the API's contract,
+    ``message`` the same in ``lang``, ``title`` the status in ``lang``."""
+    title = STATUS_TITLES.get(status_code)
+    english = detail if detail is not None else str(message)
+    return JSONResponse(
+        {
+            "detail": english,
+            "message": message.say(lang) if message else str(english),
+            "title": translator(lang).gettext(title) if title else None,
+        },
+        status_code=status_code,
+        headers={**(headers or {}), "Content-Language": lang},
+    )
 
 
 def _prepare_store(path: str) -> None:
@@ -338,17 +355,9 @@ def create_app(
         lang = request_lang(request)
         if request.url.path.startswith("/static/"):
             return await http_exception_handler(request, exc)
+        message = _message(exc)
         if request.url.path.startswith("/api/"):
-            title = STATUS_TITLES.get(exc.status_code)
-            return JSONResponse(
-                {
-                    "detail": exc.detail,
-                    "message": _message(exc.detail, lang),
-                    "title": translator(lang).gettext(title) if title else None,
-                },
-                status_code=exc.status_code,
-                headers={**(exc.headers or {}), "Content-Language": lang},
-            )
+            return api_error(exc.status_code, message, lang, detail=exc.detail, headers=exc.headers)
         if exc.status_code == 401 and request.method == "GET":
             return pages.login_redirect(request)
         with state.web.connect() as web:
@@ -360,7 +369,7 @@ def create_app(
             status_code=exc.status_code,
             code=exc.status_code,
             status_title=translator(lang).gettext(STATUS_TITLES.get(exc.status_code, N_("Error"))),
-            detail=_message(exc.detail, lang),
+            detail=message.say(lang) if message else str(exc.detail),
         )
         page.headers.update(exc.headers or {})
         return page
@@ -370,9 +379,11 @@ def create_app(
         """FastAPI's 422, minus secrets and whole bodies, and serialisable; on a page,
         the error page saying in words which field was refused and what it expects."""
         if request.url.path.startswith("/api/") or request.method != "GET":
+            lang = request_lang(request)
             return JSONResponse(
-                {"detail": _echo_safe(_translated(exc.errors(), request_lang(request)))},
+                {"detail": _echo_safe(_said(exc.errors(), lang))},
                 status_code=422,
+                headers={"Content-Language": lang},
             )
         t = translator(request_lang(request))
         reasons = []
@@ -401,6 +412,14 @@ def create_app(
     async def busy(request: Request, exc: StoreBusyError) -> Response:
         """503 with Retry-After while an ingest holds the store past the bounded wait."""
         retry = {"Retry-After": str(RETRY_AFTER_S)}
-        return await errors(request, StarletteHTTPException(503, str(exc), headers=retry))
+        said = (
+            exc
+            if isinstance(exc, Explained)
+            else Explained(
+                N_("the store is being written by another process: retry in %(retry)s s"),
+                retry=RETRY_AFTER_S,
+            )
+        )
+        return await errors(request, WebError.of(503, said, headers=retry))
 
     return app

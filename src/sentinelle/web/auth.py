@@ -33,16 +33,19 @@ from typing import Annotated, Any, Literal
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from fastapi import Depends, HTTPException, Request, status
+from fastapi import Depends, Request, status
 from fastapi.concurrency import run_in_threadpool
 
 from sentinelle.config import Settings
 from sentinelle.errors import UsageError
+from sentinelle.i18n import N_
+from sentinelle.web.messages import Explained, WebError, word
 from sentinelle.web.state import web_state, webdb
 from sentinelle.web.webstore import now_utc, rows, utc
 
 __all__ = [
     "ROLES",
+    "AccountError",
     "Role",
     "UnknownUserError",
     "User",
@@ -78,9 +81,30 @@ _SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 # Each Argon2id hash takes 64 MiB and a core for tens of milliseconds: 50 sign-ins at
 # once would take 3 GiB and every core from the other requests. Two at a time.
 _HASHING = threading.BoundedSemaphore(2)
+# What a refused request is told (the app says it in the reader's language).
+_SIGN_IN = N_("sign in first (POST /api/login)")
+_CSRF_MESSAGE = N_(
+    "CSRF token missing or invalid: the form has expired or came from elsewhere, reload "
+    "the page and try again (API clients: send the session's token as the X-CSRF-Token "
+    "header or the csrf_token form field; GET /api/session gives it)"
+)
+# The units of time of a rate limit (``limits``' granularity names), as words.
+_UNITS = {
+    "second": N_("second"),
+    "minute": N_("minute"),
+    "hour": N_("hour"),
+    "day": N_("day"),
+    "month": N_("month"),
+    "year": N_("year"),
+}
 
 
-class UnknownUserError(UsageError, LookupError):
+class AccountError(Explained, UsageError):
+    """A user name, password or role that cannot be accepted, or a name already taken
+    (the API answers 409), said as a catalogue message."""
+
+
+class UnknownUserError(AccountError, LookupError):
     """No user has the name given (the API answers 404)."""
 
 
@@ -99,15 +123,18 @@ class User:
 
 def _check_username(username: str) -> str:
     if not re.fullmatch(USERNAME_PATTERN, username):
-        raise UsageError(
-            f"user names are 3 to 64 letters, digits or . _ @ - (no spaces), got {username!r}"
+        raise AccountError(
+            N_("user names are 3 to 64 letters, digits or . _ @ - (no spaces), got '%(name)s'"),
+            name=username,
         )
     return username.lower()
 
 
 def _check_password(password: str) -> None:
     if not MIN_PASSWORD <= len(password) <= MAX_PASSWORD:
-        raise UsageError(f"passwords have {MIN_PASSWORD} to {MAX_PASSWORD} characters")
+        raise AccountError(
+            N_("passwords have %(min)d to %(max)d characters"), min=MIN_PASSWORD, max=MAX_PASSWORD
+        )
 
 
 def create_user(con: sqlite3.Connection, username: str, password: str, role: Role) -> User:
@@ -129,7 +156,9 @@ def create_user(con: sqlite3.Connection, username: str, password: str, role: Rol
     name = _check_username(username)
     _check_password(password)
     if role not in ROLES:
-        raise UsageError(f"role must be one of {', '.join(ROLES)}, got {role!r}")
+        raise AccountError(
+            N_("role must be one of %(roles)s, got '%(role)s'"), roles=", ".join(ROLES), role=role
+        )
     try:
         row = con.execute(
             "INSERT INTO users (username, password_hash, role, created_at) VALUES (?, ?, ?, ?) "
@@ -137,7 +166,7 @@ def create_user(con: sqlite3.Connection, username: str, password: str, role: Rol
             [name, _hasher.hash(password), role, now_utc()],
         ).fetchone()
     except sqlite3.IntegrityError:
-        raise UsageError(f"user {name!r} already exists") from None
+        raise AccountError(N_("user '%(name)s' already exists"), name=name) from None
     assert row is not None  # RETURNING always yields the inserted row
     return User(int(row[0]), name, role)
 
@@ -177,7 +206,9 @@ def update_user(
         If the role or password is not acceptable.
     """
     if role is not None and role not in ROLES:
-        raise UsageError(f"role must be one of {', '.join(ROLES)}, got {role!r}")
+        raise AccountError(
+            N_("role must be one of %(roles)s, got '%(role)s'"), roles=", ".join(ROLES), role=role
+        )
     if password is not None:
         _check_password(password)
     hashed = _hasher.hash(password) if password else None
@@ -188,7 +219,7 @@ def update_user(
             [role, disabled, hashed, username.lower()],
         ).fetchone()
         if row is None:
-            raise UnknownUserError(f"no user {username!r}")
+            raise UnknownUserError(N_("no user '%(name)s'"), name=username)
         if (role, disabled, hashed) != (None, None, None):
             con.execute("DELETE FROM sessions WHERE user_id = ?", [row[0]])
 
@@ -288,11 +319,7 @@ async def csrf_protect(request: Request) -> None:
         sent = field if isinstance(field, str) else None
     expected = request.session.get("csrf")
     if not (sent and isinstance(expected, str) and secrets.compare_digest(sent, expected)):
-        raise HTTPException(
-            status.HTTP_403_FORBIDDEN,
-            "CSRF token missing or invalid: send the session's token as the X-CSRF-Token "
-            "header or the csrf_token form field (GET /api/session gives it)",
-        )
+        raise WebError(status.HTTP_403_FORBIDDEN, _CSRF_MESSAGE)
 
 
 def current_user(
@@ -316,7 +343,7 @@ def current_user(
 def reader(request: Request, user: Annotated[User | None, Depends(current_user)]) -> User | None:
     """The user of a page anyone may read, or 401 if ``require_login`` is set and none."""
     if user is None and web_state(request).settings.require_login:
-        raise HTTPException(status.HTTP_401_UNAUTHORIZED, "sign in first (POST /api/login)")
+        raise WebError(status.HTTP_401_UNAUTHORIZED, _SIGN_IN)
     return user
 
 
@@ -328,7 +355,7 @@ async def login_gate(request: Request) -> None:
     if not web_state(request).settings.require_login:
         return
     if await signed_in(request) is None:
-        raise HTTPException(status.HTTP_401_UNAUTHORIZED, "sign in first (POST /api/login)")
+        raise WebError(status.HTTP_401_UNAUTHORIZED, _SIGN_IN)
 
 
 async def signed_in(request: Request) -> User | None:
@@ -348,10 +375,13 @@ def require_role(role: Role) -> Callable[[User | None], User]:
 
     def check(user: Annotated[User | None, Depends(current_user)]) -> User:
         if user is None:
-            raise HTTPException(status.HTTP_401_UNAUTHORIZED, "sign in first (POST /api/login)")
+            raise WebError(status.HTTP_401_UNAUTHORIZED, _SIGN_IN)
         if not user.can(role):
-            raise HTTPException(
-                status.HTTP_403_FORBIDDEN, f"this needs the {role} role; you are {user.role}"
+            raise WebError(
+                status.HTTP_403_FORBIDDEN,
+                N_("this needs the %(role)s role; you are %(current)s"),
+                role=word(role),
+                current=word(user.role),
             )
         return user
 
@@ -377,8 +407,15 @@ def count_request(request: Request, name: Literal["login", "write", "heavy"]) ->
     if not state.limiter.hit(item, name, client):
         reset, _ = state.limiter.get_window_stats(item, name, client)
         retry = max(1, int(reset - time.time()))
-        raise HTTPException(
+        raise WebError(
             status.HTTP_429_TOO_MANY_REQUESTS,
-            f"too many requests: the limit is {item}; retry in {retry} s",
+            N_(
+                "too many requests: the limit is %(amount)s per %(per)s %(unit)s; "
+                "retry in %(retry)s s"
+            ),
             headers={"Retry-After": str(retry)},
+            amount=item.amount,
+            per=item.multiples,
+            unit=word(_UNITS.get(item.GRANULARITY.name, item.GRANULARITY.name)),
+            retry=retry,
         )

@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import math
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import duckdb
 import geopandas as gpd
@@ -21,7 +21,6 @@ import pandas as pd
 import shapely
 from typing_extensions import TypedDict  # pydantic validates these; typing's lacks what it needs
 
-from sentinelle.errors import NoDataError
 from sentinelle.geo import (
     cell_bounds,
     centroid,
@@ -32,15 +31,21 @@ from sentinelle.geo import (
     month_id_from_str,
     month_string,
 )
+from sentinelle.i18n import N_, Lang
 from sentinelle.panel.inputs import AGGREGATE_SOURCES
 from sentinelle.store import records
 from sentinelle.store.queries import month_sql, month_start, scope_sql
+from sentinelle.web.messages import NotStored
+
+if TYPE_CHECKING:
+    from sentinelle.actors.activity import NetworkDrawing
 
 __all__ = [
     "CountryCoverage",
     "DyadEdge",
     "DyadGraph",
     "DyadNode",
+    "ImpactMission",
     "Mission",
     "TrendPoint",
     "actor_ranking",
@@ -58,8 +63,10 @@ __all__ = [
     "find_country",
     "forecast_rows",
     "forecast_units",
+    "impact_missions",
     "impact_result",
     "missions",
+    "network_picture",
     "outlines_geojson",
     "top_actors",
     "trend_points",
@@ -312,8 +319,9 @@ def base_rows(
 
     Raises
     ------
-    NoDataError
-        If the store has no deployments of ``mission``.
+    NotStored
+        A :class:`~sentinelle.errors.NoDataError`: the store has no deployments of
+        ``mission``.
     """
     from sentinelle.impact.timeline import DEFAULT_SOURCE, base_timeline
 
@@ -323,7 +331,7 @@ def base_rows(
         ).fetchall()
     ]  # fmt: skip
     if not sources:
-        raise NoDataError(f"no deployments of mission {mission!r} in the store")
+        raise NotStored(N_("no deployments of mission '%(mission)s' in the store"), mission=mission)
     source = DEFAULT_SOURCE if DEFAULT_SOURCE in sources else sources[0]
     timeline = base_timeline(con, mission, source=source)
     at = month_id_from_str(at_month) if at_month else None
@@ -529,6 +537,24 @@ def dyad_graph_of(ranking: pd.DataFrame, limit: int = 60) -> DyadGraph:
     return DyadGraph(nodes=nodes, edges=edges)
 
 
+def network_picture(
+    con: duckdb.DuckDBPyConnection,
+    country_iso3: str,
+    period: str | None,
+    source: str | None,
+    lang: Lang,
+) -> NetworkDrawing:
+    """The readable picture of a country's dyad network, in ``lang``: every pair of the
+    period, of which :func:`~sentinelle.actors.activity.network_drawing` keeps the most
+    lethal actors and the civilians they attacked (what ``sentinelle actors`` draws to
+    ``network.png``)."""
+    from sentinelle.actors import dyad_network
+    from sentinelle.actors.activity import network_drawing
+
+    graph = dyad_network(dyad_ranking(con, country_iso3, period, source))
+    return network_drawing(graph, lang, period=period)
+
+
 def impact_result(con: duckdb.DuckDBPyConnection, mission: str | None) -> dict[str, Any] | None:
     """The newest stored withdrawal-impact run (of ``mission``), or None."""
     from sentinelle.impact.store import latest_impact
@@ -546,6 +572,52 @@ def impact_result(con: duckdb.DuckDBPyConnection, mission: str | None) -> dict[s
         "effects": _records(stored.effects),
         "event_study": _records(stored.event_study),
     }
+
+
+class ImpactMission(TypedDict):
+    """A mission (or a pooled label, ``'ALL:africa'``) with stored impact runs: its newest
+    run's design (``unit``: ``'pgm'`` cells in km rings, ``'admin1'``/``'admin2'`` host
+    units, ``'pgm-year'``/``'pgm-month'`` entries and exits across missions), outcome and
+    months, and how many runs are stored."""
+
+    mission: str
+    unit: str
+    outcome: str
+    first_month: int
+    last_month: int
+    event_source: str | None
+    created_at: dt.datetime
+    runs: int
+
+
+def impact_missions(con: duckdb.DuckDBPyConnection) -> list[ImpactMission]:
+    """Every mission with a stored impact run (single-mission and cross-mission alike),
+    by name, with its newest run (:class:`ImpactMission`)."""
+    rows = records(
+        con.execute(
+            """
+            SELECT mission, unit, outcome, first_month, last_month, event_source, created_at,
+                   count(*) OVER (PARTITION BY upper(mission)) AS runs
+            FROM impact_runs
+            QUALIFY row_number() OVER (
+                PARTITION BY upper(mission) ORDER BY created_at DESC, run_id DESC) = 1
+            ORDER BY mission
+            """
+        )
+    )
+    return [
+        ImpactMission(
+            mission=str(r["mission"]),
+            unit=str(r["unit"]),
+            outcome=str(r["outcome"]),
+            first_month=int(r["first_month"]),
+            last_month=int(r["last_month"]),
+            event_source=r["event_source"],
+            created_at=r["created_at"],
+            runs=int(r["runs"]),
+        )
+        for r in rows
+    ]
 
 
 def alerts_table(

@@ -23,7 +23,7 @@ from typing import Any, Literal
 
 import duckdb
 import pandas as pd
-from fastapi import APIRouter, HTTPException, Request, status
+from fastapi import APIRouter, Request, status
 from fastapi.responses import Response
 
 from sentinelle.errors import NoDataError
@@ -33,6 +33,7 @@ from sentinelle.tables import escape_formulas
 from sentinelle.web import data
 from sentinelle.web.api.params import Cursor, OptionalCountry, OptionalMission, Period, Source
 from sentinelle.web.language import request_lang
+from sentinelle.web.messages import NotStored, WebError, refusal
 
 __all__ = [
     "ESTIMATOR_EXPLANATIONS",
@@ -681,7 +682,7 @@ def _impact(part: Literal["effects", "bases"]) -> TableMaker:
     ) -> pd.DataFrame:
         stored = _stored(con, request.query_params.get("mission"))
         if stored is None:
-            raise NoDataError("no impact analysis stored")
+            raise NotStored(N_("no impact analysis stored"))
         return _effects_frame(stored, t) if part == "effects" else _bases_frame(stored, t)
 
     return make
@@ -724,7 +725,7 @@ def impact_plot(request: Request, con: Cursor, mission: OptionalMission = None) 
     """The event study of the newest stored run (of ``mission``) as a PNG in the page's language."""
     stored = _stored(con, mission)
     if stored is None:
-        raise HTTPException(status.HTTP_404_NOT_FOUND, "no impact analysis stored")
+        raise WebError(status.HTTP_404_NOT_FOUND, N_("no impact analysis stored"))
     lang = request_lang(request)
     name = stored.run["mission"]
     return Response(
@@ -747,12 +748,12 @@ def export_table(
 ) -> Response:
     """A page's table as CSV or XLSX, for the view its query parameters describe."""
     if table not in TABLES or fmt not in _MEDIA:
-        raise HTTPException(status.HTTP_404_NOT_FOUND, "no such table or format")
+        raise WebError(status.HTTP_404_NOT_FOUND, N_("no such table or format"))
     lang = request_lang(request)
     try:
         frame = TABLES[table](request, con, translator(lang), lang)
     except NoDataError as exc:
-        raise HTTPException(status.HTTP_404_NOT_FOUND, str(exc)) from None
+        raise refusal(status.HTTP_404_NOT_FOUND, exc) from None
     if fmt == "csv":
         body = escape_formulas(frame).to_csv(index=False).encode("utf-8")
     else:

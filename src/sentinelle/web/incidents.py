@@ -20,8 +20,10 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 
 from sentinelle.errors import UsageError
 from sentinelle.geo import country_table
+from sentinelle.i18n import N_
 from sentinelle.store.schema import VIOLENCE_TYPES
 from sentinelle.web.auth import User
+from sentinelle.web.messages import Explained, InvalidValue, word
 from sentinelle.web.webstore import now_utc, rows, utc
 
 __all__ = [
@@ -79,7 +81,9 @@ class IncidentIn(BaseModel):
         # A day of slack: the analyst's day may be ahead of the server's (UTC) one.
         latest = dt.datetime.now(dt.UTC).date() + dt.timedelta(days=1)
         if not FIRST_DATE <= value <= latest:
-            raise ValueError(f"the date must lie between {FIRST_DATE} and today")
+            raise InvalidValue(
+                N_("the date must lie between %(first)s and today"), first=str(FIRST_DATE)
+            )
         return value
 
     @field_validator("country_iso3")
@@ -87,7 +91,7 @@ class IncidentIn(BaseModel):
     def _known_country(cls, value: str) -> str:
         code = value.upper()
         if code not in _ISO3:
-            raise ValueError(f"unknown ISO3 country code {value!r}")
+            raise InvalidValue(N_("unknown ISO3 country code '%(code)s'"), code=value)
         return code
 
     @field_validator("actors")
@@ -95,13 +99,13 @@ class IncidentIn(BaseModel):
     def _actor_names(cls, value: list[str]) -> list[str]:
         names = [name.strip() for name in value if name.strip()]
         if any(len(name) > 200 for name in names):
-            raise ValueError("actor names have at most 200 characters")
+            raise InvalidValue(N_("actor names have at most 200 characters"))
         return names
 
     @model_validator(mode="after")
     def _civilians_within_total(self) -> Self:
         if self.civilian_deaths is not None and self.civilian_deaths > self.fatalities:
-            raise ValueError("civilian deaths cannot exceed fatalities")
+            raise InvalidValue(N_("civilian deaths cannot exceed fatalities"))
         return self
 
 
@@ -211,11 +215,12 @@ def list_incidents(
     return [Incident.from_row(row) for row in rows(cur)]
 
 
-class ReviewError(UsageError):
-    """A review that cannot be made; ``status`` is the HTTP status that says why."""
+class ReviewError(Explained, UsageError):
+    """A review that cannot be made, as a catalogue message; ``status`` is the HTTP
+    status that says why."""
 
-    def __init__(self, status: int, message: str) -> None:
-        super().__init__(message)
+    def __init__(self, status: int, msgid: str, /, **params: Any) -> None:
+        super().__init__(msgid, **params)
         self.status = status
 
 
@@ -234,9 +239,9 @@ def review_incident(
         "SELECT status, submitted_by FROM incidents WHERE incident_id = ?", [incident_id]
     ).fetchone()
     if row is None:
-        raise ReviewError(404, f"no incident report {incident_id}")
+        raise ReviewError(404, N_("no incident report %(id)s"), id=incident_id)
     if row[1] == reviewer.username:
-        raise ReviewError(403, "a report is reviewed by someone other than its author")
+        raise ReviewError(403, N_("a report is reviewed by someone other than its author"))
     # The status condition makes a concurrent second review update nothing.
     cur = con.execute(
         f"""
@@ -248,5 +253,10 @@ def review_incident(
     )
     updated = rows(cur)
     if not updated:
-        raise ReviewError(409, f"incident report {incident_id} was already reviewed ({row[0]})")
+        raise ReviewError(
+            409,
+            N_("incident report %(id)s was already reviewed (%(status)s)"),
+            id=incident_id,
+            status=word(row[0]),
+        )
     return Incident.from_row(updated[0])

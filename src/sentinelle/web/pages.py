@@ -16,23 +16,24 @@ import sqlite3
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated, Any, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 from urllib.parse import quote, urlencode
 
 import duckdb
-from fastapi import APIRouter, Depends, Form, HTTPException, Query, Request, status
+from fastapi import APIRouter, Depends, Form, Query, Request, status
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 from jinja2 import pass_context
 from jinja2.runtime import Context
 from pydantic import ValidationError
 
-from sentinelle.errors import NoDataError, UsageError
+from sentinelle.errors import NoDataError
 from sentinelle.i18n import LANGS, N_, Lang, translator
 from sentinelle.impact.results import MISSING, effect_strings
+from sentinelle.places import unit_plural
 from sentinelle.registry import Registry
 from sentinelle.store.currency import source_label
-from sentinelle.web import aggregates_data, data, exports
+from sentinelle.web import aggregates_data, data, exports, impact_view
 from sentinelle.web.api.params import (
     Admin,
     Analyst,
@@ -47,6 +48,7 @@ from sentinelle.web.api.params import (
 )
 from sentinelle.web.auth import (
     ROLES,
+    AccountError,
     UnknownUserError,
     User,
     authenticate,
@@ -75,7 +77,11 @@ from sentinelle.web.language import (
     lang_url,
     request_lang,
 )
+from sentinelle.web.messages import Explained, WebError
 from sentinelle.web.state import web_state
+
+if TYPE_CHECKING:
+    from sentinelle.actors.activity import NetworkDrawing
 
 __all__ = ["STATIC_DIR", "VENDOR_DIR", "login_redirect", "render", "router", "vendor_missing"]
 
@@ -319,50 +325,95 @@ def line_chart(
     )
 
 
-def network_layout(graph: data.DyadGraph, size: int = 640) -> dict[str, Any]:
-    """Node positions and sizes for an SVG drawing of the dyad network.
+def network_svg(drawing: NetworkDrawing, lang: Lang) -> dict[str, Any]:
+    """SVG geometry of a :func:`~sentinelle.actors.activity.network_drawing`: the picture
+    ``sentinelle actors`` writes as PNG (same actors, short names, colours, widths and
+    places), in the page's language.
 
-    Actors sit on a circle grouped by type, so that labels never overlap the way
-    force-directed layouts pile up the hubs of a dense conflict network.
+    Positions in [-1, 1] become a ``width`` x ``height`` view (y upwards there, downwards
+    in SVG); node areas (matplotlib points²) become radii; labels sit outside the circle
+    (beside the node on the sides, above or below it at the top and bottom) and under
+    the targets at the centre.
     """
-    import networkx as nx
+    from sentinelle.actors.registry import TARGET_TYPES, actor_type_label, display_name
 
-    from sentinelle.actors.activity import TYPE_COLOURS
-
-    order = sorted(graph["nodes"], key=lambda n: (n["type"], -n["events"], n["id"]))
-    pos = nx.circular_layout([n["id"] for n in order]) if len(order) > 1 else {}
-    pos = {n["id"]: pos.get(n["id"], (0.0, 0.0)) for n in order}
-    margin = 110  # room for labels outside the circle
+    width, height, radius = 800, 600, 220.0
+    t = translator(lang)
+    graph = drawing.graph
 
     def place(node: str) -> tuple[float, float]:
-        px, py = pos[node]
-        return margin + (px + 1) / 2 * (size - 2 * margin), margin + (py + 1) / 2 * (
-            size - 2 * margin
-        )
+        x, y = drawing.positions[node]
+        return width / 2 + x * radius, height / 2 - y * radius
 
-    most = max([e["events"] for e in graph["edges"]] + [1])
-    nodes = [
-        {
-            **n,
-            "x": place(n["id"])[0],
-            "y": place(n["id"])[1],
-            "r": 4 + 10 * math.sqrt(n["events"] / (2 * most)),
-            "colour": TYPE_COLOURS.get(n["type"], TYPE_COLOURS["unmatched"]),
-        }
-        for n in graph["nodes"]
-    ]
-    edges = [
-        {
-            **e,
-            "x1": place(e["source"])[0],
-            "y1": place(e["source"])[1],
-            "x2": place(e["target"])[0],
-            "y2": place(e["target"])[1],
-            "w": 0.5 + 5 * e["events"] / most,
-        }
-        for e in graph["edges"]
-    ]
-    return {"size": size, "nodes": nodes, "edges": edges, "colours": TYPE_COLOURS}
+    nodes = []
+    for node in graph.nodes:
+        x, y = drawing.positions[node]
+        px, py = place(node)
+        r = math.sqrt(drawing.sizes[node]) / 2 * 0.8
+        kind = graph.nodes[node].get("type")
+        outside = math.hypot(x, y) > 0.5
+        if outside and abs(x) >= 0.2:
+            anchor, lx, ly = ("start" if x > 0 else "end"), px + math.copysign(r + 6, x), py + 4
+        elif outside:
+            anchor, lx, ly = "middle", px, py - r - 6 if y > 0 else py + r + 14
+        else:
+            anchor, lx, ly = "middle", px, py + r + 14
+        edges = [graph.edges[node, other] for other in graph[node]]
+        nodes.append(
+            {
+                "x": round(px, 1),
+                "y": round(py, 1),
+                "r": round(r, 1),
+                "left": round(px - r, 1),
+                "top": round(py - r, 1),
+                "side": round(2 * r, 1),
+                "target": kind in TARGET_TYPES,
+                "colour": drawing.colours[node],
+                "label": drawing.labels[node],
+                "label_x": round(lx, 1),
+                "label_y": round(ly, 1),
+                "anchor": anchor,
+                "tooltip": t.gettext(
+                    "%(actor)s, %(type)s: %(events)s events, %(fatalities)s fatalities"
+                )
+                % {
+                    "actor": display_name(node, lang),
+                    "type": actor_type_label(kind, lang),
+                    "events": t.number(sum(e["events"] for e in edges)),
+                    "fatalities": t.number(sum(e["fatalities"] for e in edges)),
+                },
+            }
+        )
+    lines = []
+    for a, b, attrs in graph.edges(data=True):
+        (x1, y1), (x2, y2) = place(a), place(b)
+        lines.append(
+            {
+                "x1": round(x1, 1),
+                "y1": round(y1, 1),
+                "x2": round(x2, 1),
+                "y2": round(y2, 1),
+                "w": round(drawing.widths.get((a, b), drawing.widths.get((b, a), 1.0)), 2),
+                "tooltip": t.gettext(
+                    "%(a)s \u2013 %(b)s: %(events)s events, %(fatalities)s fatalities"
+                )
+                % {
+                    "a": drawing.labels[a],
+                    "b": drawing.labels[b],
+                    "events": t.number(attrs["events"]),
+                    "fatalities": t.number(attrs["fatalities"]),
+                },
+            }
+        )
+    return {
+        "width": width,
+        "height": height,
+        "title": drawing.title,
+        "note": drawing.note,
+        "legend": drawing.legend,
+        "nodes": nodes,
+        "edges": lines,
+    }
 
 
 # -------------------------------------------------------------------------------- pages
@@ -390,6 +441,12 @@ def map_page(
         except NoDataError:
             aggregates = None
     unit_label = _unit_label(lang, iso3, aggregates["level"]) if aggregates else ""
+    # The latest forecast of the aggregates' units, drawn on their polygons (#15).
+    unit_forecast = ""
+    if iso3 and aggregates:
+        level_unit = f"admin{aggregates['level']}"
+        if aggregates_data.has_unit_forecast(con, iso3, level_unit, aggregates["source"]):
+            unit_forecast = level_unit
     return render(
         request,
         "map.html",
@@ -406,25 +463,23 @@ def map_page(
         agg_source=source_label(aggregates["source"], lang) if aggregates else "",
         currency=aggregates_data.currency_line(con, iso3, lang) if iso3 else "",
         boundaries_set=bool(web_state(request).settings.admin_boundaries),
+        unit_forecast=unit_forecast,
+        series_label=_series_label(lang, aggregates["series"]) if aggregates else "",
     )
 
 
-# Names of the admin units of the aggregates by country and level, where they have one.
-_UNIT_LABELS = {
-    ("MLI", 1): N_("regions"),
-    ("MLI", 2): N_("cercles"),
-    ("BFA", 1): N_("regions"),
-    ("BFA", 2): N_("provinces"),
-}
+def _series_label(lang: Lang, series: str) -> str:
+    """A stored aggregate series in words ("violences politiques"), else its name."""
+    from sentinelle.store.currency import SERIES_LABELS
+
+    known = SERIES_LABELS.get(series)
+    return translator(lang).gettext(known) if known else series.replace("_", " ")
 
 
 def _unit_label(lang: Lang, iso3: str | None, level: int) -> str:
-    """What the units of ``level`` are called in ``iso3`` ("cercles"), in ``lang``."""
-    t = translator(lang)
-    known = _UNIT_LABELS.get((iso3 or "", level))
-    if known is not None:
-        return t.gettext(known)
-    return t.gettext(N_("admin-%(level)s units")) % {"level": level}
+    """What the units of ``level`` are called in ``iso3`` ("cercles"), in ``lang``
+    (the one table of :mod:`sentinelle.places`)."""
+    return unit_plural(iso3, level, lang)
 
 
 def _map_countries(
@@ -517,14 +572,16 @@ def actors_page(
     period: Period = None,
     source: Source = None,
 ) -> HTMLResponse:
-    """The most lethal actors and the dyad network of a country."""
+    """The most lethal actors and the dyad network of a country (the picture of
+    ``sentinelle actors``: :func:`network_svg`)."""
     countries, chosen = _country_choice(con, country)
     source = data.event_source(chosen, source)
     table, network = [], None
     if chosen:
+        lang = request_lang(request)
         table = data.actors_table(con, chosen["iso3"], period, source, limit=30)
-        graph = data.dyad_graph(con, chosen["iso3"], period, source, limit=40)
-        network = network_layout(graph) if graph["nodes"] else None
+        drawing = data.network_picture(con, chosen["iso3"], period, source, lang)
+        network = network_svg(drawing, lang) if drawing.graph.number_of_nodes() else None
     return render(
         request, "actors.html", user, countries=countries, chosen=chosen, period=period or "",
         source=source, table=table, network=network,
@@ -559,13 +616,23 @@ def impact_page(
     user: MaybeUser,
     mission: OptionalMission = None,
 ) -> HTMLResponse:
-    """The newest withdrawal-impact estimates of a mission: a summary in words, the
-    event-study plot, each estimator's estimate explained, and the per-base table."""
-    stored = [m for (m,) in con.execute("SELECT DISTINCT mission FROM impact_runs").fetchall()]
-    found = exports.impact_view(con, mission, request_lang(request))
+    """Every mission with stored results (linked), and the newest results of one: for a
+    single mission's closures a summary in words, the event-study plot, each
+    estimator's estimate explained and the per-base table; for entries and exits across
+    missions (cells) a summary per event and ring, every outcome and the caveats."""
+    from sentinelle.impact import latest_impact
+
+    lang = request_lang(request)
+    stored = latest_impact(con, mission)
+    found: dict[str, Any] | None
+    if stored is not None and impact_view.is_staggered(str(stored.run["unit"])):
+        found = impact_view.staggered_view(con, stored, lang)
+    else:
+        found = exports.impact_view(con, mission, lang)
     return render(
-        request, "impact.html", user, missions=sorted(stored), mission=mission, found=found
-    )
+        request, "impact.html", user, missions=impact_view.impact_missions(con, lang),
+        mission=mission, found=found,
+    )  # fmt: skip
 
 
 @page("/alerts", N_("Alerts"))
@@ -624,10 +691,17 @@ async def file_incident_form(request: Request, con: WebCursor, user: Analyst) ->
     try:
         report = IncidentIn.model_validate(fields)
     except ValidationError as exc:
-        errors = [f"{'.'.join(map(str, e['loc'])) or 'form'}: {e['msg']}" for e in exc.errors()]
+        errors = [_form_error(e, request_lang(request)) for e in exc.errors()]
         return _incidents(request, con, user, errors=errors, form=form, status_code=422)
     stored = file_incident(con, report, user)
     return RedirectResponse(f"/incidents?filed={stored.incident_id}", status.HTTP_303_SEE_OTHER)
+
+
+def _form_error(error: Any, lang: Lang) -> str:
+    """A refused form field and why, the reason in ``lang`` where it is a catalogue message."""
+    reason = (error.get("ctx") or {}).get("error")
+    said = reason.message.say(lang) if isinstance(reason, Explained) else error["msg"]
+    return f"{'.'.join(map(str, error['loc'])) or 'form'}: {said}"
 
 
 @router.post("/incidents/{incident_id}/review", dependencies=[Depends(rate_limit("write"))])
@@ -644,9 +718,10 @@ def review_incident_form(
         review = ReviewIn.model_validate({"decision": decision, "note": note or None})
         review_incident(con, incident_id, review, user)
     except ValidationError as exc:
-        raise HTTPException(422, exc.errors()[0]["msg"]) from None
+        field = ".".join(map(str, exc.errors()[0]["loc"])) or "form"
+        raise WebError(422, N_("%(field)s: the value was not understood"), field=field) from None
     except ReviewError as exc:
-        raise HTTPException(exc.status, str(exc)) from None
+        raise WebError.of(exc.status, exc) from None
     return RedirectResponse("/incidents", status.HTTP_303_SEE_OTHER)
 
 
@@ -709,10 +784,10 @@ def add_user_form(
     """Create a user from the form."""
     try:
         create_user(con, username, password, role)  # type: ignore[arg-type]
-    except UsageError as exc:
+    except AccountError as exc:
         return render(
             request, "users.html", user, status_code=422, users=list_users(con), roles=ROLES,
-            error=str(exc),
+            error=exc.message.say(request_lang(request)),
         )  # fmt: skip
     return RedirectResponse("/users", status.HTTP_303_SEE_OTHER)
 
@@ -727,7 +802,7 @@ def change_user_form(
 ) -> Response:
     """Change a user's role or enable/disable them (not oneself)."""
     if username.lower() == user.username:
-        raise HTTPException(status.HTTP_403_FORBIDDEN, "admins cannot change their own account")
+        raise WebError(status.HTTP_403_FORBIDDEN, N_("admins cannot change their own account"))
     try:
         update_user(
             con,
@@ -736,7 +811,7 @@ def change_user_form(
             disabled=None if disabled is None else disabled == "true",
         )
     except UnknownUserError as exc:
-        raise HTTPException(status.HTTP_404_NOT_FOUND, str(exc)) from None
+        raise WebError.of(status.HTTP_404_NOT_FOUND, exc) from None
     return RedirectResponse("/users", status.HTTP_303_SEE_OTHER)
 
 

@@ -5,7 +5,9 @@ The map's slider spans the months the aggregates cover (``/aggregates/months``);
 position asks ``/aggregates/values`` for that month's events and fatalities by P-code
 and colours the polygons of ``/aggregates/units`` (the ``admin_boundaries`` files,
 simplified). ``/aggregates/bases`` gives each base's status at a month, the unit it
-lies in and what the closure table's sources say happened to it.
+lies in and what the closure table's sources say happened to it. ``/aggregates/places``
+gives the names the map writes (countries, regions, cercles/provinces, towns of the
+deployments), in the language asked.
 """
 
 from __future__ import annotations
@@ -19,9 +21,12 @@ from fastapi.responses import Response
 from pydantic import BaseModel, Field
 
 from sentinelle.errors import NoDataError
+from sentinelle.i18n import Lang
 from sentinelle.web import aggregates_data
 from sentinelle.web.api.params import Country, Mission, Month
 from sentinelle.web.api.responses import cached, error_responses, published_router, validated
+from sentinelle.web.api.schemas import PlaceLabelsOut
+from sentinelle.web.language import request_lang
 from sentinelle.web.state import web_state
 
 __all__ = ["AggregateMonthsOut", "AggregateValue", "AggregateValuesOut", "BaseStatusOut", "router"]
@@ -47,6 +52,10 @@ AggregateSource = Annotated[
     str, Query(pattern=r"^[a-z_-]{2,32}$", description="Aggregate source, e.g. acled-hdx")
 ]
 RequiredMonth = Annotated[str, Query(pattern=r"^(19[89]\d|20\d\d)-(0[1-9]|1[0-2])$")]
+Language = Annotated[
+    Lang | None,
+    Query(description="Language of the names (en, fr); the reader's (cookie, browser) if omitted"),
+]
 
 
 class AggregateMonthsOut(BaseModel):
@@ -198,3 +207,24 @@ async def bases(request: Request, mission: Mission, month: Month = None) -> Resp
         return await cached(request, key, validated(list[BaseStatusOut], build))
     except NoDataError as exc:
         raise _not_found(exc) from None
+
+
+@router.get("/aggregates/places", response_model=PlaceLabelsOut, tags=["aggregates"])
+async def places(
+    request: Request,
+    country: Country,
+    lang: Language = None,
+    source: AggregateSource = aggregates_data.DEFAULT_SOURCE,
+) -> Response:
+    """Place names of the map: the country and its neighbours, its admin-1 and admin-2
+    units (from the boundary files and stored aggregates), the towns of the deployments;
+    each at a point inside it, with the unit named in a sentence (``place``)."""
+    state = web_state(request)
+    paths = tuple(state.settings.admin_boundaries)
+    language = lang or request_lang(request)
+
+    def build(con: duckdb.DuckDBPyConnection) -> dict[str, Any]:
+        return aggregates_data.place_labels(con, paths, country, state.outlines, language, source)
+
+    key = ("aggregates-places", country, language, source, paths)
+    return await cached(request, key, validated(PlaceLabelsOut, build))

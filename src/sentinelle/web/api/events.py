@@ -9,6 +9,7 @@ import duckdb
 from fastapi import Query, Request
 from fastapi.responses import Response
 
+from sentinelle.i18n import N_
 from sentinelle.web import data
 from sentinelle.web.api.params import Country, Month, OptionalCountry, Source
 from sentinelle.web.api.responses import cached, invalid, published_router, validated
@@ -44,7 +45,10 @@ async def events(
 ) -> Response:
     """A country's events as GeoJSON points (the map's layer), oldest first."""
     if first and last and first > last:
-        raise invalid(("query", "to"), f"'to' ({last}) is before 'from' ({first})", last)
+        raise invalid(
+            ("query", "to"), N_("'to' (%(last)s) is before 'from' (%(first)s)"), last,
+            last=last, first=first,
+        )  # fmt: skip
 
     def build(con: duckdb.DuckDBPyConnection) -> bytes:
         body = data.events_geojson(con, country, first, last, source)

@@ -6,14 +6,16 @@ from __future__ import annotations
 from typing import Any
 
 import duckdb
-from fastapi import HTTPException, Request, status
+from fastapi import Request, status
 from fastapi.responses import Response
 
 from sentinelle.errors import NoDataError
+from sentinelle.i18n import N_
 from sentinelle.web import data
 from sentinelle.web.api.params import Mission, Month, OptionalMission
 from sentinelle.web.api.responses import cached, error_responses, published_router, validated
 from sentinelle.web.api.schemas import BaseOut, ImpactOut
+from sentinelle.web.messages import NotStored, refusal
 
 __all__ = ["router"]
 
@@ -30,7 +32,7 @@ async def bases(request: Request, mission: Mission, month: Month = None) -> Resp
     try:
         return await cached(request, ("bases", mission.upper(), month), build)
     except NoDataError as exc:
-        raise HTTPException(status.HTTP_404_NOT_FOUND, str(exc)) from None
+        raise refusal(status.HTTP_404_NOT_FOUND, exc) from None
 
 
 @router.get("/impact", response_model=ImpactOut, tags=["data"], responses=error_responses(404))
@@ -39,11 +41,16 @@ async def impact(request: Request, mission: OptionalMission = None) -> Response:
 
     def build(con: duckdb.DuckDBPyConnection) -> dict[str, Any]:
         found = data.impact_result(con, mission)
-        if found is None:
-            raise NoDataError(
-                f"no impact analysis stored{f' for {mission}' if mission else ''} "
-                "(run `sentinelle impact --mission ...`)"
+        if found is None and mission:
+            raise NotStored(
+                N_(
+                    "no impact analysis stored for %(mission)s "
+                    "(run `sentinelle impact --mission ...`)"
+                ),
+                mission=mission,
             )
+        if found is None:
+            raise NotStored(N_("no impact analysis stored (run `sentinelle impact --mission ...`)"))
         return found
 
     try:
@@ -51,4 +58,4 @@ async def impact(request: Request, mission: OptionalMission = None) -> Response:
             request, ("impact", (mission or "").upper()), validated(ImpactOut, build)
         )
     except NoDataError as exc:
-        raise HTTPException(status.HTTP_404_NOT_FOUND, str(exc)) from None
+        raise refusal(status.HTTP_404_NOT_FOUND, exc) from None

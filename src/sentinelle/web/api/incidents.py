@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, HTTPException, Path, Query
+from fastapi import APIRouter, Depends, Path, Query
 
 from sentinelle.web.api.params import (
     Admin,
@@ -25,6 +25,7 @@ from sentinelle.web.incidents import (
     list_incidents,
     review_incident,
 )
+from sentinelle.web.messages import WebError
 
 __all__ = ["router"]
 
@@ -76,4 +77,4 @@ def review(
     try:
         return review_incident(con, incident_id, decision, user)
     except ReviewError as exc:
-        raise HTTPException(exc.status, str(exc)) from None
+        raise WebError.of(exc.status, exc) from None

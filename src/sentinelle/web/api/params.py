@@ -19,6 +19,7 @@ from sentinelle.geo import country_table, normalise_period
 from sentinelle.i18n import N_
 from sentinelle.web.auth import User, require_role
 from sentinelle.web.incidents import Status
+from sentinelle.web.messages import InvalidValue
 from sentinelle.web.state import db, webdb
 
 __all__ = [
@@ -44,13 +45,16 @@ __all__ = [
 _ISO3 = frozenset(country_table()["iso3"].dropna())
 MONTH_PATTERN = r"^(19[89]\d|20\d\d)-(0[1-9]|1[0-2])$"
 PERIOD_PATTERN = MONTH_PATTERN.rstrip("$") + r"\.\." + MONTH_PATTERN.lstrip("^")
-MISSION_PATTERN = r"^[A-Za-z0-9 ._-]{2,40}$"
+# A mission, or the label of missions pooled by a cross-mission run ('ALL:africa',
+# 'MINUSMA+UNAMID').
+MISSION_PATTERN = r"^[A-Za-z0-9 ._:+-]{2,200}$"
 
 
-# Pydantic validators: the ValueError they raise becomes a 422 naming the field.
+# Pydantic validators: the InvalidValue (a ValueError) they raise becomes a 422 naming the
+# field, its message in the reader's language.
 def _known_iso3(value: str) -> str:
     if value not in _ISO3:
-        raise ValueError(f"unknown ISO3 country code {value!r}")
+        raise InvalidValue(N_("unknown ISO3 country code '%(code)s'"), code=value)
     return value
 
 
@@ -64,12 +68,23 @@ def _period(value: str) -> str:
     """A year, a month or a month range, as ``'YYYY-MM..YYYY-MM'`` (one cache key each)."""
     try:
         period = normalise_period(value)
-    except UsageError as exc:
-        ordered = "ends before it starts" in str(exc)
-        raise ValueError(PERIOD_ORDER_MESSAGE if ordered else PERIOD_MESSAGE) from None
+    except UsageError:
+        raise InvalidValue(PERIOD_ORDER_MESSAGE if _reversed(value) else PERIOD_MESSAGE) from None
     if not all(int(end[:4]) in _PERIOD_YEARS for end in period.split("..")):
-        raise ValueError(PERIOD_MESSAGE)
+        raise InvalidValue(PERIOD_MESSAGE)
     return period
+
+
+def _reversed(value: str) -> bool:
+    """Whether ``value`` is two readable ends of a period, the second before the first."""
+    ends = value.split("..")
+    if len(ends) != 2:
+        return False
+    try:
+        first, last = normalise_period(ends[0]), normalise_period(ends[1])
+    except UsageError:
+        return False
+    return first.split("..")[0] > last.split("..")[-1]
 
 
 # The schema lists the codes, so that API clients (and schemathesis) know which exist.
@@ -101,7 +116,9 @@ Source = Annotated[
 Mission = Annotated[
     str, Query(pattern=MISSION_PATTERN, description="Geo-PKO mission, e.g. MINUSMA")
 ]
-OptionalMission = Annotated[str | None, Query(pattern=MISSION_PATTERN, description="e.g. MINUSMA")]
+OptionalMission = Annotated[
+    str | None, Query(pattern=MISSION_PATTERN, description="e.g. MINUSMA, or ALL:africa (pooled)")
+]
 StatusFilter = Annotated[Status | None, Query(alias="status")]
 
 Cursor = Annotated[duckdb.DuckDBPyConnection, Depends(db)]  # the main store, read-only

@@ -23,6 +23,7 @@ from pydantic import TypeAdapter
 
 from sentinelle.web.api.schemas import ErrorOut
 from sentinelle.web.auth import count_request, login_gate, signed_in
+from sentinelle.web.messages import InvalidValue
 from sentinelle.web.state import web_state
 
 __all__ = ["Build", "cached", "error_responses", "invalid", "published_router", "validated"]
@@ -50,10 +51,22 @@ def published_router() -> APIRouter:
     return APIRouter(dependencies=[Depends(login_gate)], responses=error_responses(401, 429, 503))
 
 
-def invalid(field: tuple[str, ...], message: str, value: object) -> RequestValidationError:
-    """A 422 in FastAPI's own shape, for checks that need the store."""
+def invalid(
+    field: tuple[str, ...], msgid: str, value: object, /, **params: Any
+) -> RequestValidationError:
+    """A 422 in FastAPI's own shape, for checks that need the store or several fields:
+    ``msgid`` an ``N_``-marked message of the catalogue, said in the reader's language."""
+    reason = InvalidValue(msgid, **params)
     return RequestValidationError(
-        [{"type": "value_error", "loc": field, "msg": message, "input": value}]
+        [
+            {
+                "type": "value_error",
+                "loc": field,
+                "msg": str(reason),
+                "input": value,
+                "ctx": {"error": reason},
+            }
+        ]
     )
 
 

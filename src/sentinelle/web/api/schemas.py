@@ -39,10 +39,15 @@ __all__ = [
     "LoginIn",
     "MetaOut",
     "MissionOut",
+    "PlaceLabel",
+    "PlaceLabelsOut",
     "PointGeometry",
     "SessionOut",
     "TrendPoint",
     "TrendsOut",
+    "UnitForecastOut",
+    "UnitForecastRow",
+    "UnitForecastRunOut",
     "UserIn",
     "UserOut",
     "UserPatch",
@@ -335,3 +340,68 @@ class UserRow(UserOut):
     user_id: int
     disabled: bool
     created_at: dt.datetime
+
+
+class PlaceLabel(BaseModel):
+    """A name the map writes: a country, an admin unit or a town, at a point inside it."""
+
+    kind: Literal["country", "admin1", "admin2", "town"]
+    name: str = Field(description="The label (a country's name in the language asked)")
+    place: str = Field(description="The place named in a sentence: 'cercle de Bandiagara'")
+    pcode: str | None = Field(description="P-code of a unit, ISO3 of a country")
+    latitude: float
+    longitude: float
+
+
+class PlaceLabelsOut(BaseModel):
+    """The map's place names for one country."""
+
+    country: str
+    level: int | None = Field(description="Finest admin level of the stored aggregates")
+    labels: list[PlaceLabel]
+
+
+class UnitForecastRunOut(BaseModel):
+    """Provenance of a stored admin-unit forecast."""
+
+    run_id: int
+    model: str
+    target: str
+    origin: int
+    origin_month: str = Field(description="Last month of data the forecast used")
+    n_draws: int
+    data_version: str
+    created_at: dt.datetime | None
+
+
+class UnitForecastRow(BaseModel):
+    """One unit's forecast for the month: the draws' mean, median, quantiles, exceedance."""
+
+    pcode: str
+    name: str | None
+    admin1_name: str | None
+    place: str = Field(description="The unit named in a sentence, in the language asked")
+    mean: float = Field(description="Expected fatalities (mean of the draws)")
+    median: float
+    q05: float
+    q25: float
+    q75: float
+    q95: float
+    p_exceed: float = Field(description="Share of draws with at least `threshold` fatalities")
+
+
+class UnitForecastOut(BaseModel):
+    """The latest stored forecast of a country's admin units for one month."""
+
+    country: str
+    unit: Literal["admin1", "admin2"]
+    level: int
+    source: str
+    run: UnitForecastRunOut
+    month: str
+    months: list[str] = Field(description="Every month the run forecasts")
+    threshold: float
+    data_last_month: str | None = Field(description="Last month of the aggregates stored")
+    as_of: str | None = Field(description="Publisher's version of the aggregates (ISO date)")
+    currency: str = Field(description="How far the aggregates go, in words")
+    rows: list[UnitForecastRow]

@@ -4,15 +4,16 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, Depends, HTTPException, Path, Request, status
+from fastapi import APIRouter, Body, Depends, Path, Request, status
 from fastapi.responses import Response
 
-from sentinelle.errors import UsageError
+from sentinelle.i18n import N_
 from sentinelle.web.api.params import Admin, WebCursor
 from sentinelle.web.api.responses import error_responses
 from sentinelle.web.api.schemas import LoginIn, SessionOut, UserIn, UserOut, UserPatch, UserRow
 from sentinelle.web.auth import (
     USERNAME_PATTERN,
+    AccountError,
     UnknownUserError,
     User,
     authenticate,
@@ -25,6 +26,7 @@ from sentinelle.web.auth import (
     start_session,
     update_user,
 )
+from sentinelle.web.messages import WebError
 
 __all__ = ["router"]
 
@@ -50,7 +52,7 @@ def login(request: Request, credentials: LoginIn, con: WebCursor) -> SessionOut:
     """Sign in; the response carries the new session's CSRF token."""
     user = authenticate(con, credentials.username, credentials.password)
     if user is None:
-        raise HTTPException(status.HTTP_401_UNAUTHORIZED, "wrong user name or password")
+        raise WebError(status.HTTP_401_UNAUTHORIZED, N_("wrong user name or password"))
     token = start_session(request, user, con)
     return SessionOut(user=UserOut(username=user.username, role=user.role), csrf_token=token)
 
@@ -82,8 +84,8 @@ def add_user(con: WebCursor, _: Admin, new: UserIn) -> UserOut:
     """Create a user (admins)."""
     try:
         created = create_user(con, new.username, new.password, new.role)
-    except UsageError as exc:
-        raise HTTPException(status.HTTP_409_CONFLICT, str(exc)) from None
+    except AccountError as exc:
+        raise WebError.of(status.HTTP_409_CONFLICT, exc) from None
     return UserOut(username=created.username, role=created.role)
 
 
@@ -107,11 +109,11 @@ def change_user(
     if username.lower() == admin.username and (
         change.role not in (None, "admin") or change.disabled
     ):
-        raise HTTPException(status.HTTP_403_FORBIDDEN, "admins cannot demote or disable themselves")
+        raise WebError(status.HTTP_403_FORBIDDEN, N_("admins cannot demote or disable themselves"))
     try:
         update_user(
             con, username, role=change.role, disabled=change.disabled, password=change.password
         )
     except UnknownUserError as exc:
-        raise HTTPException(status.HTTP_404_NOT_FOUND, str(exc)) from None
+        raise WebError.of(status.HTTP_404_NOT_FOUND, exc) from None
     return Response(status_code=204)

@@ -4,7 +4,11 @@
 // are built with textContent, never innerHTML, because analyst reports are user input.
 // Each kind of layer has its own pane, stacked so that bases and reports stay on top
 // (clickable) whatever the slider re-adds: cells re-added to one shared pane covered
-// the base markers after a slider move.
+// the base markers after a slider move. Place names (countries, regions, cercles, towns
+// of the deployments; /api/aggregates/places) are shown by zoom level, the larger kinds
+// first, and a label overlapping one already shown is hidden. The forecast layer
+// shades the same unit polygons by the latest stored admin-unit forecast
+// (/api/forecast/units), its popups giving the median and intervals of the draws.
 "use strict";
 (() => {
   const el = document.getElementById("map");
@@ -71,12 +75,26 @@
     return SHADES[k];
   };
 
-  const map = L.map(el, { zoomSnap: 0.25 });
+  const map = L.map(el, { zoomSnap: 0.25, zoomControl: false });
+  L.control.zoom({ zoomInTitle: T.zoomIn, zoomOutTitle: T.zoomOut }).addTo(map);
+  // Leaflet names its popups' close button in English: name it in the page's language.
+  map.on("popupopen", (e) => {
+    const close = e.popup.getElement() && e.popup.getElement().querySelector(".leaflet-popup-close-button");
+    if (close) { close.setAttribute("aria-label", T.closePopup); close.title = T.closePopup; }
+  });
   map.attributionControl.setPrefix(false);
   map.attributionControl.addAttribution(T.outlines);
   // Panes, bottom to top (Leaflet's overlay pane is 400, shadows 500).
-  const PANES = { outlines: 350, units: 380, cells: 410, events: 420, bases: 440, reports: 450 };
+  const PANES = {
+    outlines: 350, units: 380, forecast: 390, cells: 410, events: 420, bases: 440, reports: 450,
+    labels: 460,
+  };
   for (const [name, z] of Object.entries(PANES)) map.createPane(name).style.zIndex = String(z);
+  map.getPane("labels").style.pointerEvents = "none";
+  // Units named in a sentence ("cercle de Bandiagara"), by P-code, from the place names.
+  const places = new Map();
+  const capital = (text) => (text ? text.charAt(0).toUpperCase() + text.slice(1) : text);
+  const numbers = new Intl.NumberFormat(document.documentElement.lang || "fr", { maximumFractionDigits: 1 });
   const outlines = L.geoJSON(null, {
     pane: "outlines",
     interactive: false,
@@ -93,7 +111,7 @@
       layer.on("add", () => layer.getElement().setAttribute("data-pcode", f.properties.pcode));
       layer.bindPopup(() => {
         const v = layer.value;
-        return popup(`${f.properties.name || f.properties.pcode}`, [
+        return popup(capital(places.get(f.properties.pcode)) || f.properties.name || f.properties.pcode, [
           [T.pcode, f.properties.pcode], [T.region, v && v.admin1_name], [T.month, layer.month],
           [T.fatalities, v ? v.fatalities : T.noData], [T.events, v ? v.events : T.noData],
         ]);
@@ -111,6 +129,47 @@
     [T.layerReports]: reportLayer,
   };
   if (aggMonths) overlays[T.unit.charAt(0).toUpperCase() + T.unit.slice(1)] = unitLayer;
+
+  // The latest stored forecast of the units (cfg.unitForecast: admin1/admin2), shaded by
+  // the expected fatalities of the month it forecasts; off until switched on.
+  const FORECAST_CLASSES = [0, 1, 5, 10, 25, 50, 100];
+  const FORECAST_SHADES = ["#fcfbfd", "#efedf5", "#dadaeb", "#bcbddc", "#9e9ac8", "#756bb1", "#54278f"];
+  const forecastShade = (value) => {
+    let k = 0;
+    for (let i = 0; i < FORECAST_CLASSES.length; i += 1) if (value >= FORECAST_CLASSES[i]) k = i;
+    return FORECAST_SHADES[k];
+  };
+  let unitForecast = null; // the /api/forecast/units answer
+  const forecastLayer = L.geoJSON(null, {
+    pane: "forecast",
+    // Opaque: the observed choropleth beneath must not tint the forecast's colours.
+    style: () => ({ color: "#4a3f6b", weight: 0.6, fillColor: NO_DATA, fillOpacity: 1 }),
+    onEachFeature: (f, layer) => {
+      layer.on("add", () => layer.getElement().setAttribute("data-forecast-pcode", f.properties.pcode));
+      layer.bindPopup(() => {
+        const r = layer.forecast;
+        const run = unitForecast.run;
+        const title = capital(r ? r.place : places.get(f.properties.pcode)) || f.properties.name;
+        return popup(title, [
+          [T.forecastFor, monthName(monthId(unitForecast.month))],
+          [T.expected, r ? numbers.format(r.mean) : T.noData],
+          [T.median, r ? numbers.format(r.median) : null],
+          [T.interval90, r ? `${numbers.format(r.q05)} – ${numbers.format(r.q95)}` : null],
+          [T.interval50, r ? `${numbers.format(r.q25)} – ${numbers.format(r.q75)}` : null],
+          [fmt(T.pAtLeast, { n: unitForecast.threshold }), r ? `${Math.round(r.p_exceed * 100)} %` : null],
+          [T.region, r && r.admin1_name], [T.pcode, f.properties.pcode],
+        ], fmt(T.forecastOrigin, {
+          origin: monthName(run.origin), model: run.model, draws: run.n_draws,
+        }) + (unitForecast.currency ? `. ${fmt(T.dataCurrency, { currency: unitForecast.currency })}` : ""),
+        "provenance");
+      });
+    },
+  });
+  if (cfg.unitForecast && cfg.aggBoundaries) {
+    overlays[fmt(T.layerUnitForecast, { units: T.unit })] = forecastLayer;
+  }
+  const labelLayer = L.layerGroup().addTo(map);
+  overlays[T.layerLabels] = labelLayer;
   L.control.layers(null, overlays, { collapsed: false }).addTo(map);
 
   const legend = L.control({ position: "bottomright" });
@@ -163,14 +222,102 @@
     drawAggLegend();
   }
 
-  const popup = (title, rows, note) => {
+  const forecastLegend = L.control({ position: "bottomleft" });
+  forecastLegend.onAdd = () => {
+    const div = L.DomUtil.create("div", "legend forecast-legend");
+    const title = document.createElement("strong");
+    title.textContent = fmt(T.legendForecast, { units: capital(T.unit), month: monthName(monthId(unitForecast.month)) });
+    div.append(title);
+    FORECAST_CLASSES.forEach((low, i) => {
+      const line = document.createElement("div");
+      const swatch = document.createElement("i");
+      swatch.style.background = FORECAST_SHADES[i];
+      const next = FORECAST_CLASSES[i + 1];
+      line.append(swatch, next === undefined ? `≥ ${low}` : i === 0 ? `< ${next}` : `${low}–${next}`);
+      div.append(line);
+    });
+    const note = document.createElement("small");
+    const run = unitForecast.run;
+    note.textContent = fmt(T.forecastOrigin, { origin: monthName(run.origin), model: run.model, draws: run.n_draws })
+      + (unitForecast.currency ? `. ${fmt(T.dataCurrency, { currency: unitForecast.currency })}` : "");
+    div.append(note);
+    return div;
+  };
+  const paintForecast = () => {
+    if (!unitForecast) return;
+    const rows = new Map(unitForecast.rows.map((r) => [r.pcode, r]));
+    let shown = 0;
+    forecastLayer.eachLayer((layer) => {
+      const r = rows.get(layer.feature.properties.pcode) || null;
+      layer.forecast = r;
+      layer.setStyle({ fillColor: r ? forecastShade(r.mean) : NO_DATA });
+      if (r) shown += 1;
+    });
+    Object.assign(el.dataset, { forecastUnits: shown, forecastMonth: unitForecast.month });
+  };
+  map.on("overlayadd", (e) => {
+    if (e.layer === forecastLayer) {
+      // The forecast covers the observed choropleth: its legend takes the other's place.
+      if (unitForecast) { aggLegend.remove(); forecastLegend.addTo(map); }
+      view.set("forecast", "1");
+      history.replaceState(null, "", `${location.pathname}?${view}`);
+      el.dataset.forecastShown = "1";
+    }
+    if (e.layer === labelLayer) showLabels();
+  });
+  map.on("overlayremove", (e) => {
+    if (e.layer === forecastLayer) {
+      forecastLegend.remove();
+      if (aggMonths && map.hasLayer(unitLayer)) { aggLegend.addTo(map); drawAggLegend(); }
+      view.delete("forecast");
+      history.replaceState(null, "", `${location.pathname}?${view}`);
+      el.dataset.forecastShown = "";
+    }
+  });
+
+  // Place names by zoom level: [kind, from zoom, below zoom], in the order they claim
+  // room (a label overlapping one already shown is hidden).
+  const LABEL_ZOOMS = [["country", 0, 7.5], ["admin1", 4.5, 8.5], ["town", 6.5, 99], ["admin2", 7.5, 99]];
+  const labels = []; // {kind, marker}
+  const showLabels = () => {
+    if (!map.hasLayer(labelLayer)) return;
+    const z = map.getZoom();
+    const wanted = new Set(LABEL_ZOOMS.filter(([, low, high]) => z >= low && z < high).map(([k]) => k));
+    for (const l of labels) toggle(labelLayer, l.marker, wanted.has(l.kind));
+    const kept = [];
+    const shown = {}; // labels written inside the map's frame, per kind
+    const frame = el.getBoundingClientRect();
+    for (const [kind] of LABEL_ZOOMS) {
+      for (const l of labels) {
+        if (l.kind !== kind || !wanted.has(kind)) continue;
+        const icon = l.marker.getElement();
+        if (!icon) continue;
+        icon.classList.remove("overlapped");
+        const box = icon.firstChild.getBoundingClientRect();
+        const clash = kept.some((b) => box.left < b.right && box.right > b.left && box.top < b.bottom && box.bottom > b.top);
+        if (clash) { icon.classList.add("overlapped"); continue; }
+        kept.push(box);
+        const inside = box.right > frame.left && box.left < frame.right && box.bottom > frame.top && box.top < frame.bottom;
+        if (inside) shown[kind] = (shown[kind] || 0) + 1;
+      }
+    }
+    Object.assign(el.dataset, {
+      zoom: z, labelsCountry: shown.country || 0, labelsAdmin1: shown.admin1 || 0,
+      labelsAdmin2: shown.admin2 || 0, labelsTown: shown.town || 0,
+    });
+  };
+  map.on("moveend", showLabels); // after every zoom and pan
+
+  // A popup: title, key-value rows, and a note under the title (analyst reports:
+  // "unverified"; forecasts: their origin and data, noteClass "provenance").
+  const popup = (title, rows, note, noteClass = "unverified") => {
     const div = document.createElement("div");
     const head = document.createElement("strong");
     head.textContent = title;
     div.append(head);
     if (note) {
       const p = document.createElement("div");
-      p.className = "unverified";
+      p.className = noteClass;
       p.textContent = note;
       div.append(p);
     }
@@ -325,7 +472,8 @@
     const source = cfg.source ? `&source=${encodeURIComponent(cfg.source)}` : "";
     const missions = cfg.missions ? cfg.missions.split(",") : [];
     const withUnits = aggMonths && cfg.aggBoundaries;
-    const [shapes, collection, forecast, missionBases, filed, unitShapes] = await Promise.all([
+    const lang = encodeURIComponent(cfg.lang || document.documentElement.lang || "fr");
+    const [shapes, collection, forecast, missionBases, filed, unitShapes, named, unitRun] = await Promise.all([
       getJSON("/api/boundaries"),
       getJSON(`/api/events?country=${country}${source}`),
       cfg.forecastUnit
@@ -336,9 +484,35 @@
       withUnits
         ? getJSON(`/api/aggregates/units?country=${country}&level=${cfg.aggLevel}`
           + `&source=${encodeURIComponent(cfg.aggSource)}`) : null,
+      getJSON(`/api/aggregates/places?country=${country}&lang=${lang}`, true),
+      withUnits && cfg.unitForecast
+        ? getJSON(`/api/forecast/units?country=${country}&unit=${cfg.unitForecast}`
+          + `&source=${encodeURIComponent(cfg.aggSource)}&lang=${lang}`, true) : null,
     ]);
     outlines.addData(shapes);
-    if (unitShapes) unitLayer.addData(unitShapes);
+    for (const l of (named && named.labels) || []) {
+      if (l.pcode && l.kind !== "country") places.set(l.pcode, l.place);
+      const text = document.createElement("span");
+      text.textContent = l.name;
+      const marker = L.marker([l.latitude, l.longitude], {
+        pane: "labels", interactive: false, keyboard: false,
+        icon: L.divIcon({ className: ["place-label", `place-${l.kind}`].join(" "), html: text, iconSize: [0, 0] }),
+      });
+      marker.on("add", () => {
+        const icon = marker.getElement();
+        icon.setAttribute("data-place", l.kind);
+        if (l.pcode) icon.setAttribute("data-pcode", l.pcode);
+      });
+      labels.push({ kind: l.kind, marker });
+    }
+    if (unitShapes) {
+      unitLayer.addData(unitShapes);
+      if (unitRun) {
+        unitForecast = unitRun;
+        forecastLayer.addData(unitShapes);
+        paintForecast();
+      }
+    }
 
     for (const f of collection.features) {
       const p = f.properties;
@@ -389,7 +563,7 @@
           [T.closureDate, b.closure_date
             ? `${b.closure_date} (${T[`precision_${b.date_precision}`] || b.date_precision})` : null],
           [T.happened, b.event], [T.takenOver, b.taken_over_by],
-          [T.inUnit, b.unit_name ? `${b.unit_name} (${b.pcode})` : null],
+          [T.inUnit, b.unit_name ? `${capital(places.get(b.pcode)) || b.unit_name} (${b.pcode})` : null],
           [T.sourceLabel, b.citation],
         ]));
         const entry = { opened: b.open_month_id, closed: b.closed_from_id, marker, element: null };
@@ -432,6 +606,8 @@
     if (bounds.isValid()) map.fitBounds(bounds, { padding: [10, 10] });
     else map.setView([0, 0], 2);
     update();
+    showLabels();
+    if (unitForecast && view.get("forecast") === "1") map.addLayer(forecastLayer);
     el.dataset.ready = "1";
   };
 
