@@ -72,6 +72,9 @@ def run_duckdb(
         con.execute(f"DROP TABLE IF EXISTS {name}")
 
 
+LOG4J_CONFIG = Path(__file__).with_name("log4j2.properties")
+
+
 def spark_session(master: str = "local[2]") -> SparkSession:
     """A Spark session for panel builds (created, or the active one reused).
 
@@ -81,10 +84,14 @@ def spark_session(master: str = "local[2]") -> SparkSession:
     """
     from pyspark.sql import SparkSession
 
+    # Errors only from the JVM (LOG4J_CONFIG), no console progress bars: a command's
+    # output is its own Rich progress and report.
     return (
         SparkSession.builder.master(master)
         .appName("sentinelle-panel")
         .config("spark.ui.enabled", "false")
+        .config("spark.ui.showConsoleProgress", "false")
+        .config("spark.driver.extraJavaOptions", f"-Dlog4j2.configurationFile={LOG4J_CONFIG}")
         .config("spark.sql.shuffle.partitions", "8")
         .config("spark.sql.session.timeZone", "UTC")
         .getOrCreate()
