@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import html
+import io
 import re
 from collections.abc import Iterator
 from pathlib import Path
@@ -158,3 +159,75 @@ def test_an_event_without_estimate_says_why_it_may_be_missing(
     assert view["summary"][1].startswith("Quand une emprise ferme, dans sa cellule : pas d")
     assert "trop peu de cellules traitées" in view["summary"][1]
     assert view["summary"][3].startswith("Quand une emprise s\u2019installe, dans sa cellule, la")
+
+
+# ------------------------------------------------------- the cross-mission event study
+
+
+@pytest.mark.parametrize("lang", ["fr", "en"])
+def test_the_staggered_view_shows_its_event_study_by_year(
+    reader: TestClient, staggered_store: duckdb.DuckDBPyConnection, lang: Lang
+) -> None:
+    from matplotlib import pyplot as plt
+
+    from sentinelle.web.exports import event_study_figure, period_unit
+
+    page = reader.get("/impact", params={"mission": "UNAMID", "lang": lang}).text
+    image = re.search(r'<img id="event-study" src="([^"]+)" alt="([^"]+)"', page)
+    assert image is not None
+    src, alt = html.unescape(image.group(1)), html.unescape(image.group(2))
+    assert src == f"/export/impact-event-study.png?mission=UNAMID&lang={lang}"
+    assert ("année par année" if lang == "fr" else "by year") in alt
+    caption = visible(page.split('<figure class="event-study">', 1)[1].split("</figure>", 1)[0])
+    assert ("(année 0)" if lang == "fr" else "(year 0)") in caption
+    png = reader.get(src)
+    assert png.status_code == 200 and png.headers["content-type"] == "image/png"
+    assert png.content.startswith(b"\x89PNG\r\n\x1a\n") and len(png.content) > 10_000
+    # The axes say years (the run is yearly); rings and events in words.
+    stored = latest_impact(staggered_store, "UNAMID")
+    assert stored is not None and period_unit(stored) == "year"
+    t = translator(lang)
+    figure = event_study_figure(stored, lang)
+    try:
+        axes = [ax for ax in figure.axes if ax.get_legend() is not None]
+        assert len(axes) == 2  # same cell, neighbouring cells
+        for ax, ring in zip(axes, ("same cell", "neighbouring cells"), strict=True):
+            assert ax.get_title().startswith("UNAMID") and ax.get_title().endswith(t.gettext(ring))
+            assert ax.get_xlabel() == t.gettext("years since the base arrived or left")
+            assert ax.get_xlabel().startswith("années" if lang == "fr" else "years")
+            legend = {x.get_text() for x in ax.get_legend().get_texts()}
+            assert legend == {t.gettext("When a base arrives"), t.gettext("When a base leaves")}
+        ylabel = figure.axes[0].get_ylabel().replace("\n", " ")
+        assert ylabel.startswith("variation de «" if lang == "fr" else "change in \u201c")
+        assert ylabel.endswith("par cellule et par an" if lang == "fr" else "per cell and year")
+    finally:
+        plt.close(figure)
+    monthly = event_study_figure(stored, lang, "month")
+    try:
+        assert monthly.axes[0].get_xlabel() == t.gettext("months since the base arrived or left")
+    finally:
+        plt.close(monthly)
+
+
+@pytest.mark.parametrize("lang", ["fr", "en"])
+def test_the_staggered_export_names_events_and_rings_in_words(
+    reader: TestClient, lang: Lang
+) -> None:
+    t = translator(lang)
+    body = reader.get("/export/impact-effects.csv", params={"mission": "UNAMID", "lang": lang})
+    assert body.status_code == 200
+    frame = pd.read_csv(io.StringIO(body.text))
+    for code in ("(exit)", "(entry)", "placebo_leads", "callaway_santanna", "any_civilian"):
+        assert code not in body.text, code
+    events = {e.rsplit(":", 1)[1].strip() for e in frame[t.gettext("Estimator")]}
+    assert events == {t.gettext("exit"), t.gettext("entry")}
+    assert set(frame[t.gettext("Ring")]) == {
+        t.gettext("same cell"),
+        t.gettext("neighbouring cells"),
+    }
+    assert frame[t.gettext("What it compares")].notna().all()
+    # Every outcome the page shows, in words: two outcomes x (main, placebo) x events x rings.
+    assert frame[t.gettext("Outcome")].nunique() == 2 and len(frame) == 2 * 2 * 2 * 2
+    if lang == "fr":
+        assert events == {"retrait", "arrivée"}
+        assert "same cell" not in body.text and "exit" not in body.text

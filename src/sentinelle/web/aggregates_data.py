@@ -42,11 +42,13 @@ import pandas as pd
 
 from sentinelle.errors import NoDataError, SentinelleError
 from sentinelle.geo import country_table, month_id_from_str, month_string
-from sentinelle.i18n import Lang, country_name
-from sentinelle.places import unit_phrase
+from sentinelle.i18n import N_, Lang, country_name
+from sentinelle.places import unit_phrase, unit_plural
+from sentinelle.sources.closures import closure_wording
 from sentinelle.store.aggregates import aggregate_coverage, current_aggregates
 from sentinelle.store.currency import currency_line as currency_line_of
 from sentinelle.store.currency import data_currency, source_label
+from sentinelle.web.messages import Message, NotStored, Said, country, word
 
 if TYPE_CHECKING:
     import geopandas as gpd
@@ -76,6 +78,20 @@ DEFAULT_SERIES = "political_violence"
 SIMPLIFY_DEGREES = 0.005
 # Coordinates are written with this many decimals (~10 m).
 _DECIMALS = 4
+# Series of the aggregates in words (a series without its words is named by its code).
+_SERIES_WORDS = {
+    "political_violence": N_("political violence"),
+    "civilian_targeting": N_("attacks on civilians"),
+}
+
+
+def _source(source: str) -> Message:
+    """A stored source as a placeholder value: its name in the reader's language."""
+    return word(source_label(source))
+
+
+def _series(series: str) -> Message | str:
+    return word(_SERIES_WORDS[series]) if series in _SERIES_WORDS else series
 
 
 # ----------------------------------------------------------------------------- coverage
@@ -145,21 +161,41 @@ def aggregate_months(
         if level is not None
         else pd.DataFrame()
     )
+    named = {"source": _source(source), "country": country(iso3), "code": source}
+    if frame.empty and level is None:
+        raise NotStored(
+            N_(
+                "no %(source)s aggregates of %(country)s in the store: ingest ACLED's HDX "
+                "workbook (`sentinelle ingest %(code)s FILE` or `sentinelle fetch %(code)s "
+                "--country NAME`)"
+            ),
+            **named,
+        )
     if frame.empty:
-        raise NoDataError(
-            f"no {source} aggregates of {iso3}"
-            + (f" at admin level {level}" if level is not None else "")
-            + f" in the store: ingest ACLED's HDX workbook (`sentinelle ingest {source} FILE`"
-            f" or `sentinelle fetch {source} --country NAME`)"
+        raise NotStored(
+            N_(
+                "no %(source)s aggregates of %(country)s at admin level %(level)s in the store: "
+                "ingest ACLED's HDX workbook (`sentinelle ingest %(code)s FILE` or "
+                "`sentinelle fetch %(code)s --country NAME`)"
+            ),
+            level=level,
+            **named,
         )
     available = sorted(str(s) for s in frame["series"])
     if series is None:
         series = DEFAULT_SERIES if DEFAULT_SERIES in available else available[0]
     row = frame[frame["series"] == series]
     if row.empty:
-        raise NoDataError(
-            f"no {source} series {series!r} for {iso3} at admin level {level}; "
-            f"stored: {', '.join(available)}"
+        raise NotStored(
+            N_(
+                "no %(source)s series '%(series)s' for %(country)s at admin level %(level)s; "
+                "stored: %(stored)s"
+            ),
+            source=_source(source),
+            series=series,
+            country=country(iso3),
+            level=level,
+            stored=", ".join(available),
         )
     first, last = int(row["first_month"].iloc[0]), int(row["last_month"].iloc[0])
     as_of = row["as_of"].iloc[0]
@@ -203,10 +239,17 @@ def choropleth_values(
     months = aggregate_months(con, iso3, level, series, source)
     wanted = month_id_from_str(month)
     if not months["first_month_id"] <= wanted <= months["last_month_id"]:
-        label = source_label(source)
-        raise NoDataError(
-            f"{label} {months['series']} aggregates of {iso3} cover {months['first_month']} "
-            f"to {months['last_month']}, not {month}"
+        raise NotStored(
+            N_(
+                "%(source)s aggregates (%(series)s) of %(country)s cover %(first)s to %(last)s, "
+                "not %(month)s"
+            ),
+            source=_source(source),
+            series=_series(months["series"]),
+            country=country(iso3),
+            first=months["first_month"],
+            last=months["last_month"],
+            month=month,
         )
     frame = current_aggregates(
         con, source=source, series=months["series"], iso3=iso3, level=months["level"]
@@ -352,14 +395,16 @@ def bases_at(
     mission: str,
     month: str | None = None,
     paths: Sequence[Path] = (),
+    lang: Lang = "en",
 ) -> list[dict[str, Any]]:
     """A mission's bases, each with its status at ``month`` and the unit it lies in.
 
     Status is 'not_open_yet' before the base's first month, 'closed' from the first
     full month without it (``closed_from``, the month after the closure date), else
-    'open'. ``event`` and ``taken_over_by`` are the closure table's words (None where
-    it says nothing); ``pcode``/``unit_name`` the admin unit of the boundary files
-    holding the base (None without boundaries).
+    'open'. ``event`` and ``taken_over_by`` are the closure table's words in ``lang``
+    (:func:`~sentinelle.sources.closures.closure_wording`; None where it says
+    nothing); ``pcode``/``unit_name`` the admin unit of the boundary files holding
+    the base (None without boundaries).
 
     Raises
     ------
@@ -376,7 +421,7 @@ def bases_at(
         ).fetchall()
     ]  # fmt: skip
     if not sources:
-        raise NoDataError(f"no deployments of mission {mission!r} in the store")
+        raise NotStored(N_("no deployments of mission '%(mission)s' in the store"), mission=mission)
     source = DEPLOYMENTS if DEPLOYMENTS in sources else sources[0]
     closures = load_closures()
     timeline = base_timeline(con, mission, source=source, closures=closures)
@@ -421,8 +466,8 @@ def bases_at(
                 "date_precision": None
                 if pd.isna(row["date_precision"])
                 else str(row["date_precision"]),
-                "event": _text(fact.get("event")),
-                "taken_over_by": _text(fact.get("taken_over_by")),
+                "event": closure_wording(fact.get("event"), lang, "event"),
+                "taken_over_by": closure_wording(fact.get("taken_over_by"), lang, "taken_over_by"),
                 "citation": _text(row["citation"]),
                 "deployment_source": source,
                 "pcode": None if unit is None else _text(unit["pcode"]),
@@ -668,18 +713,35 @@ def unit_forecast(
             [unit, iso3, source],
         )
     )
+    units = Said(lambda lang: unit_plural(iso3, level, lang))
     if not found:
-        raise NoDataError(
-            f"no {unit} forecast of {iso3} from {source} in the store: run `sentinelle forecast "
-            f"--unit {unit} --source {source} --country {iso3}`"
+        raise NotStored(
+            N_(
+                "no forecast of the %(units)s of %(country)s made from %(source)s in the store: "
+                "run `sentinelle forecast --unit %(unit)s --source %(code)s --country %(iso3)s`"
+            ),
+            units=units,
+            country=country(iso3),
+            source=_source(source),
+            unit=unit,
+            code=source,
+            iso3=iso3,
         )
     run = found[0]
     first, last = int(run["first_month"]), int(run["last_month"])
     wanted = month_id_from_str(month) if month else first
     if not first <= wanted <= last:
-        raise NoDataError(
-            f"the {unit} forecast of {iso3} (run {run['run_id']}) covers {month_string(first)} "
-            f"to {month_string(last)}, not {month}"
+        raise NotStored(
+            N_(
+                "the forecast of the %(units)s of %(country)s (run %(run)s) covers %(first)s "
+                "to %(last)s, not %(month)s"
+            ),
+            units=units,
+            country=country(iso3),
+            run=int(run["run_id"]),
+            first=month_string(first),
+            last=month_string(last),
+            month=month,
         )
     summary = forecast_summary(con, int(run["run_id"]), threshold=threshold)
     summary = summary[summary["month_id"] == wanted]

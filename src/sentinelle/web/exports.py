@@ -6,8 +6,11 @@ downloads exactly the view it sits in), headers and words in the page's language
 (:func:`~sentinelle.web.language.request_lang`), numbers as numbers. Both formats go
 through :func:`sentinelle.tables.escape_formulas`: a published actor name that starts
 with ``=`` or ``@`` is shown as text, never run by the spreadsheet. The impact page's
-event study is drawn here as a PNG per language (``/export/impact-event-study.png``);
-the pages' inline SVG charts are turned into PNG by the browser (``static/app.js``).
+event study is drawn here as a PNG per language (``/export/impact-event-study.png``),
+a mission's closures by month, arrivals and departures across missions by year or
+month as their run is; the pages' inline SVG charts are turned into PNG by the
+browser (``static/app.js``). Refusals (nothing stored for a view) are catalogue
+messages (:mod:`sentinelle.web.messages`).
 
 Tables: ``trends``, ``actors``, ``dyads``, ``forecasts``, ``impact-effects``,
 ``impact-bases``, ``alerts``.
@@ -18,8 +21,9 @@ from __future__ import annotations
 import io
 import json
 import math
+import textwrap
 from collections.abc import Callable
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import duckdb
 import pandas as pd
@@ -29,22 +33,31 @@ from fastapi.responses import Response
 from sentinelle.errors import NoDataError
 from sentinelle.i18n import N_, Lang, Translator, translator
 from sentinelle.impact.results import StoredImpact
+from sentinelle.sources.closures import closure_wording
 from sentinelle.tables import escape_formulas
 from sentinelle.web import data
+from sentinelle.web.api.forecasts import no_forecast
 from sentinelle.web.api.params import Cursor, OptionalCountry, OptionalMission, Period, Source
+from sentinelle.web.impact_view import is_staggered, outcome_words
 from sentinelle.web.language import request_lang
 from sentinelle.web.messages import NotStored, WebError, refusal
+from sentinelle.web.messages import country as country_of
 
 __all__ = [
     "ESTIMATOR_EXPLANATIONS",
     "RULE_TEXT",
     "TABLES",
     "alerts_view",
+    "event_study_figure",
     "event_study_png",
     "impact_view",
+    "period_unit",
     "router",
     "to_xlsx",
 ]
+
+if TYPE_CHECKING:
+    import matplotlib.figure
 
 router = APIRouter(include_in_schema=False)
 
@@ -69,6 +82,27 @@ ESTIMATOR_EXPLANATIONS = {
         "theirs; p is its rank among the same fit on those areas (no interval)."
     ),
 }
+# The rows of a cross-mission run (sentinelle.impact.staggered): the main estimator and
+# its placebo, for a base's arrival (entry) or departure (exit), explained.
+STAGGERED_EXPLANATIONS = {
+    ("callaway_santanna", "exit"): N_(
+        "Cells a base left are compared with cells without a base nearby, or whose base "
+        "had not left yet."
+    ),
+    ("callaway_santanna", "entry"): N_(
+        "Cells a base arrived in are compared with cells without a base nearby, or whose "
+        "base had not arrived yet."
+    ),
+    ("placebo_leads", "exit"): N_(
+        "The same comparison over the periods before the base left: an estimate far from "
+        "zero warns that the comparison is biased."
+    ),
+    ("placebo_leads", "entry"): N_(
+        "The same comparison over the periods before the base arrived: an estimate far "
+        "from zero warns that the comparison is biased."
+    ),
+}
+_PLACEBO_LEADS = N_("Placebo (before the event)")
 
 # Alert rules in words: a name and a one-line explanation.
 RULE_TEXT = {
@@ -151,30 +185,54 @@ def _num(t: Translator, value: object, digits: int = 0) -> str:
 # ----------------------------------------------------------------------------- impact
 
 
+def _ring_text(label: str, t: Translator) -> str:
+    """A ring label in ``t``'s language: km bands as they are, the rings of a contiguity
+    design and of a cross-mission design ('same cell') in words."""
+    from sentinelle.impact.report import ring_text
+    from sentinelle.impact.staggered_report import TEXT
+
+    return t.gettext(TEXT[label]) if label in TEXT else ring_text(label, t)
+
+
 def _ring_names(stored: StoredImpact, t: Translator) -> dict[int, str]:
     """Ring number -> its label in ``t``'s language."""
-    from sentinelle.impact.report import ring_text
-
     labels = list(stored.run.get("ring_labels") or [])
     radii = [float(r) for r in stored.run.get("radii_km") or []]
     if not labels:
         labels = [f"{lo:g}-{hi:g} km" for lo, hi in zip([0.0, *radii], radii, strict=False)]
-    names = {i: ring_text(str(label), t) for i, label in enumerate(labels)}
+    names = {i: _ring_text(str(label), t) for i, label in enumerate(labels)}
     for ring, label in zip(stored.effects["ring"], stored.effects["ring_label"], strict=True):
         if _given(label):
-            names.setdefault(int(ring), ring_text(str(label), t))
+            names.setdefault(int(ring), _ring_text(str(label), t))
     return names
 
 
 def _estimator(name: str, t: Translator) -> tuple[str, str]:
-    """An estimator's name in words (the synthetic control's base named) and its one line."""
+    """An estimator's name in words and its one line: the synthetic control's base
+    named, a cross-mission row's event (``callaway_santanna:exit``) in words.
+
+    Examples
+    --------
+    >>> _estimator("callaway_santanna:exit", translator("en"))[0]
+    "Staggered difference-in-differences (Callaway-Sant'Anna): exit"
+    >>> _estimator("placebo_leads:entry", translator("en"))[0]
+    'Placebo (before the event): entry'
+    >>> _estimator("synth:Dyabali", translator("en"))[0]
+    'Synthetic control (Dyabali)'
+    """
     from sentinelle.impact import estimator_label
+    from sentinelle.impact.staggered_report import TEXT
 
     key, _, detail = name.partition(":")
-    label = estimator_label(name, t)
-    if detail:
+    label = t.gettext(_PLACEBO_LEADS) if key == "placebo_leads" else estimator_label(name, t)
+    explanation = STAGGERED_EXPLANATIONS.get((key, detail)) or ESTIMATOR_EXPLANATIONS.get(key)
+    if detail in ("exit", "entry"):
+        label = t.gettext(N_("%(estimator)s: %(event)s")) % {
+            "estimator": label,
+            "event": t.gettext(TEXT[detail]),
+        }
+    elif detail:
         label = f"{label} ({detail})"
-    explanation = ESTIMATOR_EXPLANATIONS.get(key)
     return label, t.gettext(explanation) if explanation else ""
 
 
@@ -365,11 +423,19 @@ def impact_view(
     }
 
 
+# Columns of the per-base table holding a text of the closure table, and its column there.
+_CLOSURE_TEXTS = {"what_happened": "event", "taken_over_by": "taken_over_by"}
+
+
 def _bases_frame(stored: StoredImpact, t: Translator) -> pd.DataFrame:
-    """The per-base table with numbers as numbers and headers in ``t``'s language."""
+    """The per-base table with numbers as numbers and headers in ``t``'s language; the
+    closure table's texts in that language
+    (:func:`~sentinelle.sources.closures.closure_wording`)."""
     bases = stored.bases.reindex(columns=list(BASE_HEADERS))
     if "closure_date" in bases:
         bases["closure_date"] = pd.to_datetime(bases["closure_date"]).dt.date
+    for column, source in _CLOSURE_TEXTS.items():
+        bases[column] = [closure_wording(v, t.lang, source) for v in bases[column]]
     return bases.rename(columns={k: t.gettext(v) for k, v in BASE_HEADERS.items()})
 
 
@@ -399,23 +465,67 @@ def _effects_frame(stored: StoredImpact, t: Translator) -> pd.DataFrame:
     return effects.rename(columns={k: t.gettext(v) for k, v in EFFECT_HEADERS.items()})
 
 
-def event_study_png(stored: StoredImpact, lang: Lang) -> bytes:
-    """The event study of a stored run, one panel per ring, labelled in ``lang``."""
+# The event study's axes, by design (a mission's closures, bases arriving and leaving
+# across missions) and period unit of the run.
+_X_LABELS = {
+    ("closures", "month"): N_("months since the closure"),
+    ("closures", "year"): N_("years since the closure"),
+    ("staggered", "month"): N_("months since the base arrived or left"),
+    ("staggered", "year"): N_("years since the base arrived or left"),
+}
+_Y_LABELS = {
+    ("closures", "month"): N_("change in %(outcome)s per unit and month"),
+    ("closures", "year"): N_("change in %(outcome)s per unit and year"),
+    ("staggered", "month"): N_("change in \u201c%(outcome)s\u201d per cell and month"),
+    ("staggered", "year"): N_("change in \u201c%(outcome)s\u201d per cell and year"),
+}
+PeriodUnit = Literal["month", "year"]
+
+
+def period_unit(stored: StoredImpact) -> PeriodUnit:
+    """The period of a stored run's event study: 'year' for a yearly cross-mission run
+    (unit ``'pgm-year'``), else 'month'."""
+    return "year" if str(stored.run.get("unit")) == "pgm-year" else "month"
+
+
+def event_study_png(stored: StoredImpact, lang: Lang, period: PeriodUnit | None = None) -> bytes:
+    """The event study of a stored run, one panel per ring, labelled in ``lang``, as PNG.
+
+    ``period`` is the unit of its offsets (``rel_month`` holds years in a yearly run):
+    the run's own (:func:`period_unit`) when omitted. A cross-mission run's panels are
+    its rings (same cell, neighbouring cells), each with the arrivals and departures.
+    """
+    import matplotlib.pyplot as plt
+
+    fig = event_study_figure(stored, lang, period)
+    out = io.BytesIO()
+    fig.savefig(out, format="png", dpi=110)
+    plt.close(fig)
+    return out.getvalue()
+
+
+def event_study_figure(
+    stored: StoredImpact, lang: Lang, period: PeriodUnit | None = None
+) -> matplotlib.figure.Figure:
+    """The figure :func:`event_study_png` draws (the caller closes it)."""
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
     from matplotlib.ticker import MaxNLocator
 
-    from sentinelle.impact.report import OUTCOME_LABELS
+    from sentinelle.web.impact_view import mission_name
 
     t = translator(lang)
+    unit = period or period_unit(stored)
+    design = "staggered" if is_staggered(str(stored.run.get("unit"))) else "closures"
     es = stored.event_study
     rings = sorted(int(r) for r in es["ring"].unique()) if not es.empty else []
     names = _ring_names(stored, t)
     width = max(len(rings), 1)
     fig, axes = plt.subplots(1, width, figsize=(5.0 * width, 4.2), sharey=True, squeeze=False)
-    outcome = t.gettext(OUTCOME_LABELS.get(stored.run["outcome"], stored.run["outcome"]))
+    outcome = outcome_words(str(stored.run["outcome"]), t)
+    mission = mission_name(str(stored.run["mission"]), t)
     if not rings:
         axes[0][0].text(
             0.5, 0.5, t.gettext("No event study stored for this run."), ha="center", va="center"
@@ -435,28 +545,33 @@ def event_study_png(stored: StoredImpact, lang: Lang) -> bytes:
                 fmt="o",
                 ms=3,
                 elinewidth=0.8,
-                label=_estimator(str(name), t)[0],
+                label=_legend(str(name), design, t),
             )
         ax.axhline(0, color="black", lw=0.8)
         ax.axvline(-0.5, color="grey", ls="--", lw=0.8)
         ax.set_title(
             t.gettext("%(mission)s: %(ring)s")
-            % {"mission": stored.run["mission"], "ring": names.get(ring, str(ring))},
+            % {"mission": mission, "ring": names.get(ring, str(ring))},
             fontsize=10,
         )
-        ax.set_xlabel(t.gettext("months since the closure"))
+        ax.set_xlabel(t.gettext(_X_LABELS[design, unit]))
         ax.xaxis.set_major_locator(MaxNLocator(integer=True))
         ax.legend(fontsize=7, loc="best")
-    axes[0][0].set_ylabel(
-        t.gettext("change in %(outcome)s per unit and month") % {"outcome": outcome},
-        fontsize=9,
-        wrap=True,
-    )
+    ylabel = t.gettext(_Y_LABELS[design, unit]) % {"outcome": outcome}
+    axes[0][0].set_ylabel(textwrap.fill(ylabel, 46), fontsize=9)
     fig.tight_layout()
-    out = io.BytesIO()
-    fig.savefig(out, format="png", dpi=110)
-    plt.close(fig)
-    return out.getvalue()
+    return fig
+
+
+def _legend(estimator: str, design: str, t: Translator) -> str:
+    """An event study's series in the legend: the estimator in words, or for a
+    cross-mission run (one estimator) the event ("When a base leaves")."""
+    from sentinelle.web.impact_view import EVENT_PHRASES
+
+    event = estimator.partition(":")[2]
+    if design == "staggered" and event in EVENT_PHRASES:
+        return t.gettext(EVENT_PHRASES[event])
+    return _estimator(estimator, t)[0]
 
 
 # ----------------------------------------------------------------------------- alerts
@@ -619,8 +734,10 @@ def _country_source(
     chosen = data.find_country(countries, country)
     if chosen is None and country is None and countries:
         chosen = countries[0]
+    if chosen is None and country:
+        raise NotStored(N_("no events of %(country)s in the store"), country=country_of(country))
     if chosen is None:
-        raise NoDataError(f"no events for country {country!r}")
+        raise NotStored(N_("no events in the store"))
     return chosen["iso3"], data.event_source(chosen, source)
 
 
@@ -672,7 +789,7 @@ def _forecasts(
         chosen = countries[0]
     found = data.forecast_rows(con, None, "cm", chosen["iso3"] if chosen else None)
     if not found:
-        raise NoDataError("no country-month forecast stored")
+        raise no_forecast("cm")
     return _headed(pd.DataFrame(found["rows"]), FORECAST_HEADERS, t)
 
 
@@ -683,9 +800,39 @@ def _impact(part: Literal["effects", "bases"]) -> TableMaker:
         stored = _stored(con, request.query_params.get("mission"))
         if stored is None:
             raise NotStored(N_("no impact analysis stored"))
+        if part == "effects" and is_staggered(str(stored.run["unit"])):
+            return _staggered_effects(con, stored, t)
         return _effects_frame(stored, t) if part == "effects" else _bases_frame(stored, t)
 
     return make
+
+
+def _staggered_effects(
+    con: duckdb.DuckDBPyConnection, stored: StoredImpact, t: Translator
+) -> pd.DataFrame:
+    """The effects of a cross-mission run and of every other outcome stored for the
+    same mission and design (as its page shows them), the outcome in words first."""
+    from sentinelle.impact import latest_impact
+
+    run = stored.run
+    outcomes = [
+        str(o)
+        for (o,) in con.execute(
+            "SELECT DISTINCT outcome FROM impact_runs WHERE upper(mission) = upper(?) AND unit = ?",
+            [run["mission"], run["unit"]],
+        ).fetchall()
+    ]
+    parts = [stored] + [
+        found
+        for o in sorted(o for o in outcomes if o != run["outcome"])
+        if (found := latest_impact(con, str(run["mission"]), outcome=o, unit=str(run["unit"])))
+    ]
+    frames = []
+    for part in parts:
+        frame = _effects_frame(part, t)
+        frame.insert(0, t.gettext(N_("Outcome")), outcome_words(str(part.run["outcome"]), t))
+        frames.append(frame)
+    return pd.concat(frames, ignore_index=True)
 
 
 def _alerts(

@@ -5,8 +5,9 @@ single-mission and cross-mission alike, saying in words what was estimated, on w
 outcome and over which months or years. :func:`staggered_view` writes the newest
 cross-mission run of a mission (entries and exits of bases on PRIO-GRID cells,
 :mod:`sentinelle.impact.staggered`, stored by :func:`~sentinelle.impact.store.store_staggered`)
-as the page shows it: a summary per event and ring, a table of every stored outcome,
-and plain-language caveats. Single-mission runs keep their own view
+as the page shows it: a summary per event and ring, the event-study plot (drawn by
+:func:`sentinelle.web.exports.event_study_png`, by year or month as the run is), a table
+of every stored outcome, and plain-language caveats. Single-mission runs keep their own view
 (:func:`sentinelle.web.exports.impact_view`).
 """
 
@@ -24,7 +25,14 @@ from sentinelle.i18n import N_, Lang, Translator, translator
 from sentinelle.impact.results import MISSING, StoredImpact, effect_strings
 from sentinelle.web import data
 
-__all__ = ["impact_missions", "is_staggered", "mission_name", "staggered_view"]
+__all__ = [
+    "EVENT_PHRASES",
+    "impact_missions",
+    "is_staggered",
+    "mission_name",
+    "outcome_words",
+    "staggered_view",
+]
 
 # What each kind of stored run estimated, in words.
 _KINDS = {
@@ -41,6 +49,8 @@ _KINDS = {
 _POOLED_REGIONS = {"africa": N_("All missions in Africa, pooled")}
 # An event and a ring of the cross-mission design, as the start of a sentence.
 _WHEN = {"entry": N_("When a base arrives"), "exit": N_("When a base leaves")}
+# The same, naming an event's estimates (the event study's legend).
+EVENT_PHRASES = _WHEN
 _WHERE = {0: N_("in its cell"), 1: N_("in the neighbouring cells")}
 _EVENTS = ("exit", "entry")
 _CAVEATS = (
@@ -90,7 +100,7 @@ def _pooled(mission: str) -> bool:
     return mission.upper().startswith("ALL:") or "+" in mission
 
 
-def _outcome(outcome: str, t: Translator) -> str:
+def outcome_words(outcome: str, t: Translator) -> str:
     """An outcome in words (single-mission and cross-mission outcomes alike)."""
     from sentinelle.impact.report import OUTCOME_LABELS
     from sentinelle.impact.staggered_report import TEXT
@@ -126,7 +136,7 @@ def impact_missions(con: duckdb.DuckDBPyConnection, lang: Lang) -> list[dict[str
                 "mission": mission,
                 "name": mission_name(mission, t),
                 "kind": t.gettext(_KINDS[kind]),
-                "outcome": _outcome(found["outcome"], t),
+                "outcome": outcome_words(found["outcome"], t),
                 "span": _span(unit, found["first_month"], found["last_month"], t),
                 "runs": found["runs"],
                 "url": "/impact?" + urlencode({"mission": mission, "lang": lang}),
@@ -190,7 +200,7 @@ def _sentence(
             )
         )
     else:
-        values["outcome"] = _outcome(outcome, t)
+        values["outcome"] = outcome_words(outcome, t)
         text = t.gettext(
             N_(
                 "%(when)s, %(where)s, the outcome \u201c%(outcome)s\u201d per cell and "
@@ -265,7 +275,7 @@ def staggered_view(
         % {
             "mission": mission_name(mission, t),
             "span": _span(unit, int(run["first_month"]), int(run["last_month"]), t),
-            "outcome": _outcome(main_outcome, t),
+            "outcome": outcome_words(main_outcome, t),
             "estimator": estimator_label(MAIN_ESTIMATOR, t),
             "period": period,
         }
@@ -289,7 +299,7 @@ def staggered_view(
                 text = effect_strings(row, t, 3, signed=True)
                 rows.append(
                     {
-                        "outcome": _outcome(outcome, t),
+                        "outcome": outcome_words(outcome, t),
                         "event": t.gettext(TEXT[event]),
                         "ring": t.gettext(TEXT["same cell" if ring == 0 else "neighbouring cells"]),
                         "estimate": text["estimate"],
@@ -302,6 +312,31 @@ def staggered_view(
                         "n_units": _number(t, row["n_units"]),
                     }
                 )
+    yearly = unit == "pgm-year"
+    plot = {
+        "plot_url": "/export/impact-event-study.png?"
+        + urlencode({"mission": mission, "lang": lang}),
+        "plot_alt": t.gettext(
+            N_("Event study of %(mission)s: change in \u201c%(outcome)s\u201d by year")
+            if yearly
+            else N_("Event study of %(mission)s: change in \u201c%(outcome)s\u201d by month")
+        )
+        % {"mission": mission_name(mission, t), "outcome": outcome_words(main_outcome, t)},
+        "plot_caption": t.gettext(
+            N_(
+                "Event study: the change in each year before and after a base arrived or left "
+                "(year 0), with its 95% interval. Before the event the points should sit near "
+                "zero."
+            )
+            if yearly
+            else N_(
+                "Event study: the change in each month before and after a base arrived or left "
+                "(month 0), with its 95% interval. Before the event the points should sit near "
+                "zero."
+            )
+        ),
+        "plot_width": min(440 * max(len(set(stored.event_study["ring"])), 1), 1100),
+    }
     caveats = [t.gettext(text) for text in _CAVEATS]
     caveats.append(
         t.gettext(
@@ -326,4 +361,5 @@ def staggered_view(
         "rows": rows,
         "caveats": caveats,
         "notes": [str(n) for n in run.get("notes") or []],
+        **plot,
     }

@@ -23,7 +23,7 @@ a :class:`Message` too, and translated with the sentence.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any
@@ -31,9 +31,19 @@ from typing import Any
 from fastapi import HTTPException
 
 from sentinelle.errors import NoDataError
-from sentinelle.i18n import Lang, translator
+from sentinelle.i18n import Lang, country_name, translator
 
-__all__ = ["Explained", "InvalidValue", "Message", "NotStored", "WebError", "refusal", "word"]
+__all__ = [
+    "Explained",
+    "InvalidValue",
+    "Message",
+    "NotStored",
+    "Said",
+    "WebError",
+    "country",
+    "refusal",
+    "word",
+]
 
 
 @dataclass(frozen=True)
@@ -71,6 +81,33 @@ class Message:
 def word(text: str) -> Message:
     """A word of the catalogue marked elsewhere (a role, a unit), as a placeholder value."""
     return Message(text)
+
+
+class Said(Message):
+    """A placeholder value said in each language by a function of the language (a
+    country's name from CLDR, what a country's admin units are called), not by the
+    catalogue; its ``msgid`` is its English.
+
+    Examples
+    --------
+    >>> from sentinelle.i18n import N_
+    >>> m = Message(N_("no events of %(country)s in the store"), {"country": country("TCD")})
+    >>> str(m), m.say("fr").startswith("Tchad")
+    ('no events of Chad in the store', True)
+    """
+
+    def __init__(self, speak: Callable[[Lang], str]) -> None:
+        super().__init__(speak("en"))
+        object.__setattr__(self, "_speak", speak)
+
+    def say(self, lang: Lang) -> str:
+        speak: Callable[[Lang], str] = object.__getattribute__(self, "_speak")
+        return speak(lang)
+
+
+def country(iso3: str) -> Said:
+    """A country (ISO3) as a placeholder value: its name in the reader's language."""
+    return Said(lambda lang: country_name(iso3, lang))
 
 
 class Explained(Exception):

@@ -27,6 +27,7 @@ from sentinelle.web.api.params import Country, Mission, Month
 from sentinelle.web.api.responses import cached, error_responses, published_router, validated
 from sentinelle.web.api.schemas import PlaceLabelsOut
 from sentinelle.web.language import request_lang
+from sentinelle.web.messages import refusal
 from sentinelle.web.state import web_state
 
 __all__ = ["AggregateMonthsOut", "AggregateValue", "AggregateValuesOut", "BaseStatusOut", "router"]
@@ -55,6 +56,13 @@ RequiredMonth = Annotated[str, Query(pattern=r"^(19[89]\d|20\d\d)-(0[1-9]|1[0-2]
 Language = Annotated[
     Lang | None,
     Query(description="Language of the names (en, fr); the reader's (cookie, browser) if omitted"),
+]
+TextLanguage = Annotated[
+    Lang | None,
+    Query(
+        description="Language of the closure table's texts (en, fr); the reader's (cookie, "
+        "browser) if omitted"
+    ),
 ]
 
 
@@ -117,7 +125,8 @@ class BaseStatusOut(BaseModel):
 
 
 def _not_found(exc: NoDataError) -> HTTPException:
-    return HTTPException(status.HTTP_404_NOT_FOUND, str(exc))
+    """The 404 saying what the store lacks, in the reader's language."""
+    return refusal(status.HTTP_404_NOT_FOUND, exc)
 
 
 @router.get(
@@ -194,15 +203,18 @@ async def units(
     tags=["aggregates"],
     responses=error_responses(404),
 )
-async def bases(request: Request, mission: Mission, month: Month = None) -> Response:
+async def bases(
+    request: Request, mission: Mission, month: Month = None, lang: TextLanguage = None
+) -> Response:
     """A mission's bases with their status at ``month``, their unit (P-code) and what the
-    closure table's sources say happened to each closed site."""
+    closure table's sources say happened to each closed site (in ``lang``)."""
     paths = tuple(web_state(request).settings.admin_boundaries)
+    language = lang or request_lang(request)
 
     def build(con: duckdb.DuckDBPyConnection) -> list[dict[str, Any]]:
-        return aggregates_data.bases_at(con, mission, month, paths)
+        return aggregates_data.bases_at(con, mission, month, paths, language)
 
-    key = ("aggregates-bases", mission.upper(), month, paths)
+    key = ("aggregates-bases", mission.upper(), month, paths, language)
     try:
         return await cached(request, key, validated(list[BaseStatusOut], build))
     except NoDataError as exc:

@@ -6,21 +6,34 @@ from __future__ import annotations
 from typing import Annotated, Any, Literal
 
 import duckdb
-from fastapi import HTTPException, Query, Request, status
+from fastapi import Query, Request, status
 from fastapi.responses import Response
 
 from sentinelle.errors import NoDataError
-from sentinelle.i18n import Lang
+from sentinelle.i18n import N_, Lang
 from sentinelle.web import aggregates_data, data
 from sentinelle.web.api.params import MONTH_PATTERN, Country, OptionalCountry
 from sentinelle.web.api.responses import cached, error_responses, published_router, validated
 from sentinelle.web.api.schemas import ForecastOut, UnitForecastOut
 from sentinelle.web.language import request_lang
+from sentinelle.web.messages import NotStored, refusal, word
 from sentinelle.web.state import web_state
 
-__all__ = ["router"]
+__all__ = ["UNIT_WORDS", "no_forecast", "router"]
 
 router = published_router()
+
+# What a forecast's units are, as a word of the catalogue.
+UNIT_WORDS = {"cm": N_("country-month"), "pgm": N_("cell-month")}
+
+
+def no_forecast(unit: str) -> NotStored:
+    """The error saying no forecast of ``unit`` (cm, pgm) is stored, and how to make one."""
+    return NotStored(
+        N_("no %(units)s forecast stored (run `sentinelle forecast --unit %(unit)s`)"),
+        units=word(UNIT_WORDS[unit]),
+        unit=unit,
+    )
 
 
 @router.get("/forecast", response_model=ForecastOut, tags=["data"], responses=error_responses(404))
@@ -37,7 +50,7 @@ async def forecast(
         outlines = state.outlines if unit == "pgm" and country else None
         found = data.forecast_rows(con, outlines, unit, country, threshold)
         if found is None:
-            raise NoDataError(f"no {unit} forecast stored (run `sentinelle forecast`)")
+            raise no_forecast(unit)
         return found
 
     try:
@@ -45,7 +58,7 @@ async def forecast(
             request, ("forecast", unit, country, threshold), validated(ForecastOut, build)
         )
     except NoDataError as exc:
-        raise HTTPException(status.HTTP_404_NOT_FOUND, str(exc)) from None
+        raise refusal(status.HTTP_404_NOT_FOUND, exc) from None
 
 
 @router.get(
@@ -85,4 +98,4 @@ async def unit_forecast(
     try:
         return await cached(request, key, validated(UnitForecastOut, build))
     except NoDataError as exc:
-        raise HTTPException(status.HTTP_404_NOT_FOUND, str(exc)) from None
+        raise refusal(status.HTTP_404_NOT_FOUND, exc) from None

@@ -479,7 +479,7 @@
       cfg.forecastUnit
         ? getJSON(`/api/forecast?unit=${cfg.forecastUnit}&country=${country}`, true) : null,
       Promise.all(missions.map(
-        (m) => getJSON(`/api/aggregates/bases?mission=${encodeURIComponent(m)}`, true))),
+        (m) => getJSON(`/api/aggregates/bases?mission=${encodeURIComponent(m)}&lang=${lang}`, true))),
       cfg.signedIn ? getJSON(`/api/incidents?country=${country}`, true) : null,
       withUnits
         ? getJSON(`/api/aggregates/units?country=${country}&level=${cfg.aggLevel}`
