@@ -9,10 +9,10 @@ under ``locale/``: the template ``sentinelle.pot`` and the French translation
 read is always the one committed and a forgotten compile step cannot ship stale text.
 
 French is written as a francophone analyst in Bamako or Dakar writes it: *décès*,
-*victimes civiles*, *violences contre les civils*, *groupes armés*, alert levels
-*vigilance* and *alerte*, a space before ``:`` and ``;``, day-month-year dates,
-``12 345,6`` numbers (Babel's CLDR data). English uses British conventions
-(``1 March 2025``), usual in international briefings.
+*civils tués* (not *victimes civiles*, which counts the wounded too), *violences contre
+les civils*, *groupes armés*, alert levels *vigilance* and *alerte*, a space before
+``:`` and ``;``, day-month-year dates, ``12 345,6`` numbers (Babel's CLDR data).
+English uses British conventions (``1 March 2025``), usual in international briefings.
 
 Adding or changing a string
 ---------------------------

@@ -80,7 +80,15 @@ def test_results_are_written_as_csv_markdown_and_plots(
     assert {"scores_summary.csv", "scores_summary.md", "scores_rows.parquet"} <= names
     assert "pit_ensemble.png" in names and "reliability_file_conflictology.png" in names
     csv = pd.read_csv(tmp_path / "scores_summary.csv", index_col=[0, 1])
-    assert set(csv.columns) >= {"crps", "ign", "mis", "coverage", "brier", "ap"}
+    assert set(csv.columns) >= {
+        "crps",
+        "ign",
+        "mis",
+        "coverage",
+        "coverage90_nonzero",
+        "brier",
+        "ap",
+    }
     markdown = (tmp_path / "scores_summary.md").read_text()
     assert "### Window 2019" in markdown
     assert "| file:boot_240 |" in markdown

@@ -8,7 +8,7 @@ import scoringrules as sr
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sentinelle.scoring import coverage, interval_bounds, interval_score
+from sentinelle.scoring import coverage, interval_bounds, interval_score, nonzero_coverage
 from tests.scoring.draws import obs_and_draws
 
 
@@ -35,3 +35,26 @@ def test_interval_bounds_use_linear_quantiles() -> None:
     assert (lower[0], upper[0]) == pytest.approx((1.0, 19.0))
     with pytest.raises(ValueError):
         interval_bounds([[1.0]], alpha=1.0)
+
+
+def test_nonzero_coverage_counts_only_months_with_deaths() -> None:
+    # Draws 0..9 (90% interval [0.45, 8.55]): zeros fall below it, 3 inside, 20 above.
+    ens = [list(range(10))] * 4
+    obs = [0.0, 3.0, 20.0, 0.5]
+    covered = coverage(obs, ens)
+    assert covered.tolist() == [0.0, 1.0, 0.0, 1.0]
+    # 0.5 is not a death: the months with deaths are the 3 (covered) and the 20 (missed).
+    assert nonzero_coverage(obs, covered) == pytest.approx(0.5)
+    # An interval from 0 covers every zero: high overall coverage, low on deaths.
+    wide_zero = [[0.0] * 17 + [1.0] * 3] * 10  # 90% interval [0, 1]
+    obs = [0.0] * 8 + [1.0, 40.0]
+    covered = coverage(obs, wide_zero)
+    assert covered.mean() == pytest.approx(0.9)
+    assert nonzero_coverage(obs, covered) == pytest.approx(0.5)
+
+
+def test_nonzero_coverage_is_nan_without_a_month_with_deaths() -> None:
+    assert np.isnan(nonzero_coverage([0.0, 0.0], [1.0, 0.0]))
+    assert np.isnan(nonzero_coverage([], []))
+    with pytest.raises(ValueError, match="covered"):
+        nonzero_coverage([1.0, 2.0], [1.0])

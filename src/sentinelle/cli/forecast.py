@@ -11,7 +11,7 @@ from typing import Annotated
 
 import typer
 
-from sentinelle.cli._common import OutOption, StoreOption, _, console, job
+from sentinelle.cli._common import OutOption, StoreOption, _, cli_lang, console, job
 from sentinelle.i18n import N_
 
 DrawsOption = Annotated[int, typer.Option(help=N_("Sample draws per unit-month"))]
@@ -136,6 +136,6 @@ def evaluate(
             con, data, windows, out, draws=draws, unit=unit, source=source, country=country,
             models=chosen, step=step,
         )  # fmt: skip
-    console.print(evaluation.result.to_markdown())
+    console.print(evaluation.result.to_markdown(lang=cli_lang()))
     folder = f"{out}/"
     console.print(_("Tables and calibration plots written to %(folder)s", folder=folder))

@@ -5,8 +5,9 @@ Window ``YYYY`` has its origin in October of ``YYYY - 1`` and forecasts every mo
 the origin and sampled, the official benchmark files (``benchmarks/<name>/cm_YYYY.parquet``)
 are read, and all are scored by the same code (:mod:`sentinelle.scoring`) against the actuals
 (``actuals/cm_actuals_YYYY.parquet``). The result holds one row per model and
-unit-month, and a summary table per window (mean CRPS, ignorance, MIS, 90% coverage,
-Brier score and average precision for ">= 25 fatalities"), and, for the recommended
+unit-month, and a summary table per window (mean CRPS, ignorance, MIS, 90% coverage
+over every unit-month and over the unit-months with at least one death, Brier score
+and average precision for ">= 25 fatalities"), and, for the recommended
 model, what its selection rule chose at each origin and the validation scores behind
 the choice (from the forecast's ``meta``, see :mod:`sentinelle.forecast.ensemble`).
 
@@ -38,6 +39,7 @@ from sentinelle.evaluate.calibration import plot_calibration
 from sentinelle.forecast import MODELS, RECOMMENDED_MODEL, get_model
 from sentinelle.geo.countries import country_table
 from sentinelle.geo.months import month_id
+from sentinelle.i18n import N_, Lang, translator
 from sentinelle.scoring import (
     EVENT_THRESHOLD,
     average_precision,
@@ -47,6 +49,7 @@ from sentinelle.scoring import (
     event_probability,
     ignorance_score,
     interval_score,
+    nonzero_coverage,
     randomized_pit,
 )
 from sentinelle.tables import write_csv
@@ -74,7 +77,29 @@ IGN_RIVALS = ("conflictology",)
 # Subnational goal (issue 15): mean CRPS over the windows this far below the best rival.
 GOAL_REDUCTION = 0.15
 
-SUMMARY_COLUMNS = ["crps", "ign", "mis", "coverage", "brier", "ap", "n_draws", "seconds"]
+SUMMARY_COLUMNS = [
+    "crps",
+    "ign",
+    "mis",
+    "coverage",
+    "coverage90_nonzero",
+    "brier",
+    "ap",
+    "n_draws",
+    "seconds",
+]
+# What the coverage columns of the tables mean, in the reader's language.
+NONZERO_COVERAGE_HEADING = N_("Coverage (months with deaths)")
+COVERAGE_LEGEND = N_(
+    "**%(heading)s** (`coverage90_nonzero`): the share of the unit-months with at least "
+    "one death that fall inside the 90%% interval. `coverage` counts every unit-month, and "
+    "an interval whose lower end is 0 covers every month without deaths: it can be high "
+    "while the months with deaths are missed."
+)
+NO_NONZERO_MONTH = N_(
+    "Window %(window)s has no unit-month with at least one death: its coverage on "
+    "months with deaths is empty (nan), not zero."
+)
 
 
 @dataclass(frozen=True)
@@ -192,6 +217,11 @@ class BacktestResult:
             coverage=("covered", "mean"),
             brier=("brier", "mean"),
         )
+        # NaN in a window without a unit-month with deaths (see NO_NONZERO_MONTH).
+        table["coverage90_nonzero"] = pd.Series(
+            {key: nonzero_coverage(g["obs"], g["covered"]) for key, g in grouped},
+            dtype="float64",
+        )
         table["ap"] = pd.Series(
             {
                 key: average_precision(g["obs"] >= EVENT_THRESHOLD, g["p_event"])
@@ -212,9 +242,11 @@ class BacktestResult:
             ``validation_origins`` (those origins, all before the window's origin).
             Empty if ``model`` records no selection.
         """
-        chosen = self.runs[(self.runs["model"] == model)] if "meta" in self.runs else self.runs[:0]
+        # Runs read back without their provenance (no ``meta``) record no selection.
+        chosen = self.runs[self.runs["model"] == model] if "meta" in self.runs else None
         records = []
-        for window, meta in zip(chosen["window"], chosen["meta"], strict=True):
+        pairs = [] if chosen is None else zip(chosen["window"], chosen["meta"], strict=True)
+        for window, meta in pairs:
             if "validation_crps" not in meta:
                 continue
             weights = json.loads(meta["weights"])
@@ -325,12 +357,20 @@ class BacktestResult:
             "met": bool(reduction >= GOAL_REDUCTION),
         }
 
-    def to_markdown(self, model: str = RECOMMENDED_MODEL) -> str:
-        """Tables per window, the verdicts, and which units a lost comparison comes from."""
+    def to_markdown(self, model: str = RECOMMENDED_MODEL, lang: Lang = "en") -> str:
+        """Tables per window, the verdicts, and which units a lost comparison comes from.
+
+        What the coverage columns mean, and any window without a unit-month with
+        deaths, is said in ``lang``.
+        """
         table = self.summary()
-        parts = []
+        t = translator(lang)
+        heading = t.gettext(NONZERO_COVERAGE_HEADING)
+        parts = [t.gettext(COVERAGE_LEGEND) % {"heading": heading} + "\n"]
         for window in table.index.get_level_values("window").unique():
             parts.append(f"### Window {window}\n\n{markdown_table(table.loc[window])}\n")
+            if table.loc[window, "coverage90_nonzero"].isna().all():
+                parts.append(t.gettext(NO_NONZERO_MONTH) % {"window": window} + "\n")
         selection = self.selection(model)
         if not selection.empty:
             parts.append(

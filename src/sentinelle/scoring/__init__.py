@@ -14,7 +14,8 @@ VIEWS 2023/24 prediction challenge (Hegre et al. 2025):
   (:mod:`~sentinelle.scoring.ignorance`);
 - mean interval score (MIS) of the central ``1 - alpha`` interval given by the draws'
   quantiles (NumPy's default linear interpolation, as in the challenge code), and the
-  coverage of that interval (:mod:`~sentinelle.scoring.interval`);
+  coverage of that interval, overall and on the rows with at least one death
+  (:mod:`~sentinelle.scoring.interval`);
 - Brier score and average precision for the event "at least ``EVENT_THRESHOLD``
   fatalities" (:mod:`~sentinelle.scoring.brier`);
 - the randomized PIT of calibration plots (:mod:`~sentinelle.scoring.pit`).
@@ -32,12 +33,19 @@ from sentinelle.scoring.brier import (
 )
 from sentinelle.scoring.crps import crps_ensemble, expected_abs_difference
 from sentinelle.scoring.ignorance import IGN_BIN_EDGES, ignorance_score
-from sentinelle.scoring.interval import coverage, interval_bounds, interval_score
+from sentinelle.scoring.interval import (
+    NONZERO_AT_LEAST,
+    coverage,
+    interval_bounds,
+    interval_score,
+    nonzero_coverage,
+)
 from sentinelle.scoring.pit import randomized_pit
 
 __all__ = [
     "EVENT_THRESHOLD",
     "IGN_BIN_EDGES",
+    "NONZERO_AT_LEAST",
     "average_precision",
     "brier_score",
     "coverage",
@@ -47,5 +55,6 @@ __all__ = [
     "ignorance_score",
     "interval_bounds",
     "interval_score",
+    "nonzero_coverage",
     "randomized_pit",
 ]
