@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import duckdb
@@ -36,10 +37,12 @@ def test_main_job_end_to_end_and_idempotent(tmp_path: Path) -> None:
     ]
     french = (tmp_path / "out" / "brief" / "brief_MLI_2024-12_fr.html").read_text("utf-8")
     assert "ACLED (HDX) jusqu" in french and "Kidal" in french
-    # Forecasts (countries and Sahel cells) and the impact estimate are in the store.
+    # Forecasts (countries, Sahel cells, Mali's cercles) are in the store, and the
+    # briefing names the cercles with most deaths expected from January 2025.
     assert con.execute("SELECT list(unit ORDER BY unit) FROM forecast_runs").fetchone() == (
-        ["cm", "pgm"],
+        ["admin2", "cm", "pgm"],
     )
+    assert re.search(r"Mois prochain\s: janvier 2025", french) and "cercle de " in french
     # The impact estimate is of the 2023 closures, on Mali's cercles.
     assert con.execute("SELECT unit, event_source FROM impact_runs").fetchall() == [
         ("admin2", "acled-hdx")
@@ -49,7 +52,7 @@ def test_main_job_end_to_end_and_idempotent(tmp_path: Path) -> None:
     again = run_main_job(con, SHARED, tmp_path / "out")
     assert all(r.skipped for r in again.ingests)
     assert con.execute("SELECT count(*) FROM events").fetchone() == events
-    assert con.execute("SELECT count(*) FROM forecast_runs").fetchone() == (4,)
+    assert con.execute("SELECT count(*) FROM forecast_runs").fetchone() == (5,)
 
 
 def _forecast_as_if_kidal_closes(con: duckdb.DuckDBPyConnection, store: Path, tmp: Path) -> None:

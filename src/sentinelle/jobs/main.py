@@ -139,7 +139,7 @@ def run_main_job(
         outline = None
     report = JobReport(ingests=ingests)
     stages: list[tuple[str, Callable[[], list[Path]]]] = [
-        ("panel", lambda: _panels(con, out_dir, step)),
+        ("panel", lambda: _panels(con, out_dir, data_dir, step)),
         ("forecast", lambda: _forecast(con, out_dir, step)),
         ("impact", lambda: _impact(con, out_dir, data_dir, outline, step)),
         ("actors", lambda: _actors(con, out_dir, outline, step)),
@@ -157,28 +157,45 @@ def run_main_job(
     return report
 
 
-def _needs_acled(con: duckdb.DuckDBPyConnection, what: str) -> None:
-    """The Sahel stages read ACLED (GED's local copy is Ethiopia's): skip them without it."""
-    if not has_events(con, "acled"):
-        raise NoDataError(f"no ACLED events for {what}")
-
-
-def _panels(con: duckdb.DuckDBPyConnection, out_dir: Path, step: Step) -> list[Path]:
-    _needs_acled(con, "the Sahel PRIO-GRID panel")
-    step("panel pgm (Mali, Burkina Faso, Niger)")
-    built = run_panel_build(con, "pgm", "2012-01", "2020-06", countries=SAHEL, source="acled")
-    found = run_panel_check(con, "pgm")
-    if not found.ok:
-        raise PanelError(f"panel check failed on {built.report.table}: {found}")
-    return [run_panel_export(con, "pgm", out_dir / "panels" / "panel_pgm_sahel.parquet")]
+def _panels(
+    con: duckdb.DuckDBPyConnection, out_dir: Path, data_dir: Path | None, step: Step
+) -> list[Path]:
+    """The Sahel's PRIO-GRID panel from ACLED events, and Mali's cercle panel from ACLED's
+    HDX aggregates (the briefing's hotspots are forecast on it) where they are stored."""
+    written = []
+    cercles = data_dir / MALI_CERCLES if data_dir is not None else None
+    coverage = aggregate_coverage(con, source="acled-hdx", iso3="MLI", level=2)
+    if cercles is not None and cercles.exists() and not coverage.empty:
+        first = month_string(int(coverage["first_month"].min()))
+        last = month_string(int(coverage["last_month"].max()))
+        step("panel admin2 (Mali's cercles, ACLED on HDX)")
+        run_panel_build(
+            con, "admin2", first, last, countries=["MLI"], source="acled-hdx", boundaries=cercles
+        )
+        written.append(
+            run_panel_export(con, "admin2", out_dir / "panels" / "panel_admin2_mli.parquet")
+        )
+    if has_events(con, "acled"):
+        step("panel pgm (Mali, Burkina Faso, Niger)")
+        built = run_panel_build(con, "pgm", "2012-01", "2020-06", countries=SAHEL, source="acled")
+        found = run_panel_check(con, "pgm")
+        if not found.ok:
+            raise PanelError(f"panel check failed on {built.report.table}: {found}")
+        written.append(run_panel_export(con, "pgm", out_dir / "panels" / "panel_pgm_sahel.parquet"))
+    if not written:
+        raise NoDataError(
+            "no ACLED events nor ACLED (HDX) aggregates for Mali to build panels from"
+        )
+    return written
 
 
 def _forecast(con: duckdb.DuckDBPyConnection, out_dir: Path, step: Step) -> list[Path]:
-    """Forecast the next 12 months for every country and for the Sahel's cells.
+    """Forecast the next 12 months for every country, the Sahel's cells and Mali's cercles.
 
-    Countries use the VIEWS cm panel; cells the ACLED pgm panel built by ``_panels``
-    (a missing panel skips its forecast). Draws go to the store, where briefings,
-    alerts and the dashboard read them, and to challenge-layout files.
+    Countries use the VIEWS cm panel; cells the ACLED pgm panel and cercles the ACLED
+    (HDX) admin2 panel built by ``_panels`` (a missing panel skips its forecast). Draws
+    go to the store, where briefings, alerts and the dashboard read them, and to
+    challenge-layout files (cercles also to CSV and XLSX).
     """
     written = []
     for unit in ("cm", "pgm"):
@@ -186,8 +203,15 @@ def _forecast(con: duckdb.DuckDBPyConnection, out_dir: Path, step: Step) -> list
             step(f"forecast {unit}")
             path = out_dir / "forecast" / f"{unit}_forecast.parquet"
             written.append(run_forecast(con, None, path, unit=unit, step=step).path)
+    if panel_exists(con, "admin2"):
+        step("forecast admin2 (Mali's cercles)")
+        path = out_dir / "forecast" / "admin2_mli_forecast.parquet"
+        run = run_forecast(
+            con, None, path, unit="admin2", source="acled-hdx", country="MLI", step=step
+        )
+        written.append(run.path)
     if not written:
-        raise NoDataError("no cm or pgm panel to forecast from")
+        raise NoDataError("no cm, pgm or admin2 panel to forecast from")
     return written
 
 
