@@ -225,6 +225,18 @@ def test_the_switch_is_remembered_and_keeps_the_view(store: duckdb.DuckDBPyConne
     assert '<html lang="fr">' in client.get("/alerts?lang=fr").text
 
 
+def test_a_protected_page_sends_to_a_sign_in_page_in_its_language(
+    app_client: TestClient,
+) -> None:
+    app_client.cookies.clear()
+    french = app_client.get("/incidents?lang=fr")  # followed: the redirect keeps the language
+    assert french.url.path == "/login" and french.url.params["lang"] == "fr"
+    assert 'lang="fr"' in french.text and "Sign in" not in visible_text(french.text)
+    app_client.cookies.clear()
+    english = app_client.get("/incidents", headers={"Accept-Language": "en"})
+    assert 'lang="en"' in english.text and "Sign in" in visible_text(english.text)
+
+
 def test_api_errors_say_it_in_the_readers_language(app_client: TestClient) -> None:
     app_client.cookies.clear()
     fr = app_client.get("/api/impact?mission=UNMISS", headers={"Accept-Language": "fr"})

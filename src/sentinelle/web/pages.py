@@ -828,6 +828,10 @@ def api_docs(request: Request, user: Annotated[User | None, Depends(current_user
 
 
 def login_redirect(request: Request) -> RedirectResponse:
-    """Where a signed-out visitor of a protected page is sent."""
+    """Where a signed-out visitor of a protected page is sent: the sign-in page in the
+    language the page was asked in (a link carrying ``?lang=fr`` stays French)."""
     target = quote(request.url.path + (f"?{request.url.query}" if request.url.query else ""))
-    return RedirectResponse(f"/login?next={target}", status.HTTP_303_SEE_OTHER)
+    # The cookie and Accept-Language travel with the browser; a ?lang= must be carried.
+    asked = request.query_params.get("lang")
+    lang = f"&lang={asked}" if asked in LANGS else ""
+    return RedirectResponse(f"/login?next={target}{lang}", status.HTTP_303_SEE_OTHER)
