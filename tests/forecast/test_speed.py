@@ -16,10 +16,11 @@ import pytest
 from sentinelle.errors import ForecastError
 from sentinelle.forecast import base
 from sentinelle.forecast.analogue import AnalogueModel
+from sentinelle.forecast.base import History
 from sentinelle.forecast.benchmarks import ConflictologyModel, ZeroModel
 from sentinelle.forecast.counts import HurdleModel, NegBinModel
 from sentinelle.forecast.ensemble import EnsembleModel, mean_abs_differences
-from sentinelle.forecast.features import trailing
+from sentinelle.forecast.features import feature_cube, trailing
 from sentinelle.forecast.gbm import LightGBMModel
 from sentinelle.forecast.markov import MarkovModel
 from sentinelle.scoring import crps_ensemble, expected_abs_difference
@@ -120,6 +121,27 @@ def test_drawing_every_unit_by_id_is_the_full_draw(panel, name):
 def test_cm_sized_panels_take_the_all_unit_path():
     assert not base.is_grid_scale(191)
     assert base.is_grid_scale(10_000)
+
+
+def test_grid_lightgbm_sizes_train_on_every_positive_row(panel, monkeypatch):
+    monkeypatch.setattr(base, "GRID_UNITS", 100)
+    history = History.from_panel(panel, int(panel["month_id"].max()) - 12, "ged_sb")
+    model = LightGBMModel(horizons=[1, 2, 3], grid_train_rows=2000, grid_size_rounds=5)
+    cube, model.feature_names = feature_cube(history)
+    (x, y, weight), (x_size, y_size) = model._grid_rows(cube, history.y)
+    u, t, h = model._candidate_rows(history.y)
+    outcome = history.y[u, t + h]
+    # The classifier's rows are sampled and up-weighted to stand for all of them ...
+    assert len(y) < outcome.size / 2
+    assert weight.sum() == pytest.approx(outcome.size, rel=0.1)
+    # ... the size regressions see every positive row, each once.
+    np.testing.assert_array_equal(y_size, outcome[outcome > 0])
+    assert x_size.shape == (int((outcome > 0).sum()), x.shape[1])
+    fitted = model.fit_history(history)
+    assert all(booster.current_iteration() == 5 for booster in fitted._regressors)
+    draws = fitted.sample([1, 2, 3], 50, np.random.default_rng(0)).draws
+    active = np.nan_to_num(history.y[:, -12:]).max(axis=1) > 0
+    assert (draws[active] > 0).mean() > (draws[~active] > 0).mean()
 
 
 def _ensemble() -> EnsembleModel:

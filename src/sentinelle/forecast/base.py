@@ -46,7 +46,7 @@ TARGETS = ("ged_sb", "ged_ns", "ged_os", "civ_deaths", "fatalities", "civ_fatali
 _MAX_DRAW = np.iinfo(np.int32).max
 # Panels with more units than this are PRIO-GRID scale (decision 0010's size
 # provision): the ensemble scores its validation forecasts on a sample of the quiet
-# units and LightGBM samples its training rows. The cm panel has 191 units and the
+# units and LightGBM samples its classifier's rows. The cm panel has 191 units and the
 # admin panels at most a few dozen, so their results do not depend on it.
 GRID_UNITS = 2_000
 
