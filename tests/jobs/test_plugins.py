@@ -125,7 +125,10 @@ def test_the_main_job_runs_a_registered_alert_rule_and_skips_only_for_missing_da
     report = run_main_job(con, data, tmp_path / "out")
     assert report.ingests == []
     assert set(report.skipped) == {"panel", "forecast", "impact", "actors", "brief"}
-    assert report.skipped["panel"] == "no ACLED events for the Sahel PRIO-GRID panel"
+    assert report.skipped["panel"] == (
+        "no ACLED events for the Sahel cells and no ACLED (HDX) aggregates for Mali's "
+        "cercles: no panel to build"
+    )
     assert report.outputs["alerts"] == [tmp_path / "out" / "alerts.csv"]
     assert "toy,country,MLI,2020-06" in (tmp_path / "out" / "alerts.csv").read_text()
 

@@ -184,7 +184,8 @@ def _panels(
         written.append(run_panel_export(con, "pgm", out_dir / "panels" / "panel_pgm_sahel.parquet"))
     if not written:
         raise NoDataError(
-            "no ACLED events nor ACLED (HDX) aggregates for Mali to build panels from"
+            "no ACLED events for the Sahel cells and no ACLED (HDX) aggregates for Mali's "
+            "cercles: no panel to build"
         )
     return written
 
